@@ -1,0 +1,151 @@
+/**
+ * The HTTP contract between the mini-program and the backend (prefix /api/v1). Both sides parse
+ * with these schemas, so a field renamed here breaks the type-check of both.
+ */
+import { z } from "zod";
+import { ORDER_STATES } from "./order-states";
+import { ERROR_CODES } from "./errors";
+
+export const API_PREFIX = "/api/v1";
+
+const fen = z.number().int().nonnegative();
+const isoDate = z.string();
+
+// POST /api/v1/session
+export const SessionRequest = z.object({ code: z.string().min(1).max(128) }).strict();
+export type SessionRequest = z.infer<typeof SessionRequest>;
+export const SessionResponse = z.object({
+  token: z.string(),
+  expiresAt: isoDate,
+  user: z.object({ id: z.string(), openidHint: z.string() }),
+});
+export type SessionResponse = z.infer<typeof SessionResponse>;
+
+// GET /api/v1/products
+export const Product = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  priceFen: fen,
+  stock: z.number().int().nonnegative(),
+  imageUrl: z.string().nullable(),
+});
+export type Product = z.infer<typeof Product>;
+export const ProductList = z.object({ products: z.array(Product) });
+export type ProductList = z.infer<typeof ProductList>;
+
+// POST /api/v1/orders (header Idempotency-Key)
+export const MAX_QUANTITY_PER_LINE = 99;
+export const MAX_LINES_PER_ORDER = 20;
+export const CreateOrderRequest = z
+  .object({
+    items: z
+      .array(
+        z
+          .object({
+            productId: z.string().min(1).max(64),
+            quantity: z.number().int().min(1).max(MAX_QUANTITY_PER_LINE),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(MAX_LINES_PER_ORDER),
+  })
+  .strict();
+export type CreateOrderRequest = z.infer<typeof CreateOrderRequest>;
+
+export const OrderItem = z.object({
+  productId: z.string(),
+  name: z.string(),
+  unitPriceFen: fen,
+  quantity: z.number().int().positive(),
+  subtotalFen: fen,
+});
+export type OrderItem = z.infer<typeof OrderItem>;
+
+export const OrderStateSchema = z.enum(ORDER_STATES);
+
+/** Events the shopper may see (no secrets, no raw WeChat payloads). */
+export const OrderEvent = z.object({
+  type: z.string(),
+  from: OrderStateSchema.nullable(),
+  to: OrderStateSchema.nullable(),
+  at: isoDate,
+});
+export type OrderEvent = z.infer<typeof OrderEvent>;
+
+export const Order = z.object({
+  id: z.string(),
+  outTradeNo: z.string(),
+  state: OrderStateSchema,
+  totalFen: fen,
+  refundedFen: fen,
+  currency: z.literal("CNY"),
+  description: z.string(),
+  items: z.array(OrderItem),
+  createdAt: isoDate,
+  expiresAt: isoDate,
+  paidAt: isoDate.nullable(),
+  events: z.array(OrderEvent).optional(),
+});
+export type Order = z.infer<typeof Order>;
+
+export const OrderList = z.object({ orders: z.array(Order), nextCursor: z.string().nullable() });
+export type OrderList = z.infer<typeof OrderList>;
+export const OrderListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+// POST /api/v1/orders/{id}/payments
+export const PaymentMethod = z.enum(["jsapi", "native"]);
+export type PaymentMethod = z.infer<typeof PaymentMethod>;
+export const CreatePaymentRequest = z.object({ method: PaymentMethod }).strict();
+export type CreatePaymentRequest = z.infer<typeof CreatePaymentRequest>;
+
+/** Exactly what wx.requestPayment / uni.requestPayment takes. */
+export const RequestPaymentParams = z.object({
+  timeStamp: z.string(),
+  nonceStr: z.string(),
+  package: z.string(),
+  signType: z.enum(["MD5", "HMAC-SHA256", "RSA"]),
+  paySign: z.string(),
+});
+export type RequestPaymentParams = z.infer<typeof RequestPaymentParams>;
+
+export const PaymentResponse = z.discriminatedUnion("method", [
+  z.object({
+    method: z.literal("jsapi"),
+    orderId: z.string(),
+    params: RequestPaymentParams,
+    prepayExpiresAt: isoDate,
+  }),
+  z.object({
+    method: z.literal("native"),
+    orderId: z.string(),
+    codeUrl: z.string(),
+    qrDataUrl: z.string(),
+    prepayExpiresAt: isoDate,
+  }),
+]);
+export type PaymentResponse = z.infer<typeof PaymentResponse>;
+
+// Error body for every 4xx/5xx
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.enum(ERROR_CODES as [string, ...string[]]),
+    message: z.string(),
+    requestId: z.string().optional(),
+    details: z.unknown().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+// GET /api/v1/config: what a client needs before login (no secrets).
+export const ClientConfig = z.object({
+  appid: z.string(),
+  /** Base URL of the WeChat sandbox when the backend runs against it; null against real WeChat. */
+  sandboxUrl: z.string().nullable(),
+  paymentMethods: z.array(PaymentMethod),
+});
+export type ClientConfig = z.infer<typeof ClientConfig>;

@@ -1,0 +1,71 @@
+/**
+ * Every error a client can see. The code string is the stable contract (clients switch on it);
+ * the messages are what a client may show, in Chinese and English; status is the HTTP status.
+ * Add codes, never rename or reuse them.
+ */
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, zh: "请求参数不正确", en: "The request is not valid" },
+  MALFORMED_JSON: { status: 400, zh: "请求体不是合法的 JSON", en: "The request body is not valid JSON" },
+  MALFORMED_XML: { status: 400, zh: "请求体不是合法的 XML", en: "The request body is not valid XML" },
+  BODY_TOO_LARGE: { status: 413, zh: "请求体过大", en: "The request body is too large" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, zh: "不支持的内容类型", en: "Unsupported content type" },
+  NOT_FOUND: { status: 404, zh: "接口不存在", en: "No such endpoint" },
+  METHOD_NOT_ALLOWED: { status: 405, zh: "不支持该请求方法", en: "Method not allowed" },
+  UNAUTHENTICATED: { status: 401, zh: "请先登录", en: "Please log in" },
+  SESSION_EXPIRED: {
+    status: 401,
+    zh: "登录已过期，请重新登录",
+    en: "Your session has expired, please log in again",
+  },
+  LOGIN_CODE_INVALID: { status: 401, zh: "登录凭证无效或已过期", en: "The login code is invalid or expired" },
+  LOGIN_CODE_USED: { status: 401, zh: "登录凭证已被使用", en: "The login code has already been used" },
+  LOGIN_BLOCKED: { status: 403, zh: "该用户暂时无法登录", en: "This user cannot log in right now" },
+  FORBIDDEN: { status: 403, zh: "没有权限", en: "Not allowed" },
+  PRODUCT_NOT_FOUND: { status: 400, zh: "商品不存在或已下架", en: "The product does not exist" },
+  QUANTITY_INVALID: { status: 400, zh: "购买数量不正确", en: "The quantity is not valid" },
+  OUT_OF_STOCK: { status: 409, zh: "库存不足", en: "Not enough stock" },
+  ORDER_TOO_LARGE: { status: 400, zh: "订单金额超出上限", en: "The order total is over the limit" },
+  IDEMPOTENCY_KEY_REQUIRED: {
+    status: 400,
+    zh: "缺少 Idempotency-Key 请求头",
+    en: "The Idempotency-Key header is required",
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 409,
+    zh: "Idempotency-Key 已用于另一个请求",
+    en: "This Idempotency-Key was used for a different request",
+  },
+  ORDER_NOT_FOUND: { status: 404, zh: "订单不存在", en: "The order does not exist" },
+  ORDER_NOT_PAYABLE: { status: 409, zh: "订单当前不可支付", en: "The order cannot be paid now" },
+  ORDER_EXPIRED: { status: 409, zh: "订单已过期", en: "The order has expired" },
+  ORDER_ALREADY_PAID: { status: 409, zh: "订单已支付", en: "The order is already paid" },
+  PAYMENT_METHOD_UNSUPPORTED: { status: 400, zh: "不支持的支付方式", en: "Unsupported payment method" },
+  RATE_LIMITED: { status: 429, zh: "操作太频繁，请稍后再试", en: "Too many requests, please retry later" },
+  WECHAT_BUSY: { status: 503, zh: "微信服务繁忙，请稍后再试", en: "WeChat is busy, please retry later" },
+  UPSTREAM_ERROR: {
+    status: 502,
+    zh: "支付服务异常，请稍后再试",
+    en: "The payment service failed, please retry",
+  },
+  UPSTREAM_UNAVAILABLE: {
+    status: 503,
+    zh: "支付服务暂时不可用",
+    en: "The payment service is temporarily unavailable",
+  },
+  NOTIFY_REJECTED: { status: 400, zh: "通知验证失败", en: "The notification was rejected" },
+  REFUND_NOT_ALLOWED: { status: 409, zh: "当前订单不可退款", en: "The order cannot be refunded now" },
+  REFUND_AMOUNT_INVALID: { status: 400, zh: "退款金额不正确", en: "The refund amount is not valid" },
+  INTERNAL: { status: 500, zh: "服务器内部错误", en: "Internal server error" },
+} as const satisfies Record<string, { status: number; zh: string; en: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && Object.prototype.hasOwnProperty.call(ERRORS, code);
+}
+
+export function errorMessage(code: ErrorCode, lang: "zh" | "en" = "zh"): string {
+  return ERRORS[code][lang];
+}
