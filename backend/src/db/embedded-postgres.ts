@@ -111,6 +111,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
     throw new Error(
       `embedded PostgreSQL did not start on 127.0.0.1:${opts.port} with data dir ${opts.dataDir}` +
         (err ? `: ${err instanceof Error ? err.message : String(err)}` : " (is the port taken?)"),
+      { cause: err },
     );
   }
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
