@@ -1,0 +1,35 @@
+import { CONFIG_KEYS, ConfigError, loadConfig } from "./config";
+
+describe("config", () => {
+  it("has local defaults", () => {
+    const c = loadConfig({});
+    expect(c.PORT).toBe(3000);
+    expect(c.MERCHANT_SOURCE).toBe("sandbox");
+    expect(c.publicBaseUrl).toBe("http://127.0.0.1:3000");
+  });
+  it("rejects a bad value with a message naming the variable", () => {
+    expect(() => loadConfig({ PORT: "seventy" })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: "seventy" })).toThrow(/PORT/);
+    expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
+  });
+  it("names every missing variable for a real merchant", () => {
+    try {
+      loadConfig({ MERCHANT_SOURCE: "env", WECHAT_API_VERSION: "v3" });
+      throw new Error("should have thrown");
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const vars = (e as ConfigError).issues.map((i) => i.variable);
+      expect(vars).toEqual(
+        expect.arrayContaining(["WECHAT_APPID", "WECHAT_API_V3_KEY", "WECHAT_PRIVATE_KEY_FILE"]),
+      );
+    }
+  });
+  it("requires a master key in production", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/MASTER_KEY/);
+  });
+  it("treats empty strings as unset", () => {
+    expect(loadConfig({ PORT: "" }).PORT).toBe(3000);
+    expect(CONFIG_KEYS).toContain("DATABASE_URL");
+  });
+});

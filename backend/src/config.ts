@@ -1,0 +1,119 @@
+/**
+ * All configuration, validated once at start. A bad value stops the process with a message that
+ * names the variable. Defaults are for local use (`npm start` against the sandbox).
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0"])
+  .transform((v) => v === "true" || v === "1")
+  .optional();
+const port = z.coerce.number().int().min(0).max(65535);
+const url = z.url({ protocol: /^https?$/ });
+
+const Env = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: port.default(3000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_PRETTY: bool,
+  DATA_DIR: z.string().min(1).default("data"),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  PG_PORT: port.default(54329),
+  /** 32 bytes, base64 or hex: encrypts secrets at rest. Generated into DATA_DIR when unset outside production. */
+  MASTER_KEY: z.string().min(32).optional(),
+  PUBLIC_BASE_URL: url.optional(),
+  H5_DIST_DIR: z.string().optional(),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(64 * 1024),
+  ORDER_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(30),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .default(7 * 24 * 60),
+  SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  VERIFY_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(9000),
+  SWEEPER_INTERVAL_MS: z.coerce.number().int().min(0).default(30000),
+  WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+  /** Where merchant credentials come from: the local sandbox, environment variables, or a JSON file. */
+  MERCHANT_SOURCE: z.enum(["sandbox", "env", "file"]).default("sandbox"),
+  SANDBOX_URL: url.default("http://127.0.0.1:3100"),
+  SANDBOX_MERCHANT: z
+    .enum(["v2-md5", "v2-hmac", "v3-platform-cert", "v3-public-key"])
+    .default("v3-public-key"),
+  MERCHANT_FILE: z.string().optional(),
+  WECHAT_APPID: z.string().optional(),
+  WECHAT_APPSECRET: z.string().optional(),
+  WECHAT_MCHID: z.string().optional(),
+  WECHAT_API_VERSION: z.enum(["v2", "v3"]).optional(),
+  WECHAT_SIGN_TYPE: z.enum(["MD5", "HMAC-SHA256"]).optional(),
+  WECHAT_API_V2_KEY: z.string().optional(),
+  WECHAT_API_V3_KEY: z.string().optional(),
+  WECHAT_PRIVATE_KEY_FILE: z.string().optional(),
+  WECHAT_CERT_SERIAL: z.string().optional(),
+  WECHAT_KEY_MODE: z.enum(["platform_certificate", "public_key"]).optional(),
+  WECHAT_PLATFORM_CERT_FILE: z.string().optional(),
+  WECHAT_PUBLIC_KEY_FILE: z.string().optional(),
+  WECHAT_PUBLIC_KEY_ID: z.string().optional(),
+  WECHAT_CLIENT_CERT_FILE: z.string().optional(),
+  WECHAT_CLIENT_KEY_FILE: z.string().optional(),
+  WECHAT_PAY_BASE_URL: url.default("https://api.mch.weixin.qq.com"),
+  WECHAT_API_BASE_URL: url.default("https://api.weixin.qq.com"),
+});
+
+export type Config = z.infer<typeof Env> & { dataDir: string; publicBaseUrl: string };
+
+/** The variables the schema knows (the compose test checks docker-compose.yml against it). */
+export const CONFIG_KEYS = Object.keys(Env.shape) as (keyof z.infer<typeof Env>)[];
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; problem: string }[]) {
+    super("Invalid configuration:\n" + issues.map((i) => `  ${i.variable}: ${i.problem}`).join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  // Empty strings count as unset, so `FOO=` in a compose file does not defeat a default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = Env.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? "?"), problem: i.message })),
+    );
+  }
+  const c = parsed.data;
+  const problems: { variable: string; problem: string }[] = [];
+  if (c.MERCHANT_SOURCE === "env") {
+    for (const k of ["WECHAT_APPID", "WECHAT_APPSECRET", "WECHAT_MCHID", "WECHAT_API_VERSION"] as const)
+      if (!c[k]) problems.push({ variable: k, problem: "required when MERCHANT_SOURCE=env" });
+    if (c.WECHAT_API_VERSION === "v2" && !c.WECHAT_API_V2_KEY)
+      problems.push({ variable: "WECHAT_API_V2_KEY", problem: "required for WECHAT_API_VERSION=v2" });
+    if (c.WECHAT_API_VERSION === "v3")
+      for (const k of ["WECHAT_API_V3_KEY", "WECHAT_PRIVATE_KEY_FILE", "WECHAT_CERT_SERIAL"] as const)
+        if (!c[k]) problems.push({ variable: k, problem: "required for WECHAT_API_VERSION=v3" });
+  }
+  if (c.MERCHANT_SOURCE === "file" && !c.MERCHANT_FILE)
+    problems.push({ variable: "MERCHANT_FILE", problem: "required when MERCHANT_SOURCE=file" });
+  if (c.NODE_ENV === "production" && !c.MASTER_KEY)
+    problems.push({ variable: "MASTER_KEY", problem: "required in production (32 random bytes, base64)" });
+  if (problems.length) throw new ConfigError(problems);
+  const dataDir = path.resolve(cwd, c.DATA_DIR);
+  return {
+    ...c,
+    dataDir,
+    publicBaseUrl: (c.PUBLIC_BASE_URL ?? `http://127.0.0.1:${c.PORT}`).replace(/\/$/, ""),
+  };
+}

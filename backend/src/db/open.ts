@@ -1,0 +1,45 @@
+/** Opens the database for a run: DATABASE_URL, or the embedded PostgreSQL in DATA_DIR/pg. Runs migrations. */
+import path from "node:path";
+import type { DataSource } from "typeorm";
+import type { Config } from "../config";
+import { createDataSource, runMigrations } from "./data-source";
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedPg } from "./embedded-postgres";
+
+export interface OpenDatabase {
+  ds: DataSource;
+  embedded: EmbeddedPg | null;
+  migrated: string[];
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: Config, log: (line: string) => void): Promise<OpenDatabase> {
+  let embedded: EmbeddedPg | null = null;
+  let url = config.DATABASE_URL;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(config.dataDir, "pg"),
+      port: config.PG_PORT,
+      persistent: true,
+    });
+    url = await ensureDatabase(embedded.url, "minipay");
+    log(`embedded PostgreSQL on 127.0.0.1:${embedded.port} (data in ${embedded.dataDir})`);
+  }
+  const ds = createDataSource(url);
+  try {
+    await ds.initialize();
+    const migrated = await runMigrations(ds);
+    return {
+      ds,
+      embedded,
+      migrated,
+      close: async () => {
+        if (ds.isInitialized) await ds.destroy();
+        if (embedded) await embedded.stop();
+      },
+    };
+  } catch (err) {
+    if (ds.isInitialized) await ds.destroy();
+    if (embedded) await embedded.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The Koa app factory. Tests build it with real services over a real database; main/boot listens.
+ */
+import Koa from "koa";
+import type { Logger } from "../logger";
+import { accessLog } from "./middleware/access-log";
+import { errorHandler, sendError } from "./middleware/errors";
+import { requestId } from "./middleware/request-id";
+import { apiRouter, type ApiDeps } from "./routes/api";
+import { healthRouter } from "./routes/health";
+import { notifyRouter } from "./routes/notify";
+import { serveH5 } from "./routes/static";
+import type { NotifyService } from "../services/notify";
+
+export interface AppDeps {
+  logger: Logger;
+  api: ApiDeps;
+  notify: NotifyService;
+  ready: () => Promise<boolean>;
+  h5Dir?: string | null;
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa({ proxy: false });
+  app.silent = true; // errors are logged by errorHandler, never printed as stack traces
+  app.use(requestId());
+  app.use(accessLog(deps.logger));
+  app.use(errorHandler(deps.logger));
+  app.use(async (ctx, next) => {
+    ctx.set("X-Content-Type-Options", "nosniff");
+    await next();
+  });
+  const health = healthRouter(deps.ready);
+  const api = apiRouter(deps.api);
+  const notify = notifyRouter(deps.notify, deps.api.bodyLimit);
+  for (const r of [health, api, notify]) {
+    app.use(r.routes());
+    app.use(r.allowedMethods({ throw: true }));
+  }
+  if (deps.h5Dir) app.use(serveH5("/app/", deps.h5Dir));
+  app.use(async (ctx) => {
+    if (ctx.path === "/" && deps.h5Dir) return ctx.redirect("/app/");
+    sendError(ctx, "NOT_FOUND");
+  });
+  return app;
+}

@@ -1,0 +1,14 @@
+import type { z } from "zod";
+import { AppError } from "../domain/errors";
+
+/** Parse input with a shared schema; failures become VALIDATION_FAILED with the paths that failed. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success)
+    throw new AppError(
+      "VALIDATION_FAILED",
+      undefined,
+      r.error.issues.slice(0, 10).map((i) => ({ path: i.path.join("."), issue: i.code })),
+    );
+  return r.data;
+}
