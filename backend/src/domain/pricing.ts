@@ -39,7 +39,6 @@ export function priceOrder(
   for (const [productId, quantity] of merged) {
     const p = catalog.get(productId);
     if (!p || !p.active) throw new AppError("PRODUCT_NOT_FOUND", undefined, { productId });
-    if (quantity > 99) throw new AppError("QUANTITY_INVALID", undefined, { productId });
     if (p.stock < quantity) throw new AppError("OUT_OF_STOCK", undefined, { productId });
     const subtotal = p.priceFen * quantity;
     total += subtotal;
