@@ -1,10 +1,11 @@
 /**
- * The one TypeORM DataSource. Schema comes only from migrations (never synchronize). Queries are
- * mostly plain SQL through the data source: the money paths need explicit locks and conditional
- * updates that read more clearly as SQL than as entity calls.
+ * The one TypeORM DataSource. Schema comes only from migrations (never synchronize). Simple reads
+ * go through entities (the catalogue); the money paths use SQL through the same data source,
+ * because they need explicit row locks and conditional updates that read more clearly as SQL.
  */
 import "reflect-metadata";
 import { DataSource } from "typeorm";
+import { ProductEntity } from "./entities/product";
 import { Init1732400000000 } from "./migrations/1732400000000-Init";
 
 export const MIGRATIONS = [Init1732400000000];
@@ -17,7 +18,7 @@ export function createDataSource(url: string): DataSource {
     migrationsRun: false,
     migrations: MIGRATIONS,
     migrationsTableName: "migrations",
-    entities: [],
+    entities: [ProductEntity],
     extra: { max: 10, connectionTimeoutMillis: 5000 },
     logging: false,
   });

@@ -1,5 +1,6 @@
 /** Products: the catalogue the server prices from, with demo products seeded on first start. */
 import type { Product } from "@minipay/shared";
+import { ProductEntity } from "../db/entities/product";
 import type { ServiceDeps } from "./deps";
 
 export const DEMO_PRODUCTS = [
@@ -53,16 +54,16 @@ export class CatalogService {
   }
 
   async list(): Promise<Product[]> {
-    const rows = await this.deps.ds.query(
-      `SELECT id, name, description, price_fen, stock, image_url FROM products WHERE active ORDER BY sort, id`,
-    );
-    return rows.map((r: any) => ({
+    const rows = await this.deps.ds
+      .getRepository(ProductEntity)
+      .find({ where: { active: true }, order: { sort: "ASC", id: "ASC" } });
+    return rows.map((r) => ({
       id: r.id,
       name: r.name,
       description: r.description,
-      priceFen: Number(r.price_fen),
+      priceFen: r.priceFen,
       stock: r.stock,
-      imageUrl: r.image_url,
+      imageUrl: r.imageUrl,
     }));
   }
 }
