@@ -1,0 +1,95 @@
+/**
+ * The transport layer under the WeChat adapters: one axios instance per merchant, raw text
+ * bodies (signatures are over exact bytes), timeouts, and bounded retries only where the caller
+ * says a retry is safe. Failures become WechatUpstreamError naming the step.
+ */
+import https from "node:https";
+import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import { WechatUpstreamError } from "../errors";
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface TransportOptions {
+  baseUrl: string;
+  timeoutMs: number;
+  /** For mutual TLS (v2 /secapi). */
+  tls?: { certPem?: string; keyPem?: string; caPem?: string };
+}
+
+export function createHttp(opts: TransportOptions): AxiosInstance {
+  const agent =
+    opts.tls && opts.baseUrl.startsWith("https:")
+      ? new https.Agent({ cert: opts.tls.certPem, key: opts.tls.keyPem, ca: opts.tls.caPem, keepAlive: true })
+      : undefined;
+  return axios.create({
+    baseURL: opts.baseUrl.replace(/\/$/, ""),
+    timeout: opts.timeoutMs,
+    httpsAgent: agent,
+    responseType: "text",
+    transformResponse: (r) => r, // keep the exact bytes
+    validateStatus: () => true,
+    maxRedirects: 0,
+    headers: { "User-Agent": "minipay/0.1 (+https://github.com/minipay)" },
+  });
+}
+
+export async function send(
+  http: AxiosInstance,
+  step: string,
+  req: { method: "GET" | "POST"; url: string; body?: string; headers?: Record<string, string> },
+): Promise<RawResponse> {
+  let res: AxiosResponse<string>;
+  try {
+    res = await http.request({ method: req.method, url: req.url, data: req.body, headers: req.headers });
+  } catch (err: any) {
+    const timeout =
+      err?.code === "ECONNABORTED" || err?.code === "ETIMEDOUT" || /timeout/i.test(String(err?.message));
+    throw new WechatUpstreamError(
+      timeout ? "timeout" : "network",
+      step,
+      null,
+      null,
+      `${step}: ${timeout ? "timed out" : "network error"}`,
+    );
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers ?? {}))
+    if (typeof v === "string") headers[k.toLowerCase()] = v;
+  return {
+    status: res.status,
+    headers,
+    body: typeof res.data === "string" ? res.data : String(res.data ?? ""),
+  };
+}
+
+/** Run fn, retrying up to `retries` times when `retryable(err)` says so, with a short backoff. */
+export async function withRetry<T>(
+  fn: () => Promise<T>,
+  retries: number,
+  retryable: (err: unknown) => boolean,
+  baseDelayMs = 100,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= retries || !retryable(err)) throw err;
+      await new Promise((r) => setTimeout(r, baseDelayMs * 2 ** attempt));
+    }
+  }
+}
+
+/** Transient failures where WeChat tells us to retry with the same parameters. */
+export function isTransient(err: unknown): boolean {
+  if (!(err instanceof WechatUpstreamError)) return false;
+  if (err.failure === "timeout" || err.failure === "network") return true;
+  if (err.failure === "http" && (err.httpStatus ?? 0) >= 500) return true;
+  return (
+    err.failure === "business" &&
+    ["SYSTEMERROR", "SYSTEM_ERROR", "BIZERR_NEED_RETRY"].includes(err.wechatCode ?? "")
+  );
+}
