@@ -28,7 +28,7 @@ export class NotifyService {
 
     if (version !== gw.apiVersion) {
       await log("rejected", null, "wrong_api_version");
-      return gw.notifyAck(false, "wrong endpoint for this merchant");
+      return { ...gw.notifyAck(false, "wrong endpoint for this merchant"), status: 404 };
     }
     let facts;
     try {
@@ -37,11 +37,12 @@ export class NotifyService {
       if (err instanceof NotifyRejectedError) {
         this.deps.logger.warn({ reason: err.reason, version }, "notify rejected");
         await log("rejected", null, err.reason);
-        return gw.notifyAck(false, err.reason);
+        // Not genuine (or not readable): a 4xx, so WeChat's real delivery is retried and a forger learns nothing.
+        return { ...gw.notifyAck(false, err.reason), status: err.reason === "malformed" ? 400 : 401 };
       }
       this.deps.logger.error({ err: (err as Error)?.message }, "notify could not be parsed");
       await log("rejected", null, "error");
-      return gw.notifyAck(false, "error");
+      return { ...gw.notifyAck(false, "error"), status: 400 };
     }
     try {
       const outcome = await settle(this.deps, m, facts, "notify");
@@ -53,7 +54,7 @@ export class NotifyService {
         { err: (err as Error)?.message, outTradeNo: facts.outTradeNo },
         "notify not recorded",
       );
-      return gw.notifyAck(false, "not recorded");
+      return { ...gw.notifyAck(false, "not recorded"), status: 500 };
     }
   }
 }

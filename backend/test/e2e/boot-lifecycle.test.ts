@@ -43,7 +43,7 @@ describe("boot lifecycle", () => {
     const first = await boot(env);
     const ready = await fetch(`${first.url}/readyz`);
     expect(ready.status).toBe(200);
-    const cfg = await (await fetch(`${first.url}/api/v1/config`)).json();
+    const cfg: any = await (await fetch(`${first.url}/api/v1/config`)).json();
     expect(cfg.sandboxUrl).toBe(sandbox.url);
     expect(JSON.stringify(cfg)).not.toMatch(/secret|key/i);
     await first.close();
@@ -56,7 +56,7 @@ describe("boot lifecycle", () => {
       "999999\n" + path.join(dataDir, "pg") + "\n",
     );
     const second = await boot(env);
-    const products = await (await fetch(`${second.url}/api/v1/products`)).json();
+    const products: any = await (await fetch(`${second.url}/api/v1/products`)).json();
     expect(products.products.length).toBeGreaterThan(0);
     const key1 = fs.readFileSync(path.join(dataDir, "master.key"), "utf8");
     await second.close();

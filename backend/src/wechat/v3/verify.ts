@@ -85,7 +85,7 @@ export function verifyWechatSignature(
     Buffer.isBuffer(body) ? body : Buffer.from(body),
     Buffer.from("\n"),
   ]);
-  let ok = false;
+  let ok: boolean;
   try {
     ok = crypto.verify("sha256", message, key, Buffer.from(signature, "base64"));
   } catch {
