@@ -3,7 +3,7 @@
  * mean success. The secret and session_key never appear in errors or logs.
  */
 import { WechatLoginError, WechatUpstreamError } from "../errors";
-import { createHttp, send } from "../transport/http";
+import { createHttp, send } from "../transport/client";
 import type { Code2SessionResult, WechatAuth } from "../types";
 
 export function createWechatAuth(o: {

@@ -6,7 +6,7 @@ import type { AxiosInstance } from "axios";
 import type { RequestPaymentParams } from "@minipay/shared";
 import { NotifyRejectedError, WechatUpstreamError } from "../errors";
 import { nonceStr, parseV2Time, v2Time } from "../nonce";
-import { createHttp, isTransient, send, withRetry } from "../transport/http";
+import { createHttp, isTransient, send, withRetry } from "../transport/client";
 import type {
   Clock,
   CloseResult,

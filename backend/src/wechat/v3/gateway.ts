@@ -8,7 +8,7 @@ import type { AxiosInstance } from "axios";
 import type { RequestPaymentParams } from "@minipay/shared";
 import { NotifyRejectedError, WechatUpstreamError } from "../errors";
 import { nonceStr, v3Time } from "../nonce";
-import { createHttp, isTransient, send, withRetry, type RawResponse } from "../transport/http";
+import { createHttp, isTransient, send, withRetry, type RawResponse } from "../transport/client";
 import type {
   Clock,
   CloseResult,
@@ -118,7 +118,7 @@ export class V3Gateway implements PaymentGateway {
       }
       return res;
     }
-    let code: string | null = null;
+    let code: string | null;
     try {
       code = JSON.parse(res.body)?.code ?? null;
     } catch {
