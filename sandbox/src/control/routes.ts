@@ -1,0 +1,199 @@
+/**
+ * The control API under /__sandbox/: what a person or a test uses to play the shopper (login
+ * codes, paying), to inject faults, and to see every notify attempt. CORS is open: it is a
+ * development tool, and the H5 shop on another origin calls it.
+ */
+import Router from "@koa/router";
+import getRawBody from "raw-body";
+import { z } from "zod";
+import { ScenarioRule } from "../notify/scenarios";
+import type { SandboxOrder } from "../state/store";
+import { completePayment, type SandboxContext } from "../wire/context";
+import { cashierPage, resultPage } from "./cashier";
+
+const LoginCodeReq = z
+  .object({ appid: z.string().min(1), openid: z.string().min(1).max(128).optional() })
+  .strict();
+const PayReq = z
+  .object({
+    prepay_id: z.string().optional(),
+    code_url: z.string().optional(),
+    out_trade_no: z.string().optional(),
+    openid: z.string().max(128).optional(),
+    outcome: z.enum(["SUCCESS", "PAYERROR", "USERPAYING", "CANCEL"]).default("SUCCESS"),
+  })
+  .strict()
+  .refine(
+    (v) => v.prepay_id || v.code_url || v.out_trade_no,
+    "one of prepay_id, code_url, out_trade_no is required",
+  );
+
+export class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function findOrder(
+  c: SandboxContext,
+  q: { prepay_id?: string; code_url?: string; out_trade_no?: string },
+): SandboxOrder {
+  const o = q.prepay_id
+    ? c.store.orderByPrepay(q.prepay_id)
+    : q.code_url
+      ? c.store.orderByCodeUrl(q.code_url)
+      : c.store.findOrderByOutTradeNo(q.out_trade_no ?? "");
+  if (!o)
+    throw new ControlError(404, "ORDER_NOT_FOUND", "no order for that prepay_id / code_url / out_trade_no");
+  return o;
+}
+
+/** A shopper acts on an order. Only NOTPAY/USERPAYING/PAYERROR orders before expiry can be paid. */
+export function pay(c: SandboxContext, o: SandboxOrder, outcome: string, openid?: string) {
+  if (o.tradeState === "SUCCESS" || o.tradeState === "REFUND")
+    throw new ControlError(409, "ORDER_PAID", "the order is already paid");
+  if (o.tradeState === "CLOSED") throw new ControlError(409, "ORDER_CLOSED", "the order is closed");
+  if (o.timeExpire && c.now() > o.timeExpire)
+    throw new ControlError(409, "ORDER_EXPIRED", "the order has expired");
+  if (o.tradeType === "JSAPI" && openid && o.openid && openid !== o.openid)
+    throw new ControlError(403, "OPENID_MISMATCH", "this prepay belongs to another openid");
+  if (outcome === "SUCCESS")
+    completePayment(c, o.mchid, o.outTradeNo, openid ?? o.openid ?? `o${"sandboxpayer".padEnd(27, "0")}`);
+  else if (outcome === "PAYERROR" || outcome === "USERPAYING") o.tradeState = outcome;
+  // CANCEL: the shopper closed the sheet; nothing changes at WeChat.
+  return { out_trade_no: o.outTradeNo, trade_state: o.tradeState, transaction_id: o.transactionId };
+}
+
+export function controlRoutes(
+  c: SandboxContext,
+  urls: () => { baseUrl: string; tlsBaseUrl: string },
+): Router {
+  const r = new Router({ prefix: "/__sandbox" });
+  r.use(async (ctx, next) => {
+    ctx.set("Access-Control-Allow-Origin", "*");
+    ctx.set("Access-Control-Allow-Headers", "content-type");
+    ctx.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+    if (ctx.method === "OPTIONS") {
+      ctx.status = 204;
+      return;
+    }
+    try {
+      if (["POST", "PUT"].includes(ctx.method) && ctx.is("application/json")) {
+        const raw = await getRawBody(ctx.req, { limit: 64 * 1024, encoding: "utf8" });
+        try {
+          ctx.state.json = raw ? JSON.parse(raw) : {};
+        } catch {
+          throw new ControlError(400, "MALFORMED_JSON", "body is not JSON");
+        }
+      }
+      await next();
+    } catch (e) {
+      if (e instanceof ControlError) {
+        ctx.status = e.status;
+        ctx.body = { error: { code: e.code, message: e.message } };
+      } else if (e instanceof z.ZodError) {
+        ctx.status = 400;
+        ctx.body = {
+          error: {
+            code: "VALIDATION_FAILED",
+            message: e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+          },
+        };
+      } else throw e;
+    }
+  });
+
+  r.get("/merchants", (ctx) => {
+    const k = c.merchants.keys;
+    const { baseUrl, tlsBaseUrl } = urls();
+    ctx.body = {
+      baseUrl,
+      tlsBaseUrl,
+      caCertificatePem: k.caCertPem,
+      merchants: k.merchants.map((m) => ({
+        name: m.name,
+        apiVersion: m.apiVersion,
+        appid: m.appid,
+        appsecret: m.appsecret,
+        mchid: m.mchid,
+        signType: m.signType,
+        apiV2Key: m.apiV2Key,
+        apiV3Key: m.apiV3Key,
+        merchantPrivateKeyPem: k.merchantKeyPem,
+        merchantCertificatePem: m.merchantCertificatePem,
+        merchantCertificateSerial: m.merchantCertificateSerial,
+        clientCertPem: m.merchantCertificatePem,
+        clientKeyPem: k.merchantKeyPem,
+        keyMode: m.keyMode,
+        platformCertificatePem: k.platformCertPem,
+        platformCertificateSerial: k.platformCertSerial,
+        wechatpayPublicKeyPem: k.wechatPublicKeyPem,
+        wechatpayPublicKeyId: k.wechatPublicKeyId,
+      })),
+    };
+  });
+
+  r.post("/login-codes", (ctx) => {
+    const b = LoginCodeReq.parse(ctx.state.json ?? {});
+    if (!c.merchants.byAppid(b.appid))
+      throw new ControlError(404, "APPID_NOT_FOUND", "no merchant has that appid");
+    ctx.body = c.store.issueCode(b.appid, b.openid);
+  });
+
+  r.post("/pay", (ctx) => {
+    const b = PayReq.parse(ctx.state.json ?? {});
+    ctx.body = pay(c, findOrder(c, b), b.outcome, b.openid);
+  });
+
+  r.get("/scenarios", (ctx) => {
+    ctx.body = { scenarios: c.scenarios.list() };
+  });
+  r.post("/scenarios", (ctx) => {
+    const body = ctx.state.json ?? {};
+    const rules = Array.isArray(body) ? body : Array.isArray(body.rules) ? body.rules : [body];
+    const parsed = rules.map((x: unknown) => ScenarioRule.parse(x));
+    ctx.status = 201;
+    ctx.body = { scenarios: parsed.map((p: ScenarioRule) => c.scenarios.add(p)) };
+  });
+  r.delete("/scenarios", (ctx) => {
+    ctx.body = { cleared: c.scenarios.clear() };
+  });
+
+  r.get("/notifications", (ctx) => {
+    const no = typeof ctx.query.out_trade_no === "string" ? ctx.query.out_trade_no : null;
+    ctx.body = { notifications: c.notifier.attempts.filter((a) => !no || a.out_trade_no === no) };
+  });
+
+  r.get("/cashier", async (ctx) => {
+    const q = ctx.query as Record<string, string | undefined>;
+    const o = findOrder(c, { prepay_id: q.prepay_id, code_url: q.code_url });
+    ctx.type = "text/html; charset=utf-8";
+    ctx.body = await cashierPage(o, { openid: q.openid, returnUrl: q.return_url, codeUrl: q.code_url });
+  });
+  r.post("/cashier", async (ctx) => {
+    const raw = await getRawBody(ctx.req, { limit: 16 * 1024, encoding: "utf8" });
+    const f = Object.fromEntries(new URLSearchParams(raw));
+    const o = findOrder(c, { prepay_id: f.prepay_id || undefined, code_url: f.code_url || undefined });
+    let result: "ok" | "cancel" | "fail" = "cancel";
+    if (f.action === "pay") {
+      try {
+        pay(c, o, "SUCCESS", f.openid || undefined);
+        result = "ok";
+      } catch {
+        result = "fail";
+      }
+    }
+    if (f.return_url && /^https?:\/\//.test(f.return_url)) {
+      ctx.status = 303;
+      ctx.redirect(`${f.return_url}${f.return_url.includes("?") ? "&" : "?"}payResult=${result}`);
+      return;
+    }
+    ctx.type = "text/html; charset=utf-8";
+    ctx.body = resultPage(o, result);
+  });
+  return r;
+}

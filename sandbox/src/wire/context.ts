@@ -1,0 +1,32 @@
+/** What every wire module needs; built once in server.ts. */
+import type { Notifier } from "../notify/deliver";
+import type { Scenarios } from "../notify/scenarios";
+import type { Merchants } from "../state/merchants";
+import type { Store } from "../state/store";
+
+export interface SandboxContext {
+  store: Store;
+  merchants: Merchants;
+  scenarios: Scenarios;
+  notifier: Notifier;
+  now: () => number;
+  timeScale: number;
+  /** Minimum order age before close is allowed (spec §2.5 mentions 5 minutes; default 0). */
+  closeMinAgeSeconds: number;
+  /** Hang for this long to simulate a timeout scenario. */
+  timeoutMs: number;
+}
+
+/** Finish a paid order: state, then the notify (unless a scenario says otherwise). */
+export function completePayment(
+  c: SandboxContext,
+  mchid: string,
+  outTradeNo: string,
+  openid: string | null,
+): void {
+  const order = c.store.order(mchid, outTradeNo);
+  const m = c.merchants.byMchid(mchid);
+  if (!order || !m) return;
+  c.store.markPaid(order, openid);
+  c.notifier.payment(m, order);
+}

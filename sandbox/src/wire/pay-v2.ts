@@ -1,0 +1,337 @@
+/**
+ * Pay APIv2 on WeChat's paths (spec §2): XML in and out, MD5 or HMAC-SHA256 signs, signed
+ * answers, WeChat's error codes. Each endpoint is described as data (required fields, lengths,
+ * one-of groups); a small engine checks requests against it before the handler runs.
+ */
+import type { Context } from "koa";
+import Router from "@koa/router";
+import getRawBody from "raw-body";
+import { BadXml, checkSignV2, fromXml, signV2, toXml, type SignType } from "../crypto/v2";
+import { randomAlnum } from "../crypto/v3";
+import type { MerchantMaterial } from "../crypto/keys";
+import { v2OrderFields } from "../notify/payloads";
+import { completePayment, type SandboxContext } from "./context";
+
+interface EndpointSpec {
+  required: string[];
+  oneOf?: string[];
+  maxLength?: Record<string, number>;
+  clientCert?: boolean;
+}
+
+const COMMON = ["appid", "mch_id", "nonce_str", "sign"];
+export const V2_ENDPOINTS: Record<string, EndpointSpec> = {
+  "/pay/unifiedorder": {
+    required: [
+      ...COMMON,
+      "body",
+      "out_trade_no",
+      "total_fee",
+      "spbill_create_ip",
+      "notify_url",
+      "trade_type",
+    ],
+    maxLength: {
+      body: 127,
+      out_trade_no: 32,
+      nonce_str: 32,
+      notify_url: 256,
+      attach: 127,
+      openid: 128,
+      product_id: 32,
+      detail: 6000,
+    },
+  },
+  "/pay/orderquery": { required: COMMON, oneOf: ["transaction_id", "out_trade_no"] },
+  "/pay/closeorder": { required: [...COMMON, "out_trade_no"] },
+  "/secapi/pay/refund": {
+    required: [...COMMON, "out_refund_no", "total_fee", "refund_fee"],
+    oneOf: ["transaction_id", "out_trade_no"],
+    maxLength: { out_refund_no: 64, refund_desc: 80 },
+    clientCert: true,
+  },
+  "/pay/refundquery": {
+    required: COMMON,
+    oneOf: ["refund_id", "out_refund_no", "transaction_id", "out_trade_no"],
+  },
+};
+
+const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
+const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
+
+class V2Fail extends Error {
+  constructor(
+    readonly errCode: string,
+    readonly des: string,
+  ) {
+    super(errCode);
+  }
+}
+
+function commFail(ctx: Context, msg: string): void {
+  // Communication-layer failures are unsigned (spec §2.1).
+  ctx.type = "text/xml";
+  ctx.body = toXml({ return_code: "FAIL", return_msg: msg });
+}
+
+function signedReply(
+  ctx: Context,
+  m: MerchantMaterial,
+  signType: SignType,
+  fields: Record<string, unknown>,
+): void {
+  const all: Record<string, unknown> = {
+    return_code: "SUCCESS",
+    return_msg: "OK",
+    appid: m.appid,
+    mch_id: m.mchid,
+    nonce_str: randomAlnum(32),
+    ...fields,
+  };
+  all.sign = signV2(all, m.apiV2Key, signType);
+  ctx.type = "text/xml";
+  ctx.body = toXml(all);
+}
+
+function fault(
+  c: SandboxContext,
+  action: "query_error" | "close_error" | "refund_error",
+  m: MerchantMaterial,
+  outTradeNo: string,
+) {
+  return c.scenarios.find(action, { mchid: m.mchid, outTradeNo });
+}
+
+export function payV2Routes(c: SandboxContext, opts: { tls: boolean }): Router {
+  const r = new Router();
+  for (const [path, spec] of Object.entries(V2_ENDPOINTS)) {
+    r.all(path, async (ctx) => {
+      if (ctx.method !== "POST") return commFail(ctx, "REQUIRE_POST_METHOD");
+      const raw = (await getRawBody(ctx.req, { limit: 64 * 1024, encoding: "utf8" }).catch(() => null)) ?? "";
+      if (!raw.trim()) return commFail(ctx, "POST_DATA_EMPTY");
+      let req: Record<string, string>;
+      try {
+        req = await fromXml(raw);
+      } catch (e) {
+        return commFail(ctx, e instanceof BadXml ? "XML_FORMAT_ERROR" : "XML_FORMAT_ERROR");
+      }
+      for (const f of spec.required) if (!req[f]) return commFail(ctx, `缺少参数${f}`);
+      if (spec.oneOf && !spec.oneOf.some((f) => req[f]))
+        return commFail(ctx, `缺少参数${spec.oneOf.join("或")}`);
+      for (const [f, max] of Object.entries(spec.maxLength ?? {}))
+        if (req[f] && [...req[f]].length > max) return commFail(ctx, `参数格式校验错误:${f}`);
+      const m = c.merchants.byMchid(req.mch_id);
+      // ASSUMPTION: unknown merchant / appid mismatch answered at the communication layer.
+      if (!m || m.apiVersion !== "v2") return commFail(ctx, "MCHID_NOT_EXIST");
+      if (req.appid !== m.appid) return commFail(ctx, "APPID_MCHID_NOT_MATCH");
+      const signType: SignType =
+        req.sign_type === "HMAC-SHA256"
+          ? "HMAC-SHA256"
+          : req.sign_type && req.sign_type !== "MD5"
+            ? ("?" as SignType)
+            : "MD5";
+      if ((signType as string) === "?") return commFail(ctx, "sign_type参数格式错误");
+      if (!checkSignV2(req, m.apiV2Key, signType)) return commFail(ctx, "签名错误");
+      if (spec.clientCert) {
+        const sock = ctx.req.socket as import("node:tls").TLSSocket;
+        const cert =
+          opts.tls && typeof sock.getPeerCertificate === "function" ? sock.getPeerCertificate() : null;
+        if (!opts.tls || !sock.authorized || !cert || cert.subject?.CN !== m.mchid)
+          return commFail(ctx, "证书错误,请使用商户API证书");
+      }
+      try {
+        const fields = await HANDLERS[path]!(c, m, req);
+        signedReply(ctx, m, signType, { result_code: "SUCCESS", ...fields });
+      } catch (e) {
+        if (e instanceof V2Fail)
+          return signedReply(ctx, m, signType, {
+            result_code: "FAIL",
+            err_code: e.errCode,
+            err_code_des: e.des,
+          });
+        if ((e as Error).message === "HTTP_500") {
+          ctx.status = 500;
+          ctx.body = "";
+          return;
+        }
+        throw e;
+      }
+    });
+  }
+  return r;
+}
+
+async function applyFault(c: SandboxContext, rule: { mode?: string } | undefined): Promise<void> {
+  if (!rule) return;
+  if (rule.mode === "http_500") throw new Error("HTTP_500");
+  if (rule.mode === "timeout") await new Promise((res) => setTimeout(res, c.timeoutMs));
+  else throw new V2Fail("SYSTEMERROR", "系统超时");
+}
+
+type Handler = (
+  c: SandboxContext,
+  m: MerchantMaterial,
+  req: Record<string, string>,
+) => Promise<Record<string, unknown>>;
+
+const HANDLERS: Record<string, Handler> = {
+  async "/pay/unifiedorder"(c, m, req) {
+    if (!OUT_TRADE_NO.test(req.out_trade_no!)) throw new V2Fail("INVALID_REQUEST", "out_trade_no格式错误");
+    if (!/^[1-9]\d{0,9}$/.test(req.total_fee!)) throw new V2Fail("INVALID_REQUEST", "total_fee格式错误");
+    if (!["JSAPI", "NATIVE"].includes(req.trade_type!))
+      throw new V2Fail("INVALID_REQUEST", "trade_type不支持");
+    if (req.trade_type === "JSAPI" && !req.openid)
+      throw new V2Fail("INVALID_REQUEST", "JSAPI支付必须传openid");
+    if (req.trade_type === "NATIVE" && !req.product_id)
+      throw new V2Fail("INVALID_REQUEST", "NATIVE支付必须传product_id");
+    if (/\?/.test(req.notify_url!)) throw new V2Fail("INVALID_REQUEST", "notify_url不能带参数");
+    const fingerprint = JSON.stringify([req.body, req.total_fee, req.openid ?? "", req.trade_type]);
+    let o = c.store.order(m.mchid, req.out_trade_no!);
+    if (o) {
+      if (o.tradeState === "SUCCESS" || o.tradeState === "REFUND")
+        throw new V2Fail("ORDERPAID", "该订单已支付");
+      if (o.tradeState === "CLOSED") throw new V2Fail("ORDERCLOSED", "该订单已关闭");
+      if (o.fingerprint !== fingerprint) throw new V2Fail("OUT_TRADE_NO_USED", "商户订单号重复");
+    } else {
+      o = c.store.createOrder({
+        mchid: m.mchid,
+        appid: m.appid,
+        apiVersion: "v2",
+        outTradeNo: req.out_trade_no!,
+        tradeType: req.trade_type as "JSAPI" | "NATIVE",
+        description: req.body!,
+        totalFen: Number(req.total_fee),
+        openid: req.openid ?? null,
+        notifyUrl: req.notify_url!,
+        attach: req.attach ?? null,
+        timeExpire: parseTime(req.time_expire),
+        fingerprint,
+      });
+    }
+    c.store.prepay(o);
+    return { trade_type: o.tradeType, prepay_id: o.prepayId, ...(o.codeUrl ? { code_url: o.codeUrl } : {}) };
+  },
+
+  async "/pay/orderquery"(c, m, req) {
+    const o = req.transaction_id
+      ? c.store.orderByTransaction(m.mchid, req.transaction_id)
+      : c.store.order(m.mchid, req.out_trade_no!);
+    if (!o) throw new V2Fail("ORDERNOTEXIST", "此交易订单号不存在");
+    await applyFault(c, fault(c, "query_error", m, o.outTradeNo));
+    return v2OrderFields(o);
+  },
+
+  async "/pay/closeorder"(c, m, req) {
+    const o = c.store.order(m.mchid, req.out_trade_no!);
+    if (!o) throw new V2Fail("ORDERNOTEXIST", "订单不存在");
+    await applyFault(c, fault(c, "close_error", m, o.outTradeNo));
+    if (
+      c.scenarios.find("close_orderpaid", { mchid: m.mchid, outTradeNo: o.outTradeNo }) &&
+      o.tradeState === "NOTPAY"
+    )
+      completePayment(c, m.mchid, o.outTradeNo, o.openid); // paid at the last second
+    if (o.tradeState === "SUCCESS" || o.tradeState === "REFUND")
+      throw new V2Fail("ORDERPAID", "订单已支付，不能关闭");
+    if (o.tradeState === "CLOSED") throw new V2Fail("ORDERCLOSED", "订单已关闭");
+    if (c.now() - o.createdAt < c.closeMinAgeSeconds * 1000)
+      throw new V2Fail("SYSTEMERROR", "订单创建后需间隔后才能关闭");
+    o.tradeState = "CLOSED";
+    return {};
+  },
+
+  async "/secapi/pay/refund"(c, m, req) {
+    const o = req.transaction_id
+      ? c.store.orderByTransaction(m.mchid, req.transaction_id)
+      : c.store.order(m.mchid, req.out_trade_no!);
+    if (!o) throw new V2Fail("ORDERNOTEXIST", "订单不存在");
+    await applyFault(c, fault(c, "refund_error", m, o.outTradeNo));
+    if (!OUT_REFUND_NO.test(req.out_refund_no!)) throw new V2Fail("PARAM_ERROR", "out_refund_no格式错误");
+    const refundFee = Number(req.refund_fee);
+    if (!Number.isSafeInteger(refundFee) || refundFee <= 0)
+      throw new V2Fail("PARAM_ERROR", "refund_fee格式错误");
+    if (Number(req.total_fee) !== o.totalFen)
+      throw new V2Fail("PARAM_ERROR", "订单金额或退款金额与之前请求不一致");
+    if (o.tradeState !== "SUCCESS" && o.tradeState !== "REFUND")
+      throw new V2Fail("TRADE_STATE_ERROR", "订单未支付");
+    let rf = c.store.refund(m.mchid, req.out_refund_no!);
+    if (!rf) {
+      if (o.refundedFen + refundFee > o.totalFen)
+        throw new V2Fail("INVALID_REQUEST", "refund_fee大于可退金额");
+      rf = startRefund(c, m, o, req.out_refund_no!, refundFee, req.notify_url ?? o.notifyUrl);
+    }
+    return {
+      transaction_id: o.transactionId,
+      out_trade_no: o.outTradeNo,
+      out_refund_no: rf.outRefundNo,
+      refund_id: rf.refundId,
+      refund_fee: rf.refundFen,
+      total_fee: o.totalFen,
+      cash_fee: o.totalFen,
+    };
+  },
+
+  async "/pay/refundquery"(c, m, req) {
+    let refunds;
+    if (req.out_refund_no) refunds = [c.store.refund(m.mchid, req.out_refund_no)].filter(Boolean);
+    else {
+      const o = req.transaction_id
+        ? c.store.orderByTransaction(m.mchid, req.transaction_id)
+        : c.store.order(m.mchid, req.out_trade_no ?? "");
+      refunds = o ? c.store.refundsOf(m.mchid, o.outTradeNo) : [];
+    }
+    if (refunds.length === 0) throw new V2Fail("REFUNDNOTEXIST", "退款订单查询失败");
+    const o = c.store.order(m.mchid, refunds[0]!.outTradeNo)!;
+    const out: Record<string, unknown> = {
+      transaction_id: o.transactionId,
+      out_trade_no: o.outTradeNo,
+      total_fee: o.totalFen,
+      cash_fee: o.totalFen,
+      refund_count: refunds.length,
+    };
+    refunds.forEach((rf, i) => {
+      out[`out_refund_no_${i}`] = rf!.outRefundNo;
+      out[`refund_id_${i}`] = rf!.refundId;
+      out[`refund_fee_${i}`] = rf!.refundFen;
+      out[`refund_status_${i}`] = rf!.status === "CLOSED" ? "REFUNDCLOSE" : rf!.status;
+      out[`refund_channel_${i}`] = "ORIGINAL";
+    });
+    return out;
+  },
+};
+
+/** yyyyMMddHHmmss (Beijing) → epoch ms. */
+function parseTime(s: string | undefined): number | null {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s ?? "");
+  return m ? Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+08:00`) : null;
+}
+
+/** Accept a refund and complete it shortly after (scaled), then notify. Shared by v2 and v3. */
+export function startRefund(
+  c: SandboxContext,
+  m: MerchantMaterial,
+  o: import("../state/store").SandboxOrder,
+  outRefundNo: string,
+  refundFen: number,
+  notifyUrl: string | null,
+) {
+  const rf = c.store.addRefund({
+    mchid: m.mchid,
+    outTradeNo: o.outTradeNo,
+    transactionId: o.transactionId,
+    outRefundNo,
+    refundFen,
+    totalFen: o.totalFen,
+    notifyUrl,
+  });
+  o.refundedFen += refundFen;
+  o.tradeState = "REFUND";
+  setTimeout(
+    () => {
+      rf.status = "SUCCESS";
+      rf.successTime = c.now();
+      c.notifier.refund(m, rf);
+    },
+    Math.max(1, 5000 * c.timeScale),
+  ).unref();
+  return rf;
+}

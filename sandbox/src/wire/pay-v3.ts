@@ -1,0 +1,274 @@
+/**
+ * Pay APIv3 on WeChat's paths (spec §3): the merchant's Authorization is verified with its
+ * certificate (401 SIGN_ERROR otherwise), every answer is signed with Wechatpay-* headers in the
+ * merchant's key mode, errors are `{code, message}` with WeChat's statuses.
+ */
+import type { Context } from "koa";
+import Router from "@koa/router";
+import getRawBody from "raw-body";
+import type { MerchantMaterial } from "../crypto/keys";
+import {
+  gcmEncrypt,
+  parseAuthorization,
+  randomAlnum,
+  requestSigningMessage,
+  rsaVerifyB64,
+} from "../crypto/v3";
+import { signV3Headers, transactionJson } from "../notify/payloads";
+import type { SandboxOrder } from "../state/store";
+import { completePayment, type SandboxContext } from "./context";
+import { startRefund } from "./pay-v2";
+
+class V3Error extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
+const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
+
+function reply(
+  c: SandboxContext,
+  ctx: Context,
+  m: MerchantMaterial | undefined,
+  status: number,
+  payload: unknown,
+): void {
+  const body = payload === undefined ? "" : JSON.stringify(payload);
+  ctx.status = status;
+  const signer = m ?? c.merchants.byName("v3-public-key")!;
+  for (const [k, v] of Object.entries(signV3Headers(c.merchants.keys, signer, body, c.now()))) ctx.set(k, v);
+  ctx.set("Request-ID", randomAlnum(32));
+  if (body) {
+    ctx.type = "application/json";
+    ctx.body = body;
+  } else ctx.body = null;
+}
+
+/** Authenticate the merchant: Authorization parsed, serial is its certificate's, signature verifies, clock within 5 min. */
+function authenticate(c: SandboxContext, ctx: Context, raw: string): MerchantMaterial {
+  const auth = parseAuthorization(ctx.get("authorization"));
+  if (!auth) throw new V3Error(401, "SIGN_ERROR", "Authorization 头缺失或格式错误");
+  const m = c.merchants.byMchid(auth.mchid);
+  if (!m || m.apiVersion !== "v3") throw new V3Error(401, "SIGN_ERROR", "商户号不存在或未开通APIv3");
+  if (auth.serial.toUpperCase() !== m.merchantCertificateSerial.toUpperCase())
+    throw new V3Error(401, "SIGN_ERROR", "证书序列号错误");
+  // ASSUMPTION: requests more than 5 minutes off are refused (spec §3.2 "precise window UNCONFIRMED").
+  if (!/^\d+$/.test(auth.timestamp) || Math.abs(c.now() / 1000 - Number(auth.timestamp)) > 300)
+    throw new V3Error(401, "SIGN_ERROR", "时间戳与当前时间相差过大");
+  const message = requestSigningMessage(ctx.method, ctx.originalUrl, auth.timestamp, auth.nonce, raw);
+  if (!rsaVerifyB64(message, auth.signature, m.merchantCertificatePem))
+    throw new V3Error(401, "SIGN_ERROR", "错误的签名,验签失败");
+  return m;
+}
+
+async function applyFault(c: SandboxContext, rule: { mode?: string } | undefined): Promise<void> {
+  if (!rule) return;
+  if (rule.mode === "http_500") throw new V3Error(500, "SYSTEM_ERROR", "系统繁忙,请稍后重试");
+  if (rule.mode === "timeout") await new Promise((r) => setTimeout(r, c.timeoutMs));
+  else throw new V3Error(500, "SYSTEM_ERROR", "系统异常，请稍后重试");
+}
+
+function need(cond: unknown, field: string, issue = "missing or invalid"): void {
+  if (!cond) throw new V3Error(400, "PARAM_ERROR", `参数错误: ${field} ${issue}`);
+}
+
+function str(v: unknown, max: number): v is string {
+  return typeof v === "string" && v.length > 0 && [...v].length <= max;
+}
+
+type Handler = (
+  c: SandboxContext,
+  m: MerchantMaterial,
+  ctx: Context,
+  body: any,
+) => Promise<[number, unknown]>;
+
+function prepay(kind: "JSAPI" | "NATIVE"): Handler {
+  return async (c, m, _ctx, b) => {
+    need(b && typeof b === "object", "body");
+    need(b.appid === m.appid, "appid", "must be bound to mchid");
+    need(b.mchid === m.mchid, "mchid", "must equal the Authorization mchid");
+    need(str(b.description, 127), "description");
+    need(typeof b.out_trade_no === "string" && OUT_TRADE_NO.test(b.out_trade_no), "out_trade_no");
+    need(str(b.notify_url, 255) && !b.notify_url.includes("?"), "notify_url");
+    need(Number.isSafeInteger(b.amount?.total) && b.amount.total >= 1, "amount.total");
+    need(b.amount?.currency === undefined || b.amount.currency === "CNY", "amount.currency");
+    if (kind === "JSAPI") need(str(b.payer?.openid, 128), "payer.openid", "JSAPI支付必须传openid");
+    const fingerprint = JSON.stringify([b.description, b.amount.total, b.payer?.openid ?? "", kind]);
+    let o = c.store.order(m.mchid, b.out_trade_no);
+    if (o) {
+      if (o.tradeState === "SUCCESS" || o.tradeState === "REFUND")
+        throw new V3Error(400, "ORDERPAID", "该订单已支付");
+      if (o.tradeState === "CLOSED") throw new V3Error(400, "ORDER_CLOSED", "订单已关闭");
+      // ASSUMPTION: HTTP 400 for re-entry with other parameters (spec §6.2).
+      if (o.fingerprint !== fingerprint) throw new V3Error(400, "INVALID_REQUEST", "201 商户订单号重复");
+    } else {
+      o = c.store.createOrder({
+        mchid: m.mchid,
+        appid: m.appid,
+        apiVersion: "v3",
+        outTradeNo: b.out_trade_no,
+        tradeType: kind,
+        description: b.description,
+        totalFen: b.amount.total,
+        openid: b.payer?.openid ?? null,
+        notifyUrl: b.notify_url,
+        attach: typeof b.attach === "string" ? b.attach : null,
+        timeExpire: b.time_expire ? Date.parse(b.time_expire) : null,
+        fingerprint,
+      });
+    }
+    c.store.prepay(o);
+    return [200, kind === "JSAPI" ? { prepay_id: o.prepayId } : { code_url: o.codeUrl }];
+  };
+}
+
+function refundJson(c: SandboxContext, r: import("../state/store").SandboxRefund) {
+  const iso = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().replace(/\.\d{3}Z$/, "+08:00");
+  return {
+    refund_id: r.refundId,
+    out_refund_no: r.outRefundNo,
+    transaction_id: r.transactionId,
+    out_trade_no: r.outTradeNo,
+    channel: "ORIGINAL",
+    user_received_account: "支付用户零钱",
+    ...(r.successTime ? { success_time: iso(r.successTime) } : {}),
+    create_time: iso(r.createdAt),
+    status: r.status,
+    funds_account: "AVAILABLE",
+    amount: {
+      total: r.totalFen,
+      refund: r.refundFen,
+      payer_total: r.totalFen,
+      payer_refund: r.refundFen,
+      currency: "CNY",
+    },
+  };
+}
+
+export function payV3Routes(c: SandboxContext): Router {
+  const r = new Router();
+  const route = (method: "get" | "post", path: string, h: Handler) =>
+    r[method](path, async (ctx) => {
+      let m: MerchantMaterial | undefined;
+      try {
+        const raw =
+          (await getRawBody(ctx.req, { limit: 64 * 1024, encoding: "utf8" }).catch(() => null)) ?? "";
+        m = authenticate(c, ctx, raw);
+        let body: unknown;
+        if (method === "post") {
+          try {
+            body = raw ? JSON.parse(raw) : undefined;
+          } catch {
+            throw new V3Error(400, "PARAM_ERROR", "请求体不是合法的JSON");
+          }
+        }
+        const [status, payload] = await h(c, m, ctx, body);
+        reply(c, ctx, m, status, payload);
+      } catch (e) {
+        if (e instanceof V3Error) return reply(c, ctx, m, e.status, { code: e.code, message: e.message });
+        throw e;
+      }
+    });
+
+  route("post", "/v3/pay/transactions/jsapi", prepay("JSAPI"));
+  route("post", "/v3/pay/transactions/native", prepay("NATIVE"));
+
+  const query =
+    (find: (c: SandboxContext, m: MerchantMaterial, ctx: Context) => SandboxOrder | undefined): Handler =>
+    async (c, m, ctx) => {
+      need(ctx.query.mchid === m.mchid, "mchid");
+      const o = find(c, m, ctx);
+      if (!o) throw new V3Error(404, "ORDER_NOT_EXIST", "订单不存在");
+      await applyFault(c, c.scenarios.find("query_error", { mchid: m.mchid, outTradeNo: o.outTradeNo }));
+      return [200, transactionJson(o)];
+    };
+  route(
+    "get",
+    "/v3/pay/transactions/out-trade-no/:no",
+    query((c, m, ctx) => c.store.order(m.mchid, ctx.params.no!)),
+  );
+  route(
+    "get",
+    "/v3/pay/transactions/id/:id",
+    query((c, m, ctx) => c.store.orderByTransaction(m.mchid, ctx.params.id!)),
+  );
+
+  route("post", "/v3/pay/transactions/out-trade-no/:no/close", async (c, m, ctx, b) => {
+    need(b?.mchid === m.mchid, "mchid");
+    const o = c.store.order(m.mchid, ctx.params.no!);
+    if (!o) return [204, undefined]; // community: closing an unknown out_trade_no also answers 204 (spec §3.6)
+    await applyFault(c, c.scenarios.find("close_error", { mchid: m.mchid, outTradeNo: o.outTradeNo }));
+    if (
+      c.scenarios.find("close_orderpaid", { mchid: m.mchid, outTradeNo: o.outTradeNo }) &&
+      o.tradeState === "NOTPAY"
+    )
+      completePayment(c, m.mchid, o.outTradeNo, o.openid);
+    // ASSUMPTION: spelling ORDERPAID for a paid order (spec §6.1 leaves ORDER_PAID/ORDERPAID open).
+    if (o.tradeState === "SUCCESS" || o.tradeState === "REFUND")
+      throw new V3Error(400, "ORDERPAID", "订单已支付");
+    if (c.now() - o.createdAt < c.closeMinAgeSeconds * 1000)
+      throw new V3Error(400, "INVALID_REQUEST", "订单创建时间过短，暂不能关单");
+    o.tradeState = "CLOSED";
+    return [204, undefined];
+  });
+
+  route("post", "/v3/refund/domestic/refunds", async (c, m, _ctx, b) => {
+    need(b && typeof b === "object", "body");
+    need(typeof b.out_refund_no === "string" && OUT_REFUND_NO.test(b.out_refund_no), "out_refund_no");
+    need(b.out_trade_no || b.transaction_id, "out_trade_no");
+    need(Number.isSafeInteger(b.amount?.refund) && b.amount.refund >= 1, "amount.refund");
+    need(Number.isSafeInteger(b.amount?.total), "amount.total");
+    need(b.amount?.currency === "CNY", "amount.currency");
+    const o = b.transaction_id
+      ? c.store.orderByTransaction(m.mchid, b.transaction_id)
+      : c.store.order(m.mchid, b.out_trade_no);
+    if (!o || (o.tradeState !== "SUCCESS" && o.tradeState !== "REFUND"))
+      throw new V3Error(404, "RESOURCE_NOT_EXISTS", "订单不存在");
+    await applyFault(c, c.scenarios.find("refund_error", { mchid: m.mchid, outTradeNo: o.outTradeNo }));
+    need(b.amount.total === o.totalFen, "amount.total", "does not match the order");
+    let rf = c.store.refund(m.mchid, b.out_refund_no);
+    if (!rf) {
+      if (o.refundedFen + b.amount.refund > o.totalFen)
+        throw new V3Error(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额");
+      rf = startRefund(c, m, o, b.out_refund_no, b.amount.refund, b.notify_url ?? null);
+    }
+    return [200, refundJson(c, rf)];
+  });
+
+  route("get", "/v3/refund/domestic/refunds/:no", async (c, m, ctx) => {
+    const rf = c.store.refund(m.mchid, ctx.params.no!);
+    if (!rf) throw new V3Error(404, "RESOURCE_NOT_EXISTS", "退款单不存在");
+    return [200, refundJson(c, rf)];
+  });
+
+  route("get", "/v3/certificates", async (c, m) => {
+    const k = c.merchants.keys;
+    const nonce = randomAlnum(12);
+    return [
+      200,
+      {
+        data: [
+          {
+            serial_no: k.platformCertSerial,
+            effective_time: "2025-01-01T08:00:00+08:00",
+            expire_time: "2035-01-01T08:00:00+08:00",
+            encrypt_certificate: {
+              algorithm: "AEAD_AES_256_GCM",
+              nonce,
+              associated_data: "certificate",
+              ciphertext: gcmEncrypt(m.apiV3Key, nonce, "certificate", k.platformCertPem),
+            },
+          },
+        ],
+      },
+    ];
+  });
+  return r;
+}
