@@ -1,0 +1,75 @@
+/** Wires the client once: API client, session, platform adapter, language. */
+import type { ClientConfig } from "@minipay/shared";
+import { createApi, type Api } from "./api/client";
+import { uniHttp } from "./api/http";
+import { Session, uniStorage } from "./api/session";
+import { PayFlow } from "./flows/pay-flow";
+import { systemLang, type Lang } from "./i18n";
+import { currentPlatform } from "./platform";
+import type { Platform } from "./platform/types";
+
+export interface AppContext {
+  api: Api;
+  session: Session;
+  platform: Platform;
+  config: ClientConfig;
+  lang: Lang;
+  payFlow: PayFlow;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const timing = { sleep, now: () => Date.now() };
+
+function apiBase(): string {
+  let base = ""; // H5: served by the backend itself, same origin
+  // #ifdef MP-WEIXIN
+  base = import.meta.env.VITE_API_BASE || "http://127.0.0.1:3000";
+  // #endif
+  return base;
+}
+
+let ctx: Promise<AppContext> | null = null;
+
+export function appContext(): Promise<AppContext> {
+  ctx ??= (async () => {
+    let session: Session | null = null;
+    const api = createApi({
+      http: uniHttp,
+      baseUrl: apiBase(),
+      token: () => session?.token() ?? null,
+      relogin: () => session!.login(),
+      sleep,
+    });
+    const config = await api.config();
+    const platform = currentPlatform(config);
+    session = new Session(
+      uniStorage,
+      () => platform.login(),
+      (code) => api.login(code),
+    );
+    let lang: Lang = "zh";
+    try {
+      lang = systemLang(uni.getSystemInfoSync().language);
+    } catch {
+      lang = "zh";
+    }
+    return { api, session, platform, config, lang, payFlow: new PayFlow(api, platform, timing) };
+  })().catch((err) => {
+    ctx = null; // let a retry start over
+    throw err;
+  });
+  return ctx;
+}
+
+/** Context with a logged-in session; what every page awaits first. */
+export async function ready(): Promise<AppContext> {
+  const c = await appContext();
+  await c.session.ensure();
+  return c;
+}
+
+export function newIdempotencyKey(): string {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return "mp-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
