@@ -47,12 +47,13 @@ export function appContext(): Promise<AppContext> {
       () => platform.login(),
       (code) => api.login(code),
     );
-    let lang: Lang = "zh";
-    try {
-      lang = systemLang(uni.getSystemInfoSync().language);
-    } catch {
-      lang = "zh";
-    }
+    const lang: Lang = (() => {
+      try {
+        return systemLang(uni.getSystemInfoSync().language);
+      } catch {
+        return "zh";
+      }
+    })();
     return { api, session, platform, config, lang, payFlow: new PayFlow(api, platform, timing) };
   })().catch((err) => {
     ctx = null; // let a retry start over
