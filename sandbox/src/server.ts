@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import pino, { type Logger } from "pino";
 import { loadKeyMaterial, type KeyMaterial } from "./crypto/keys";
-import { controlRoutes } from "./control/routes";
+import { controlCors, controlRoutes } from "./control/routes";
 import { Notifier } from "./notify/deliver";
 import { Scenarios } from "./notify/scenarios";
 import { Merchants } from "./state/merchants";
@@ -72,6 +72,7 @@ function buildApp(
     }
     await next();
   });
+  app.use(controlCors());
   for (const r of [loginRoutes(c), payV2Routes(c, { tls }), payV3Routes(c), controlRoutes(c, urls)]) {
     app.use(r.routes());
     app.use(r.allowedMethods());

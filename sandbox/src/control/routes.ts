@@ -68,12 +68,10 @@ export function pay(c: SandboxContext, o: SandboxOrder, outcome: string, openid?
   return { out_trade_no: o.outTradeNo, trade_state: o.tradeState, transaction_id: o.transactionId };
 }
 
-export function controlRoutes(
-  c: SandboxContext,
-  urls: () => { baseUrl: string; tlsBaseUrl: string },
-): Router {
-  const r = new Router({ prefix: "/__sandbox" });
-  r.use(async (ctx, next) => {
+/** Open CORS for /__sandbox/* (a development tool the H5 shop calls from another origin). */
+export function controlCors(): import("koa").Middleware {
+  return async (ctx, next) => {
+    if (!ctx.path.startsWith("/__sandbox/")) return next();
     ctx.set("Access-Control-Allow-Origin", "*");
     ctx.set("Access-Control-Allow-Headers", "content-type");
     ctx.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
@@ -81,6 +79,16 @@ export function controlRoutes(
       ctx.status = 204;
       return;
     }
+    return next();
+  };
+}
+
+export function controlRoutes(
+  c: SandboxContext,
+  urls: () => { baseUrl: string; tlsBaseUrl: string },
+): Router {
+  const r = new Router({ prefix: "/__sandbox" });
+  r.use(async (ctx, next) => {
     try {
       if (["POST", "PUT"].includes(ctx.method) && ctx.is("application/json")) {
         const raw = await getRawBody(ctx.req, { limit: 64 * 1024, encoding: "utf8" });

@@ -86,6 +86,11 @@ function derive(seed: string, label: string, n: number, alphabet: string): strin
   return s;
 }
 const HEX = "0123456789ABCDEF";
+/** A certificate serial that DER keeps positive (first nibble below 8), 40 hex digits like WeChat's. */
+function serialHex(seed: string, label: string): string {
+  const s = derive(seed, label, 40, HEX);
+  return "1234567"[parseInt(s[0]!, 16) % 7]! + s.slice(1);
+}
 const ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const DIGITS = "0123456789";
 
@@ -133,7 +138,7 @@ export function generateKeyMaterial(seed: string | null): KeyMaterial {
     issuerKeyPem: caKeyPem,
     isCA: true,
   });
-  const platformCertSerial = derive(s, "platform-serial", 40, HEX);
+  const platformCertSerial = serialHex(s, "platform-serial");
   const platformCert = makeCert({
     subjectCN: "Tenpay.com sign (sandbox)",
     serialHex: platformCertSerial,
@@ -154,7 +159,7 @@ export function generateKeyMaterial(seed: string | null): KeyMaterial {
   });
   const merchants: MerchantMaterial[] = MERCHANT_NAMES.map((name, i) => {
     const mchid = `19000000${i + 1}${derive(s, `${name}:mchid`, 1, DIGITS)}`;
-    const serial = derive(s, `${name}:serial`, 40, HEX);
+    const serial = serialHex(s, `${name}:serial`);
     const cert = makeCert({
       subjectCN: mchid,
       serialHex: serial,
@@ -204,7 +209,7 @@ export function loadKeyMaterial(dataDir: string, seed: string | null): KeyMateri
   const cache = seed
     ? path.join(
         os.tmpdir(),
-        `minipay-sandbox-keys-${crypto.createHash("sha256").update(seed).digest("hex").slice(0, 16)}.json`,
+        `minipay-sandbox-keys-v2-${crypto.createHash("sha256").update(seed).digest("hex").slice(0, 16)}.json`,
       )
     : null;
   if (cache && fs.existsSync(cache)) km = JSON.parse(fs.readFileSync(cache, "utf8"));

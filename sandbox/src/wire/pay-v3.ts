@@ -172,6 +172,8 @@ export function payV3Routes(c: SandboxContext): Router {
         const [status, payload] = await h(c, m, ctx, body);
         reply(c, ctx, m, status, payload);
       } catch (e) {
+        // Sign errors for the merchant the Authorization names, so it can verify even a refusal.
+        m ??= c.merchants.byMchid(parseAuthorization(ctx.get("authorization"))?.mchid);
         if (e instanceof V3Error) return reply(c, ctx, m, e.status, { code: e.code, message: e.message });
         throw e;
       }

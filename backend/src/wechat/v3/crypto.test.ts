@@ -11,7 +11,7 @@ import {
   V12,
   V13_SIGNATURE,
   V15,
-} from "./official-vectors.fixture";
+} from "../../../../fixtures/wechatpay-vectors.fixture";
 import { authorizationHeader, requestMessage, rsaSign, v3PaySign } from "./sign";
 import {
   CombinedVerifier,

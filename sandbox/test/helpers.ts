@@ -1,0 +1,139 @@
+/** Test helpers: a sandbox on free ports, tiny v2/v3 clients, and a notify receiver. */
+import crypto from "node:crypto";
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { fromXml, signV2, toXml, type SignType } from "../src/crypto/v2";
+import { randomAlnum, requestSigningMessage, rsaSignB64 } from "../src/crypto/v3";
+import { startSandbox, type RunningSandbox } from "../src";
+
+export async function sandbox(
+  opts: { closeMinAgeSeconds?: number } = {},
+): Promise<{ sb: RunningSandbox; doc: any; m: (name: string) => any }> {
+  const sb = await startSandbox({ port: 0, tlsPort: 0, seed: "minipay-tests", timeScale: 0.0001, ...opts });
+  const doc = await (await fetch(`${sb.url}/__sandbox/merchants`)).json();
+  return { sb, doc, m: (name) => doc.merchants.find((x: any) => x.name === name) };
+}
+
+export async function control(sb: RunningSandbox, method: string, path: string, body?: unknown) {
+  const res = await fetch(sb.url + path, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+/** POST a signed v2 request; returns the parsed XML answer. */
+export async function v2(
+  base: string,
+  path: string,
+  m: any,
+  fields: Record<string, unknown>,
+  o: { signType?: SignType; badSign?: boolean; tls?: { cert: string; key: string; ca: string } } = {},
+): Promise<Record<string, string>> {
+  const signType = o.signType ?? m.signType ?? "MD5";
+  const body: Record<string, unknown> = {
+    appid: m.appid,
+    mch_id: m.mchid,
+    nonce_str: randomAlnum(32),
+    sign_type: signType,
+    ...fields,
+  };
+  body.sign = o.badSign ? "0".repeat(32) : signV2(body, m.apiV2Key, signType);
+  const xml = toXml(body);
+  const url = new URL(base + path);
+  const text = await new Promise<string>((resolve, reject) => {
+    const mod = url.protocol === "https:" ? https : http;
+    const req = mod.request(
+      url,
+      {
+        method: "POST",
+        headers: { "content-type": "text/xml" },
+        ...(o.tls ? { cert: o.tls.cert, key: o.tls.key, ca: o.tls.ca } : {}),
+      },
+      (res) => {
+        let d = "";
+        res.on("data", (c) => (d += c));
+        res.on("end", () => resolve(d));
+      },
+    );
+    req.on("error", reject);
+    req.end(xml);
+  });
+  return fromXml(text);
+}
+
+/** A signed v3 request with the merchant key; returns status, headers and body text. */
+export async function v3(
+  base: string,
+  method: "GET" | "POST",
+  path: string,
+  m: any,
+  body?: unknown,
+  o: { skew?: number; badSign?: boolean } = {},
+) {
+  const raw = body === undefined ? "" : JSON.stringify(body);
+  const ts = String(Math.floor(Date.now() / 1000) + (o.skew ?? 0));
+  const nonce = randomAlnum(32);
+  let sig = rsaSignB64(requestSigningMessage(method, path, ts, nonce, raw), m.merchantPrivateKeyPem);
+  if (o.badSign) sig = crypto.randomBytes(256).toString("base64");
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      authorization: `WECHATPAY2-SHA256-RSA2048 mchid="${m.mchid}",nonce_str="${nonce}",signature="${sig}",timestamp="${ts}",serial_no="${m.merchantCertificateSerial}"`,
+      accept: "application/json",
+      ...(raw ? { "content-type": "application/json" } : {}),
+    },
+    body: raw || undefined,
+  });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+export interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+/** A notify_url: records what arrives and answers with `reply(n)` for the n-th delivery. */
+export async function receiver(reply: (n: number) => { status: number; body: string }) {
+  const got: Received[] = [];
+  const server = http.createServer((req, res) => {
+    let d = "";
+    req.on("data", (c) => (d += c));
+    req.on("end", () => {
+      got.push({ headers: req.headers, body: d, at: Date.now() });
+      const r = reply(got.length);
+      res.statusCode = r.status;
+      res.end(r.body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`,
+    got,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+export const V2_OK = {
+  status: 200,
+  body: "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>",
+};
+
+export async function until<T>(fn: () => T | Promise<T>, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const newNo = () => `T${Date.now()}${randomAlnum(8)}`;
