@@ -11,7 +11,7 @@ export async function sandbox(
   opts: { closeMinAgeSeconds?: number } = {},
 ): Promise<{ sb: RunningSandbox; doc: any; m: (name: string) => any }> {
   const sb = await startSandbox({ port: 0, tlsPort: 0, seed: "minipay-tests", timeScale: 0.0001, ...opts });
-  const doc = await (await fetch(`${sb.url}/__sandbox/merchants`)).json();
+  const doc: any = await (await fetch(`${sb.url}/__sandbox/merchants`)).json();
   return { sb, doc, m: (name) => doc.merchants.find((x: any) => x.name === name) };
 }
 
