@@ -219,7 +219,7 @@ describe.each(["v2-md5", "v2-hmac"])("Pay v2 (%s)", (name) => {
         return null;
       });
       const inner = decryptEcb(
-        refundNote.req_info!,
+        refundNote!.req_info!,
         Buffer.from(crypto.createHash("md5").update(m.apiV2Key).digest("hex")),
       );
       expect(inner).toContain(`<out_refund_no><![CDATA[R${no}]]></out_refund_no>`);
