@@ -53,6 +53,8 @@ function run(name, file, args, env) {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    // Own process group: a terminal's Ctrl-C reaches only this script, which stops the children in order.
+    detached: true,
   });
   const prefix = (stream, out) =>
     stream.on("data", (d) => {
