@@ -79,19 +79,20 @@ try {
   const base = `http://127.0.0.1:${bePort}`;
   await waitFor(`${base}/readyz`);
 
-  const bench = (title, opts) =>
+  const bench = (title, { path: p, ...opts }) =>
     new Promise((resolve, reject) =>
-      autocannon({ url: base, connections: CONNECTIONS, duration: DURATION, ...opts, title }, (err, res) =>
-        err ? reject(err) : resolve(res),
+      autocannon(
+        { url: base + p, connections: CONNECTIONS, duration: DURATION, ...opts, title },
+        (err, res) => (err ? reject(err) : resolve(res)),
       ),
     );
   await bench("warm-up", { path: "/healthz", duration: 2 });
 
   const cases = [
-    ["baseline GET /healthz", { path: "/healthz" }],
-    ["GET /api/v1/products (database read)", { path: "/api/v1/products" }],
+    ["baseline GET /healthz", { path: "/healthz" }, 200],
+    ["GET /api/v1/products (database read)", { path: "/api/v1/products" }, 200],
     [
-      "POST /notify/wechat/v3/pay forged (rejected before any database write)",
+      "POST /notify/wechat/v3/pay forged (rejected: signature check + one log row)",
       {
         path: "/notify/wechat/v3/pay",
         method: "POST",
@@ -107,12 +108,19 @@ try {
           resource: { ciphertext: "AAAA", nonce: "n", associated_data: "transaction" },
         }),
       },
+      401,
     ],
   ];
   const results = [];
   let baseline = null;
-  for (const [title, opts] of cases) {
+  for (const [title, opts, expected] of cases) {
     const r = await bench(title, opts);
+    const seen = Object.keys(r.statusCodeStats ?? {});
+    // A benchmark of the wrong answer is worthless: every response must have the expected status.
+    if (r.errors > 0 || seen.some((code) => Number(code) !== expected))
+      throw new Error(
+        `${title}: expected only ${expected}, saw ${JSON.stringify(r.statusCodeStats)} and ${r.errors} errors`,
+      );
     const rps = r.requests.average;
     baseline ??= rps;
     results.push({
