@@ -7,13 +7,11 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
+import { compose } from "./compose";
 import { loadConfig, type Config } from "./config";
 import { openDatabase } from "./db/open";
-import { createApp } from "./http/app";
 import { createLogger, type Logger } from "./logger";
 import { loadOrCreateMasterKey, parseMasterKey, SecretBox } from "./security/secret-box";
-import { AuthService } from "./services/auth";
-import { CatalogService } from "./services/catalog";
 import type { ServiceDeps } from "./services/deps";
 import {
   fetchSandboxMerchant,
@@ -22,11 +20,6 @@ import {
   MerchantStore,
   type MerchantRecord,
 } from "./services/merchants";
-import { NotifyService } from "./services/notify";
-import { OrderService } from "./services/orders";
-import { PaymentService } from "./services/payments";
-import { RateLimiter } from "./services/rate-limit";
-import { Sweeper } from "./services/sweeper";
 import { createWechatAuth } from "./wechat/auth/code2session";
 import { createGateway } from "./wechat/gateway-factory";
 
@@ -84,56 +77,25 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
       secret: merchant.appsecret,
       timeoutMs: config.WECHAT_TIMEOUT_MS,
     });
-    const identity = { id: merchant.id, appid: creds.appid, mchid: creds.mchid };
-    const notifyUrl = `${config.publicBaseUrl}/notify/wechat/${creds.apiVersion}/pay`;
-
-    const auth = new AuthService(deps, wechatAuth, box, {
-      idleMinutes: config.SESSION_IDLE_MINUTES,
-      maxDays: config.SESSION_MAX_DAYS,
-      hintKey: box.derive("openid-hint"),
-    });
-    const catalog = new CatalogService(deps);
-    const seeded = await catalog.seedDemo();
-    if (seeded) logger.info({ products: seeded }, "seeded demo products");
-    const orders = new OrderService(deps, () => merchant.id, config.ORDER_TTL_MINUTES);
-    const payments = new PaymentService(
-      deps,
-      orders,
-      () => gateway,
-      () => identity,
-      () => notifyUrl,
-    );
-    const notify = new NotifyService(
-      deps,
-      () => gateway,
-      () => identity,
-    );
-    const sweeper = new Sweeper(
-      deps,
-      () => gateway,
-      () => identity,
-    );
-
     const h5Dir = config.H5_DIST_DIR ? path.resolve(config.H5_DIST_DIR) : defaultH5Dir();
-    const app = createApp({
-      logger,
-      notify,
+    const { app, sweeper, seeded } = await compose({
+      deps,
+      box,
+      merchant,
+      gateway,
+      wechatAuth,
+      publicBaseUrl: () => config.publicBaseUrl,
       ready: async () => (await db.ds.query("SELECT 1 AS ok"))[0]?.ok === 1,
       h5Dir,
-      api: {
-        auth,
-        catalog,
-        orders,
-        payments,
-        verifyLimiter: new RateLimiter(config.VERIFY_RATE_PER_MINUTE, 60_000),
-        bodyLimit: config.BODY_LIMIT_BYTES,
-        clientConfig: () => ({
-          appid: creds.appid,
-          sandboxUrl: merchant.sandboxUrl,
-          paymentMethods: ["jsapi", "native"],
-        }),
+      limits: {
+        sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
+        sessionMaxDays: config.SESSION_MAX_DAYS,
+        orderTtlMinutes: config.ORDER_TTL_MINUTES,
+        verifyPerMinute: config.VERIFY_RATE_PER_MINUTE,
+        bodyLimitBytes: config.BODY_LIMIT_BYTES,
       },
     });
+    if (seeded) logger.info({ products: seeded }, "seeded demo products");
 
     const server = http.createServer(app.callback());
     server.requestTimeout = 30_000;

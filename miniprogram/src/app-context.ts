@@ -74,3 +74,11 @@ export function newIdempotencyKey(): string {
   crypto.getRandomValues(b);
   return "mp-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
+
+/** Pay for an order, then show the result page (which asks the backend, never the callback). */
+export async function payAndShowResult(orderId: string): Promise<void> {
+  const c = await ready();
+  const r = await c.payFlow.pay(orderId);
+  if (r.kind === "done")
+    uni.redirectTo({ url: `/pages/result/result?orderId=${orderId}&payResult=${r.callback}` });
+}

@@ -8,18 +8,12 @@ import { Writable } from "node:stream";
 import type { AddressInfo } from "node:net";
 import type { DataSource } from "typeorm";
 import { createDataSource, runMigrations } from "../../src/db/data-source";
-import { createApp } from "../../src/http/app";
 import { createLogger, type Logger } from "../../src/logger";
 import { SecretBox } from "../../src/security/secret-box";
-import { AuthService } from "../../src/services/auth";
-import { CatalogService } from "../../src/services/catalog";
 import type { ServiceDeps } from "../../src/services/deps";
 import { MerchantStore, type MerchantRecord } from "../../src/services/merchants";
-import { NotifyService } from "../../src/services/notify";
-import { OrderService } from "../../src/services/orders";
-import { PaymentService } from "../../src/services/payments";
-import { RateLimiter } from "../../src/services/rate-limit";
-import { Sweeper } from "../../src/services/sweeper";
+import type { Sweeper } from "../../src/services/sweeper";
+import { compose } from "../../src/compose";
 import type { PaymentGateway, WechatAuth } from "../../src/wechat/types";
 import { createTestDatabaseUrl } from "./db";
 
@@ -92,48 +86,24 @@ export async function startHarness(opts: {
     sandboxUrl: null,
   };
   await new MerchantStore(deps, box).save(merchant);
-  const identity = { id: merchant.id, appid: merchant.credentials.appid, mchid: merchant.credentials.mchid };
-  const auth = new AuthService(deps, wechatAuth, box, {
-    idleMinutes: 60,
-    maxDays: 30,
-    hintKey: box.derive("openid-hint"),
-  });
-  const catalog = new CatalogService(deps);
-  await catalog.seedDemo();
-  const orders = new OrderService(deps, () => merchant.id, 30);
   const server = http.createServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const notifyUrl = `${url}/notify/wechat/${merchant.credentials.apiVersion}/pay`;
-  const payments = new PaymentService(
+  const { app, sweeper } = await compose({
     deps,
-    orders,
-    () => gateway,
-    () => identity,
-    () => notifyUrl,
-  );
-  const notify = new NotifyService(
-    deps,
-    () => gateway,
-    () => identity,
-  );
-  const app = createApp({
-    logger,
-    notify,
+    box,
+    merchant,
+    gateway,
+    wechatAuth,
+    publicBaseUrl: () => url,
     ready: async () => true,
-    h5Dir: opts.h5Dir,
-    api: {
-      auth,
-      catalog,
-      orders,
-      payments,
-      verifyLimiter: new RateLimiter(opts.verifyPerMinute ?? 1000, 60_000),
-      bodyLimit: opts.bodyLimit ?? 64 * 1024,
-      clientConfig: () => ({
-        appid: identity.appid,
-        sandboxUrl: merchant.sandboxUrl,
-        paymentMethods: ["jsapi", "native"],
-      }),
+    h5Dir: opts.h5Dir ?? null,
+    limits: {
+      sessionIdleMinutes: 60,
+      sessionMaxDays: 30,
+      orderTtlMinutes: 30,
+      verifyPerMinute: opts.verifyPerMinute ?? 1000,
+      bodyLimitBytes: opts.bodyLimit ?? 64 * 1024,
     },
   });
   server.on("request", app.callback());
@@ -144,11 +114,7 @@ export async function startHarness(opts: {
     logger,
     deps,
     box,
-    sweeper: new Sweeper(
-      deps,
-      () => gateway,
-      () => identity,
-    ),
+    sweeper,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
