@@ -73,7 +73,13 @@ export async function startStack(
     secret: merchant.appsecret,
     timeoutMs: 3000,
   });
-  const h = await startHarness({ gateway, auth, merchant, now: opts.now });
+  const h = await startHarness({
+    gateway,
+    auth,
+    merchant,
+    now: opts.now,
+    verifyPerMinute: opts.verifyPerMinute,
+  });
   const stack: Stack = {
     h,
     sandbox,

@@ -24,11 +24,14 @@ export const ScenarioRule = z
       "close_error",
       "refund_error",
       "close_orderpaid",
+      "login_error",
     ]),
     times: z.number().int().min(1).max(100).optional(),
     seconds: z.number().int().min(-86400).max(86400).optional(),
     ms: z.number().int().min(0).max(3_600_000).optional(),
     mode: z.enum(["SYSTEMERROR", "http_500", "timeout"]).optional(),
+    /** login_error: the code2Session errcode to answer with (-1 busy, 45011 quota, 40226 blocked). */
+    errcode: z.union([z.literal(-1), z.literal(45011), z.literal(40226)]).optional(),
   })
   .strict();
 export type ScenarioRule = z.infer<typeof ScenarioRule>;

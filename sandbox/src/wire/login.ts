@@ -30,8 +30,17 @@ export function loginRoutes(c: SandboxContext): Router {
     if (!m) return err(40013, "invalid appid");
     if (q.secret !== m.appsecret) return err(40125, "invalid appsecret");
     if (q.grant_type !== "authorization_code" || !q.js_code) return err(40029, "invalid code");
-    if (c.scenarios.find("query_error", { mchid: m.mchid, outTradeNo: "__login__" }))
-      return err(-1, "system error");
+    const fault = c.scenarios.find("login_error", { mchid: m.mchid, outTradeNo: "" });
+    if (fault) {
+      const code = fault.errcode ?? -1;
+      const msg =
+        code === 45011
+          ? "api minute-quota reach limit mustslower retry next minute"
+          : code === 40226
+            ? "code blocked"
+            : "system error";
+      return err(code, msg);
+    }
     const owner = c.store.peekCode(q.js_code);
     if (owner && !quota.take(`${m.appid}|${owner}`, c.now()))
       return err(45011, "api minute-quota reach limit mustslower retry next minute");
