@@ -63,7 +63,7 @@ async function json(url: string, init: RequestInit): Promise<{ status: number; b
 export async function startStack(
   sandbox: Sandbox,
   name: SandboxMerchantName,
-  opts: { now?: () => Date } = {},
+  opts: { now?: () => Date; verifyPerMinute?: number } = {},
 ): Promise<Stack> {
   const merchant = await fetchSandboxMerchant(sandbox.url, name, 5000);
   const gateway = createGateway(merchant.credentials, { timeoutMs: 3000 });
