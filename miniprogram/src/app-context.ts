@@ -4,7 +4,8 @@ import { createApi, type Api } from "./api/client";
 import { uniHttp } from "./api/http";
 import { Session, uniStorage } from "./api/session";
 import { PayFlow } from "./flows/pay-flow";
-import { systemLang, type Lang } from "./i18n";
+import { uiLang } from "./components-shared";
+import type { Lang } from "./i18n";
 import { currentPlatform } from "./platform";
 import type { Platform } from "./platform/types";
 
@@ -47,13 +48,7 @@ export function appContext(): Promise<AppContext> {
       () => platform.login(),
       (code) => api.login(code),
     );
-    const lang: Lang = (() => {
-      try {
-        return systemLang(uni.getSystemInfoSync().language);
-      } catch {
-        return "zh";
-      }
-    })();
+    const lang: Lang = uiLang();
     return { api, session, platform, config, lang, payFlow: new PayFlow(api, platform, timing) };
   })().catch((err) => {
     ctx = null; // let a retry start over

@@ -1,7 +1,7 @@
 /** Small helpers the pages share. */
 import { formatCny, type OrderState } from "@minipay/shared";
 import { ApiError } from "./api/client";
-import { messageFor, type Lang } from "./i18n";
+import { messageFor, systemLang, type Lang } from "./i18n";
 
 export const yuan = formatCny;
 
@@ -24,4 +24,13 @@ export function stateText(s: OrderState, lang: Lang): string {
 export function errorText(err: unknown, lang: Lang): string {
   if (err instanceof ApiError) return messageFor(err.code, lang);
   return messageFor("NETWORK", lang);
+}
+
+/** The shopper's language: English when the system language is English, Chinese otherwise. */
+export function uiLang(): Lang {
+  try {
+    return systemLang(uni.getSystemInfoSync().language);
+  } catch {
+    return "zh";
+  }
 }

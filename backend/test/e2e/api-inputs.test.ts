@@ -212,4 +212,63 @@ describe("orders: bad input changes nothing", () => {
       before,
     );
   });
+
+  it("the sweeper recovers a payment whose notify was lost (after a minute, through orderquery)", async () => {
+    const { token: t, openid } = await stack.login();
+    const o = await stack.api("POST", "/api/v1/orders", {
+      token: t,
+      body: { items: [{ productId: "red-envelope", quantity: 1 }] },
+      headers: { "idempotency-key": idemKey() },
+    });
+    const pay = await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, {
+      token: t,
+      body: { method: "jsapi" },
+    });
+    await stack.control("POST", "/__sandbox/scenarios", {
+      match: { out_trade_no: o.body.outTradeNo },
+      action: "drop_notify",
+    });
+    await stack.control("POST", "/__sandbox/pay", {
+      prepay_id: pay.body.params.package.slice("prepay_id=".length),
+      openid,
+      outcome: "SUCCESS",
+    });
+    await stack.h.sweeper.runOnce(); // under a minute old: left alone
+    expect((await stack.api("GET", `/api/v1/orders/${o.body.id}`, { token: t })).body.state).toBe("paying");
+    clockOffsetMs = 2 * 60_000;
+    try {
+      await stack.h.sweeper.runOnce();
+    } finally {
+      clockOffsetMs = 0;
+      await stack.control("DELETE", "/__sandbox/scenarios");
+    }
+    expect((await stack.api("GET", `/api/v1/orders/${o.body.id}`, { token: t })).body.state).toBe("paid");
+    const ev = await stack.h.ds.query(
+      `SELECT source FROM order_events WHERE order_id = $1 AND to_state = 'paid'`,
+      [o.body.id],
+    );
+    expect(ev).toEqual([{ source: "sweeper" }]);
+  });
+
+  it("an expiring order paid at the last second (close answers ORDERPAID) becomes paid, not expired", async () => {
+    const { token: t } = await stack.login();
+    const o = await stack.api("POST", "/api/v1/orders", {
+      token: t,
+      body: { items: [{ productId: "red-envelope", quantity: 1 }] },
+      headers: { "idempotency-key": idemKey() },
+    });
+    await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, { token: t, body: { method: "jsapi" } });
+    await stack.control("POST", "/__sandbox/scenarios", [
+      { match: { out_trade_no: o.body.outTradeNo }, action: "close_orderpaid" },
+      { match: { out_trade_no: o.body.outTradeNo }, action: "drop_notify" },
+    ]);
+    clockOffsetMs = 31 * 60_000;
+    try {
+      await stack.h.sweeper.runOnce();
+    } finally {
+      clockOffsetMs = 0;
+      await stack.control("DELETE", "/__sandbox/scenarios");
+    }
+    expect((await stack.api("GET", `/api/v1/orders/${o.body.id}`, { token: t })).body.state).toBe("paid");
+  });
 });
