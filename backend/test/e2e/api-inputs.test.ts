@@ -208,6 +208,12 @@ describe("orders: bad input changes nothing", () => {
     }
     const after = await stack.api("GET", `/api/v1/orders/${o.body.id}`, { token });
     expect(after.body.state).toBe("expired");
+    const late = await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, {
+      token,
+      body: { method: "jsapi" },
+    });
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe("ORDER_NOT_PAYABLE");
     expect((await stack.h.ds.query(`SELECT stock FROM products WHERE id = 'oolong-tea'`))[0].stock).toBe(
       before,
     );

@@ -157,3 +157,63 @@ describe("hostile bodies on the v2 notify endpoint", () => {
     expect((await stack.api("GET", `/api/v1/orders/${o.body.id}`, { token })).body.state).toBe("paid");
   });
 });
+
+describe("paying twice and WeChat failing", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack(sandbox, "v3-platform-cert");
+  });
+  afterAll(() => stack.close());
+  afterEach(() => stack.control("DELETE", "/__sandbox/scenarios"));
+
+  async function payingOrder() {
+    const { token, openid } = await stack.login();
+    const o = await stack.api("POST", "/api/v1/orders", {
+      token,
+      body: { items: [{ productId: "test-1-fen", quantity: 3 }] },
+      headers: { "idempotency-key": idemKey() },
+    });
+    const pay = await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, {
+      token,
+      body: { method: "jsapi" },
+    });
+    return {
+      token,
+      openid,
+      order: o.body,
+      prepayId: pay.body.params.package.slice("prepay_id=".length) as string,
+    };
+  }
+
+  it("asking to pay a paid order → 409 ORDER_ALREADY_PAID", async () => {
+    const { token, openid, order, prepayId } = await payingOrder();
+    await stack.control("POST", "/__sandbox/pay", { prepay_id: prepayId, openid, outcome: "SUCCESS" });
+    expect((await stack.api("POST", `/api/v1/orders/${order.id}/verify`, { token })).body.state).toBe("paid");
+    const again = await stack.api("POST", `/api/v1/orders/${order.id}/payments`, {
+      token,
+      body: { method: "jsapi" },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("ORDER_ALREADY_PAID");
+  });
+
+  it.each(["http_500", "SYSTEMERROR"])(
+    "orderquery failing with %s → 502 UPSTREAM_ERROR, order unchanged",
+    async (mode) => {
+      const { token, order } = await payingOrder();
+      await stack.control("POST", "/__sandbox/scenarios", {
+        match: { out_trade_no: order.outTradeNo },
+        action: "query_error",
+        mode,
+      });
+      const r = await stack.api("POST", `/api/v1/orders/${order.id}/verify`, { token });
+      expect(r.status).toBe(502);
+      expect(r.body.error.code).toBe("UPSTREAM_ERROR");
+      expect(JSON.stringify(r.body)).not.toMatch(/SYSTEM_ERROR|stack|at /);
+      await stack.control("DELETE", "/__sandbox/scenarios");
+      expect((await stack.api("POST", `/api/v1/orders/${order.id}/verify`, { token })).body.state).toBe(
+        "paying",
+      );
+    },
+  );
+});
