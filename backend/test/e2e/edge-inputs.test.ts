@@ -4,7 +4,14 @@
  * merchant), each a 4xx/503 with a stable code and no change to stored orders.
  */
 import crypto from "node:crypto";
-import { idemKey, startStack, startTestSandbox, type Sandbox, type Stack } from "../helpers/sandbox-stack";
+import {
+  idemKey,
+  payingOrder,
+  startStack,
+  startTestSandbox,
+  type Sandbox,
+  type Stack,
+} from "../helpers/sandbox-stack";
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -166,27 +173,11 @@ describe("paying twice and WeChat failing", () => {
   afterAll(() => stack.close());
   afterEach(() => stack.control("DELETE", "/__sandbox/scenarios"));
 
-  async function payingOrder() {
-    const { token, openid } = await stack.login();
-    const o = await stack.api("POST", "/api/v1/orders", {
-      token,
-      body: { items: [{ productId: "test-1-fen", quantity: 3 }] },
-      headers: { "idempotency-key": idemKey() },
-    });
-    const pay = await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, {
-      token,
-      body: { method: "jsapi" },
-    });
-    return {
-      token,
-      openid,
-      order: o.body,
-      prepayId: pay.body.params.package.slice("prepay_id=".length) as string,
-    };
-  }
-
   it("asking to pay a paid order → 409 ORDER_ALREADY_PAID", async () => {
-    const { token, openid, order, prepayId } = await payingOrder();
+    const { token, openid, order, prepayId } = await payingOrder(stack, {
+      productId: "test-1-fen",
+      quantity: 3,
+    });
     await stack.control("POST", "/__sandbox/pay", { prepay_id: prepayId, openid, outcome: "SUCCESS" });
     expect((await stack.api("POST", `/api/v1/orders/${order.id}/verify`, { token })).body.state).toBe("paid");
     const again = await stack.api("POST", `/api/v1/orders/${order.id}/payments`, {
@@ -200,7 +191,7 @@ describe("paying twice and WeChat failing", () => {
   it.each(["http_500", "SYSTEMERROR"])(
     "orderquery failing with %s → 502 UPSTREAM_ERROR, order unchanged",
     async (mode) => {
-      const { token, order } = await payingOrder();
+      const { token, order } = await payingOrder(stack, { productId: "test-1-fen", quantity: 3 });
       await stack.control("POST", "/__sandbox/scenarios", {
         match: { out_trade_no: order.outTradeNo },
         action: "query_error",

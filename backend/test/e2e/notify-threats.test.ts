@@ -5,7 +5,7 @@
  */
 import {
   eventually,
-  idemKey,
+  payingOrder,
   startStack,
   startTestSandbox,
   type Sandbox,
@@ -17,25 +17,6 @@ beforeAll(async () => {
   sandbox = await startTestSandbox();
 });
 afterAll(() => sandbox.close());
-
-async function payableOrder(stack: Stack) {
-  const { token, openid } = await stack.login();
-  const o = await stack.api("POST", "/api/v1/orders", {
-    token,
-    body: { items: [{ productId: "oolong-tea", quantity: 1 }] },
-    headers: { "idempotency-key": idemKey() },
-  });
-  const pay = await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, {
-    token,
-    body: { method: "jsapi" },
-  });
-  return {
-    token,
-    openid,
-    order: o.body,
-    prepayId: pay.body.params.package.slice("prepay_id=".length) as string,
-  };
-}
 
 async function notifyAttempts(stack: Stack, outTradeNo: string): Promise<any[]> {
   const r = await stack.control(
@@ -64,7 +45,7 @@ describe.each(["v2-hmac", "v3-public-key", "v3-platform-cert"] as const)(
     afterEach(() => stack.control("DELETE", "/__sandbox/scenarios"));
 
     it("10 concurrent duplicate notifies make exactly one transition and one fulfilment event", async () => {
-      const { token, openid, order, prepayId } = await payableOrder(stack);
+      const { token, openid, order, prepayId } = await payingOrder(stack);
       await stack.control("POST", "/__sandbox/scenarios", {
         match: { out_trade_no: order.outTradeNo },
         action: "duplicate_notify",
@@ -88,7 +69,7 @@ describe.each(["v2-hmac", "v3-public-key", "v3-platform-cert"] as const)(
     });
 
     it("a validly signed notify with a tampered amount is flagged and changes nothing", async () => {
-      const { token, openid, order, prepayId } = await payableOrder(stack);
+      const { token, openid, order, prepayId } = await payingOrder(stack);
       await stack.control("POST", "/__sandbox/scenarios", {
         match: { out_trade_no: order.outTradeNo },
         action: "tamper_amount",
@@ -117,7 +98,7 @@ describe.each(["v3-public-key", "v3-platform-cert"] as const)(
 
     it("a WECHATPAY/SIGNTEST/ probe is rejected, and the real notify after it is applied", async () => {
       const before = await rejections(stack, "probe");
-      const { token, openid, order, prepayId } = await payableOrder(stack);
+      const { token, openid, order, prepayId } = await payingOrder(stack);
       await stack.control("POST", "/__sandbox/scenarios", {
         match: { out_trade_no: order.outTradeNo },
         action: "signtest_probe_first",
@@ -135,7 +116,7 @@ describe.each(["v3-public-key", "v3-platform-cert"] as const)(
       ["timestamp -301 s", { action: "skew_timestamp", seconds: -301 }, "timestamp_skew"],
     ])("%s is rejected with no state change", async (_label, scenario, reason) => {
       const before = await rejections(stack, reason);
-      const { token, openid, order, prepayId } = await payableOrder(stack);
+      const { token, openid, order, prepayId } = await payingOrder(stack);
       await stack.control("POST", "/__sandbox/scenarios", {
         match: { out_trade_no: order.outTradeNo },
         ...scenario,
@@ -150,7 +131,7 @@ describe.each(["v3-public-key", "v3-platform-cert"] as const)(
     });
 
     it.each([299, -299])("timestamp skewed by %i s is accepted", async (seconds) => {
-      const { token, openid, order, prepayId } = await payableOrder(stack);
+      const { token, openid, order, prepayId } = await payingOrder(stack);
       await stack.control("POST", "/__sandbox/scenarios", {
         match: { out_trade_no: order.outTradeNo },
         action: "skew_timestamp",

@@ -137,3 +137,26 @@ export async function eventually<T>(
   }
   throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ""}`);
 }
+
+/** A logged-in shopper with one order that has a JSAPI prepay: the start of most payment tests. */
+export async function payingOrder(
+  stack: Stack,
+  item: { productId: string; quantity: number } = { productId: "oolong-tea", quantity: 1 },
+) {
+  const { token, openid } = await stack.login();
+  const o = await stack.api("POST", "/api/v1/orders", {
+    token,
+    body: { items: [item] },
+    headers: { "idempotency-key": idemKey() },
+  });
+  const pay = await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, {
+    token,
+    body: { method: "jsapi" },
+  });
+  return {
+    token,
+    openid,
+    order: o.body,
+    prepayId: pay.body.params.package.slice("prepay_id=".length) as string,
+  };
+}
