@@ -11,8 +11,14 @@ export const API_PREFIX = "/api/v1";
 const fen = z.number().int().nonnegative();
 const isoDate = z.string();
 
-// POST /api/v1/session
-export const SessionRequest = z.object({ code: z.string().min(1).max(128) }).strict();
+/** A WeChat appid as WeChat issues them ("wx" + 16 hex digits); the sandbox's appids have the same form. */
+export const Appid = z.string().regex(/^wx[0-9a-f]{16}$/, "an appid is wx followed by 16 hex digits");
+
+// POST /api/v1/session. `appid` names the mini-program (and so the merchant); it may be left out
+// only when the backend serves exactly one app.
+export const SessionRequest = z
+  .object({ code: z.string().min(1).max(128), appid: Appid.optional() })
+  .strict();
 export type SessionRequest = z.infer<typeof SessionRequest>;
 export const SessionResponse = z.object({
   token: z.string(),
@@ -62,6 +68,24 @@ export const OrderItem = z.object({
   subtotalFen: fen,
 });
 export type OrderItem = z.infer<typeof OrderItem>;
+
+// POST /api/v1/quotes: the server's price for a cart. Reserves nothing and creates no order, so a
+// confirm page can show it as often as it likes; the order is made when the shopper taps pay.
+export const QuoteRequest = CreateOrderRequest;
+export type QuoteRequest = z.infer<typeof QuoteRequest>;
+export const QuoteLine = OrderItem.extend({
+  /** Units in stock now (not reserved for this shopper). */
+  stock: z.number().int().nonnegative(),
+});
+export const Quote = z.object({
+  items: z.array(QuoteLine),
+  totalFen: fen,
+  currency: z.literal("CNY"),
+  description: z.string(),
+  /** True when every line can be bought now (stock and per-shopper limits). */
+  available: z.boolean(),
+});
+export type Quote = z.infer<typeof Quote>;
 
 export const OrderStateSchema = z.enum(ORDER_STATES);
 

@@ -20,6 +20,11 @@ export const ERRORS = {
   LOGIN_CODE_INVALID: { status: 401, zh: "登录凭证无效或已过期", en: "The login code is invalid or expired" },
   LOGIN_CODE_USED: { status: 401, zh: "登录凭证已被使用", en: "The login code has already been used" },
   LOGIN_BLOCKED: { status: 403, zh: "该用户暂时无法登录", en: "This user cannot log in right now" },
+  APP_UNKNOWN: {
+    status: 400,
+    zh: "小程序未接入或 appid 不正确",
+    en: "This mini-program (appid) is not configured here",
+  },
   FORBIDDEN: { status: 403, zh: "没有权限", en: "Not allowed" },
   PRODUCT_NOT_FOUND: { status: 400, zh: "商品不存在或已下架", en: "The product does not exist" },
   QUANTITY_INVALID: { status: 400, zh: "购买数量不正确", en: "The quantity is not valid" },
