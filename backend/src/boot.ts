@@ -1,5 +1,6 @@
 /**
- * Composition root: config → database → merchant → WeChat adapters → services → HTTP (+ sweeper).
+ * Composition root: config → database → repositories → merchants (seeded, then served by the
+ * registry) → services → HTTP (+ sweeper).
  * main.ts calls boot(process.env); end-to-end tests call it with their own env.
  */
 import crypto from "node:crypto";
@@ -10,16 +11,18 @@ import type { AddressInfo } from "node:net";
 import { compose } from "./compose";
 import { loadConfig, type Config } from "./config";
 import { openDatabase } from "./db/open";
+import { createDb } from "./db/repositories";
 import { createLogger, type Logger } from "./logger";
+import { createMerchantRegistry, type AdapterFactory } from "./merchants/registry";
+import { seedDemoCatalogues, seedMerchants } from "./merchants/seed";
+import {
+  fetchSandboxMerchants,
+  merchantFromEnv,
+  merchantsFromFile,
+  type MerchantSeed,
+} from "./merchants/sources";
 import { loadOrCreateMasterKey, parseMasterKey, SecretBox } from "./security/secret-box";
 import type { ServiceDeps } from "./services/deps";
-import {
-  fetchSandboxMerchant,
-  merchantFromEnv,
-  merchantFromFile,
-  MerchantStore,
-  type MerchantRecord,
-} from "./services/merchants";
 import { createWechatAuth } from "./wechat/auth/code2session";
 import { createGateway } from "./wechat/gateway-factory";
 
@@ -30,26 +33,34 @@ export interface Running {
   close(): Promise<void>;
 }
 
-async function resolveMerchant(
+/** The configured merchants, or null when the sandbox is unreachable (then the stored ones serve). */
+async function configuredMerchants(
   config: Config,
-  store: MerchantStore,
   logger: Logger,
-): Promise<MerchantRecord> {
-  let m: MerchantRecord;
-  if (config.MERCHANT_SOURCE === "env") m = merchantFromEnv(config);
-  else if (config.MERCHANT_SOURCE === "file") m = merchantFromFile(config.MERCHANT_FILE!, config);
-  else {
-    try {
-      m = await fetchSandboxMerchant(config.SANDBOX_URL, config.SANDBOX_MERCHANT);
-    } catch (err) {
-      const stored = await store.load("default");
-      if (!stored) throw err;
-      logger.warn("sandbox unreachable; using the merchant stored at the last start");
-      return stored;
-    }
+  haveStored: boolean,
+): Promise<MerchantSeed[] | null> {
+  if (config.MERCHANT_SOURCE === "env") return [merchantFromEnv(config)];
+  if (config.MERCHANT_SOURCE === "file") return merchantsFromFile(config.MERCHANT_FILE!, config);
+  try {
+    return await fetchSandboxMerchants(config.SANDBOX_URL, config.SANDBOX_MERCHANTS);
+  } catch (err) {
+    if (!haveStored) throw err;
+    logger.warn("sandbox unreachable; serving the merchants stored at the last start");
+    return null;
   }
-  await store.save(m);
-  return m;
+}
+
+export function wechatAdapters(timeoutMs: number): AdapterFactory {
+  return {
+    gateway: (s) => createGateway(s.credentials, { timeoutMs }),
+    auth: (s) =>
+      createWechatAuth({
+        baseUrl: s.loginBaseUrl,
+        appid: s.credentials.appid,
+        secret: s.appsecret,
+        timeoutMs,
+      }),
+  };
 }
 
 function defaultH5Dir(): string | null {
@@ -66,26 +77,24 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
       ? parseMasterKey(config.MASTER_KEY)
       : loadOrCreateMasterKey(config.dataDir);
     const box = new SecretBox(masterKey);
-    const deps: ServiceDeps = { ds: db.ds, now: () => new Date(), randomBytes: crypto.randomBytes, logger };
-    const store = new MerchantStore(deps, box);
-    const merchant = await resolveMerchant(config, store, logger);
-    const creds = merchant.credentials;
-    const gateway = createGateway(creds, { timeoutMs: config.WECHAT_TIMEOUT_MS, logger });
-    const wechatAuth = createWechatAuth({
-      baseUrl: merchant.loginBaseUrl,
-      appid: creds.appid,
-      secret: merchant.appsecret,
-      timeoutMs: config.WECHAT_TIMEOUT_MS,
+    const dbPort = createDb(db.ds);
+    const deps: ServiceDeps = { db: dbPort, now: () => new Date(), randomBytes: crypto.randomBytes, logger };
+    const stored = await dbPort.repos.merchants.list();
+    const seeds = await configuredMerchants(config, logger, stored.length > 0);
+    if (seeds) await seedMerchants(dbPort, box, seeds, logger);
+    const registry = createMerchantRegistry({
+      repo: dbPort.repos.merchants,
+      box,
+      adapters: wechatAdapters(config.WECHAT_TIMEOUT_MS),
+      publicBaseUrl: () => config.publicBaseUrl,
     });
+    const merchants = (await registry.all()).filter((m) => !m.disabled);
     const h5Dir = config.H5_DIST_DIR ? path.resolve(config.H5_DIST_DIR) : defaultH5Dir();
-    const { app, sweeper, seeded } = await compose({
+    const { app, sweeper, catalog } = compose({
       deps,
       box,
-      merchant,
-      gateway,
-      wechatAuth,
-      publicBaseUrl: () => config.publicBaseUrl,
-      ready: async () => (await db.ds.query("SELECT 1 AS ok"))[0]?.ok === 1,
+      registry,
+      ready: () => dbPort.ping(),
       h5Dir,
       limits: {
         sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
@@ -95,6 +104,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         bodyLimitBytes: config.BODY_LIMIT_BYTES,
       },
     });
+    const seeded = seeds ? await seedDemoCatalogues(catalog, seeds) : 0;
     if (seeded) logger.info({ products: seeded }, "seeded demo products");
 
     const server = http.createServer(app.callback());
@@ -108,7 +118,12 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     const url = `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${port}`;
     if (config.SWEEPER_INTERVAL_MS > 0) sweeper.start(config.SWEEPER_INTERVAL_MS);
     logger.info(
-      { url, merchant: { apiVersion: creds.apiVersion, source: config.MERCHANT_SOURCE }, h5: !!h5Dir },
+      {
+        url,
+        source: config.MERCHANT_SOURCE,
+        merchants: merchants.map((m) => ({ id: m.id, name: m.name, apiVersion: m.apiVersion })),
+        h5: !!h5Dir,
+      },
       "backend listening",
     );
 

@@ -50,10 +50,21 @@ const Env = z.object({
   /** Where merchant credentials come from: the local sandbox, environment variables, or a JSON file. */
   MERCHANT_SOURCE: z.enum(["sandbox", "env", "file"]).default("sandbox"),
   SANDBOX_URL: url.default("http://127.0.0.1:3100"),
-  SANDBOX_MERCHANT: z
-    .enum(["v2-md5", "v2-hmac", "v3-platform-cert", "v3-public-key"])
-    .default("v3-public-key"),
+  /** The sandbox's merchants this backend serves, comma-separated (each its own mini-program and account). */
+  SANDBOX_MERCHANTS: z
+    .string()
+    .default("v3-public-key")
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .pipe(z.array(z.enum(["v2-md5", "v2-hmac", "v3-platform-cert", "v3-public-key"])).min(1)),
   MERCHANT_FILE: z.string().optional(),
+  WECHAT_MERCHANT_NAME: z.string().min(1).max(64).optional(),
   WECHAT_APPID: z.string().optional(),
   WECHAT_APPSECRET: z.string().optional(),
   WECHAT_MCHID: z.string().optional(),

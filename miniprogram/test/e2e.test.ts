@@ -41,7 +41,7 @@ beforeAll(async () => {
     DATA_DIR: dataDir,
     DATABASE_URL: await createTestDatabaseUrl("e2e"),
     SANDBOX_URL: sandbox.url,
-    SANDBOX_MERCHANT: "v3-public-key",
+    SANDBOX_MERCHANTS: "v3-public-key",
     H5_DIST_DIR: path.join(dir, "dist/build/h5"),
     LOG_LEVEL: "silent",
     SWEEPER_INTERVAL_MS: "0",

@@ -99,7 +99,7 @@ async function main(argv: string[]): Promise<void> {
       if (!m)
         throw new Error(`no merchant ${name}; have ${doc.merchants.map((x: any) => x.name).join(", ")}`);
       console.log(`# Backend configuration for sandbox merchant ${name} (${m.apiVersion})`);
-      console.log(`MERCHANT_SOURCE=sandbox\nSANDBOX_URL=${doc.baseUrl}\nSANDBOX_MERCHANT=${name}`);
+      console.log(`MERCHANT_SOURCE=sandbox\nSANDBOX_URL=${doc.baseUrl}\nSANDBOX_MERCHANTS=${name}`);
       console.log(
         `# appid=${m.appid} mchid=${m.mchid}${m.signType ? ` sign_type=${m.signType}` : ""}${m.keyMode ? ` key_mode=${m.keyMode}` : ""}`,
       );

@@ -69,7 +69,7 @@ describe("minipay-sandbox CLI", () => {
   it("config prints what the backend needs", () => {
     const r = run("config", "--merchant", "v2-hmac");
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("SANDBOX_MERCHANT=v2-hmac");
+    expect(r.stdout).toContain("SANDBOX_MERCHANTS=v2-hmac");
     expect(r.stdout).toContain("sign_type=HMAC-SHA256");
   });
 

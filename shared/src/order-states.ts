@@ -32,3 +32,10 @@ export function isPayable(state: OrderState): boolean {
 export function isFinal(state: OrderState): boolean {
   return FINAL_STATES.includes(state);
 }
+
+/** States in which WeChat has the shopper's money (some of it may be on its way back). */
+export const PAID_STATES: readonly OrderState[] = ["paid", "refunding", "partially_refunded", "refunded"];
+
+export function isPaid(state: OrderState): boolean {
+  return PAID_STATES.includes(state);
+}

@@ -7,8 +7,9 @@ import "reflect-metadata";
 import { DataSource } from "typeorm";
 import { ProductEntity } from "./entities/product";
 import { Init1732400000000 } from "./migrations/1732400000000-Init";
+import { ManyMerchants1732500000000 } from "./migrations/1732500000000-ManyMerchants";
 
-export const MIGRATIONS = [Init1732400000000];
+export const MIGRATIONS = [Init1732400000000, ManyMerchants1732500000000];
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({

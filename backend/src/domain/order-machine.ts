@@ -2,7 +2,7 @@
  * The order state machine: one table of allowed transitions. Every state change in the system is
  * checked here (services/transition.ts applies it and writes the event row in the same transaction).
  */
-import type { OrderState } from "@minipay/shared";
+import { isPaid, type OrderState } from "@minipay/shared";
 
 export const TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = {
   created: ["paying", "paid", "closed", "expired", "failed"],
@@ -20,6 +20,21 @@ export const TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = 
 
 export function canTransition(from: OrderState, to: OrderState): boolean {
   return TRANSITIONS[from].includes(to);
+}
+
+/** A programming error, never a client's: the caller asked for a move the table forbids. */
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly from: OrderState,
+    readonly to: OrderState,
+  ) {
+    super(`illegal transition ${from} → ${to}`);
+    this.name = "IllegalTransitionError";
+  }
+}
+
+export function assertTransition(from: OrderState, to: OrderState): void {
+  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
 }
 
 /** What WeChat's trade_state means for our order, or null for "nothing to do". */
@@ -57,8 +72,7 @@ export function decideSettlement(
     if (facts.totalFen !== order.totalFen) return { kind: "anomaly", anomaly: "amount_mismatch" };
     if (facts.currency !== null && facts.currency !== "CNY")
       return { kind: "anomaly", anomaly: "currency_mismatch" };
-    if (["paid", "refunding", "partially_refunded", "refunded"].includes(order.state))
-      return { kind: "noop", why: "already" };
+    if (isPaid(order.state)) return { kind: "noop", why: "already" };
     if (!canTransition(order.state, "paid")) return { kind: "noop", why: "not_allowed" };
     const late = order.state === "closed" || order.state === "expired" || order.state === "failed";
     return late ? { kind: "transition", to, anomaly: "paid_after_close" } : { kind: "transition", to };

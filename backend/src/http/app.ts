@@ -32,7 +32,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   const health = healthRouter(deps.ready);
   const api = apiRouter(deps.api);
-  const notify = notifyRouter(deps.notify, deps.api.bodyLimit);
+  const notify = notifyRouter(deps.api.registry, deps.notify, deps.api.bodyLimit);
   for (const r of [health, api, notify]) {
     app.use(r.routes());
     app.use(r.allowedMethods({ throw: true }));

@@ -1,6 +1,5 @@
-/** Products: the catalogue the server prices from, with demo products seeded on first start. */
+/** Products: the catalogue each merchant prices from; sandbox merchants get demo products on first start. */
 import type { Product } from "@minipay/shared";
-import { ProductEntity } from "../db/entities/product";
 import type { ServiceDeps } from "./deps";
 
 export const DEMO_PRODUCTS = [
@@ -8,7 +7,7 @@ export const DEMO_PRODUCTS = [
     id: "oolong-tea",
     name: "乌龙茶 Oolong tea",
     description: "250 g, Anxi Tieguanyin",
-    price_fen: 6800,
+    priceFen: 6800,
     stock: 500,
     sort: 1,
   },
@@ -16,7 +15,7 @@ export const DEMO_PRODUCTS = [
     id: "mooncake",
     name: "月饼礼盒 Mooncake box",
     description: "6 pieces, lotus paste",
-    price_fen: 12800,
+    priceFen: 12800,
     stock: 200,
     sort: 2,
   },
@@ -24,7 +23,7 @@ export const DEMO_PRODUCTS = [
     id: "red-envelope",
     name: "红包 Red envelopes",
     description: "Pack of 10",
-    price_fen: 990,
+    priceFen: 990,
     stock: 1000,
     sort: 3,
   },
@@ -32,7 +31,7 @@ export const DEMO_PRODUCTS = [
     id: "test-1-fen",
     name: "测试商品 Test item",
     description: "One fen, for trying payments",
-    price_fen: 1,
+    priceFen: 1,
     stock: 100000,
     sort: 4,
   },
@@ -41,22 +40,16 @@ export const DEMO_PRODUCTS = [
 export class CatalogService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  /** Insert the demo products if the catalogue is empty (first start). */
-  async seedDemo(): Promise<number> {
-    const [{ n }] = await this.deps.ds.query(`SELECT count(*)::int AS n FROM products`);
-    if (n > 0) return 0;
-    for (const p of DEMO_PRODUCTS)
-      await this.deps.ds.query(
-        `INSERT INTO products (id, name, description, price_fen, stock, sort) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING`,
-        [p.id, p.name, p.description, p.price_fen, p.stock, p.sort],
-      );
+  /** Insert the demo products if this merchant's catalogue is empty; returns how many. */
+  async seedDemo(merchantId: string): Promise<number> {
+    const { products } = this.deps.db.repos;
+    if ((await products.count(merchantId)) > 0) return 0;
+    await products.insertMissing(merchantId, DEMO_PRODUCTS);
     return DEMO_PRODUCTS.length;
   }
 
-  async list(): Promise<Product[]> {
-    const rows = await this.deps.ds
-      .getRepository(ProductEntity)
-      .find({ where: { active: true }, order: { sort: "ASC", id: "ASC" } });
+  async list(merchantId: string): Promise<Product[]> {
+    const rows = await this.deps.db.repos.products.listActive(merchantId);
     return rows.map((r) => ({
       id: r.id,
       name: r.name,

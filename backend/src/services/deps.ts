@@ -1,13 +1,17 @@
-/** What the services share: the database, a clock, randomness, a logger. Passed in by main/boot. */
-import type { DataSource, EntityManager } from "typeorm";
+/** What the services share: the data-access seam, a clock, randomness, a logger. Passed in by compose. */
+import type { Db } from "../db/repositories";
 import type { Logger } from "../logger";
 
 export interface ServiceDeps {
-  ds: DataSource;
+  db: Db;
   now: () => Date;
   randomBytes: (n: number) => Buffer;
   logger: Logger;
 }
 
-/** Either the DataSource or an EntityManager inside a transaction: both have `query`. */
-export type Queryable = Pick<EntityManager, "query">;
+/** The identity a WeChat answer must carry to be about one of this merchant's orders. */
+export interface MerchantIdentity {
+  id: string;
+  appid: string;
+  mchid: string;
+}

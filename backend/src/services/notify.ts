@@ -1,29 +1,26 @@
 /**
- * Inbound WeChat payment notifies: authenticate and decode through the gateway, apply through
- * settle, and answer exactly as WeChat expects. Failure answers (so WeChat retries) only when the
- * notify is not genuine or we could not record it.
+ * Inbound WeChat payment notifies: the merchant is known from the URL before anything is read;
+ * authenticate and decode with that merchant's keys, apply through settle, and answer exactly as
+ * WeChat expects. Failure answers (so WeChat retries) only when the notify is not genuine or we
+ * could not record it.
  */
 import { NotifyRejectedError } from "../wechat/errors";
 import type { InboundNotify, NotifyAck, PaymentGateway } from "../wechat/types";
-import type { ServiceDeps } from "./deps";
-import { settle, type MerchantIdentity } from "./settle";
+import type { MerchantIdentity, ServiceDeps } from "./deps";
+import { settle } from "./settle";
+
+export interface NotifiedMerchant extends MerchantIdentity {
+  gateway: PaymentGateway;
+}
 
 export class NotifyService {
-  constructor(
-    private readonly deps: ServiceDeps,
-    private readonly gateway: () => PaymentGateway,
-    private readonly merchant: () => MerchantIdentity,
-  ) {}
+  constructor(private readonly deps: ServiceDeps) {}
 
-  async handlePayment(version: "v2" | "v3", n: InboundNotify): Promise<NotifyAck> {
-    const gw = this.gateway();
-    const m = this.merchant();
+  async handlePayment(m: NotifiedMerchant, version: "v2" | "v3", n: InboundNotify): Promise<NotifyAck> {
+    const gw = m.gateway;
     const log = (outcome: string, outTradeNo: string | null, reason: string | null) =>
-      this.deps.ds
-        .query(
-          `INSERT INTO notify_log (merchant_id, api_version, kind, out_trade_no, outcome, reason) VALUES ($1,$2,'pay',$3,$4,$5)`,
-          [m.id, version, outTradeNo, outcome, reason],
-        )
+      this.deps.db.repos.notifyLog
+        .insert({ merchantId: m.id, apiVersion: version, kind: "pay", outTradeNo, outcome, reason })
         .catch((err: Error) => this.deps.logger.error({ err: err.message }, "notify_log write failed"));
 
     if (version !== gw.apiVersion) {
@@ -35,7 +32,7 @@ export class NotifyService {
       facts = await gw.parsePaymentNotify(n);
     } catch (err) {
       if (err instanceof NotifyRejectedError) {
-        this.deps.logger.warn({ reason: err.reason, version }, "notify rejected");
+        this.deps.logger.warn({ reason: err.reason, version, merchant: m.id }, "notify rejected");
         await log("rejected", null, err.reason);
         // Not genuine (or not readable): a 4xx, so WeChat's real delivery is retried and a forger learns nothing.
         return { ...gw.notifyAck(false, err.reason), status: err.reason === "malformed" ? 400 : 401 };

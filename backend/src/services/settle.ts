@@ -5,24 +5,20 @@
  */
 import type { OrderState } from "@minipay/shared";
 import { decideSettlement } from "../domain/order-machine";
+import type { Repos } from "../db/repositories";
 import type { TradeFacts } from "../wechat/types";
-import type { ServiceDeps } from "./deps";
-import type { OrderRow } from "./order-view";
-import { recordEvent, transition, type EventSource } from "./transition";
+import type { MerchantIdentity, ServiceDeps } from "./deps";
+import { releaseStock, transition, type EventSource } from "./transition";
 
 export type SettleOutcome =
   | { result: "applied"; orderId: string; from: OrderState; to: OrderState; anomaly?: string }
   | { result: "noop"; orderId: string; state: OrderState; why: string }
   | { result: "anomaly"; orderId: string | null; anomaly: string };
 
-export interface MerchantIdentity {
-  id: string;
-  appid: string;
-  mchid: string;
-}
+export type { MerchantIdentity };
 
 /** Facts as stored in events/anomalies: no openid (personal data), nothing secret. */
-function factsForLog(f: TradeFacts): Record<string, unknown> {
+export function factsForLog(f: TradeFacts): Record<string, unknown> {
   return {
     tradeState: f.tradeState,
     transactionId: f.transactionId,
@@ -34,34 +30,52 @@ function factsForLog(f: TradeFacts): Record<string, unknown> {
   };
 }
 
+/** Record an anomaly (and an order event when the order is known) inside the caller's transaction. */
+export async function flagAnomaly(
+  deps: Pick<ServiceDeps, "logger">,
+  r: Repos,
+  a: {
+    merchantId: string;
+    orderId: string | null;
+    outTradeNo: string | null;
+    kind: string;
+    source: EventSource;
+    facts: Record<string, unknown>;
+  },
+): Promise<SettleOutcome> {
+  await r.events.anomaly(a);
+  if (a.orderId) await r.events.record(a.orderId, "anomaly", a.source, { kind: a.kind, ...a.facts });
+  deps.logger.warn(
+    { orderId: a.orderId, outTradeNo: a.outTradeNo, kind: a.kind, source: a.source },
+    "payment anomaly flagged",
+  );
+  return { result: "anomaly", orderId: a.orderId, anomaly: a.kind };
+}
+
 export async function settle(
   deps: ServiceDeps,
   merchant: MerchantIdentity,
   facts: TradeFacts,
   source: EventSource,
 ): Promise<SettleOutcome> {
-  return deps.ds.transaction(async (em) => {
-    const anomaly = async (orderId: string | null, kind: string): Promise<SettleOutcome> => {
-      await em.query(
-        `INSERT INTO anomalies (order_id, out_trade_no, kind, source, facts) VALUES ($1, $2, $3, $4, $5)`,
-        [orderId, facts.outTradeNo, kind, source, JSON.stringify(factsForLog(facts))],
-      );
-      if (orderId) await recordEvent(em, orderId, "anomaly", source, { kind, ...factsForLog(facts) });
-      deps.logger.warn({ orderId, outTradeNo: facts.outTradeNo, kind, source }, "payment anomaly flagged");
-      return { result: "anomaly", orderId, anomaly: kind };
-    };
+  return deps.db.transaction(async (r) => {
+    const anomaly = (orderId: string | null, kind: string) =>
+      flagAnomaly(deps, r, {
+        merchantId: merchant.id,
+        orderId,
+        outTradeNo: facts.outTradeNo,
+        kind,
+        source,
+        facts: factsForLog(facts),
+      });
 
     if (facts.appid !== merchant.appid || facts.mchid !== merchant.mchid)
       return anomaly(null, "wrong_merchant");
-    const rows: OrderRow[] = await em.query(
-      `SELECT * FROM orders WHERE merchant_id = $1 AND out_trade_no = $2 FOR UPDATE`,
-      [merchant.id, facts.outTradeNo],
-    );
-    const order = rows[0];
+    const order = await r.orders.lockByOutTradeNo(merchant.id, facts.outTradeNo);
     if (!order) return anomaly(null, "unknown_order");
 
     const decision = decideSettlement(
-      { state: order.state, totalFen: Number(order.total_fen) },
+      { state: order.state, totalFen: order.totalFen },
       { tradeState: facts.tradeState, totalFen: facts.totalFen, currency: facts.currency },
     );
     if (decision.kind === "anomaly") return anomaly(order.id, decision.anomaly);
@@ -69,8 +83,8 @@ export async function settle(
       if (
         decision.why === "already" &&
         facts.transactionId &&
-        order.transaction_id &&
-        facts.transactionId !== order.transaction_id
+        order.transactionId &&
+        facts.transactionId !== order.transactionId
       ) {
         // Same order paid twice under different transactions: money to give back.
         return anomaly(order.id, "duplicate_payment");
@@ -78,8 +92,8 @@ export async function settle(
       return { result: "noop", orderId: order.id, state: order.state, why: decision.why };
     }
     const moved = await transition(
-      em,
-      { id: order.id, state: order.state },
+      r,
+      order,
       decision.to,
       source,
       { tradeState: facts.tradeState, transactionId: facts.transactionId },
@@ -88,7 +102,7 @@ export async function settle(
         : {},
     );
     if (!moved) return { result: "noop", orderId: order.id, state: order.state, why: "raced" };
-    if (decision.to === "closed" && !order.stock_released) await releaseStock(em, order.id);
+    if (decision.to === "closed" && !order.stockReleased) await releaseStock(r, order.id);
     if (decision.anomaly) await anomaly(order.id, decision.anomaly);
     return {
       result: "applied",
@@ -98,21 +112,4 @@ export async function settle(
       anomaly: decision.anomaly,
     };
   });
-}
-
-/** Give reserved stock back once (closed/expired orders). */
-export async function releaseStock(
-  q: { query: (sql: string, p?: unknown[]) => Promise<any> },
-  orderId: string,
-) {
-  const r = await q.query(
-    `UPDATE orders SET stock_released = true WHERE id = $1 AND stock_released = false RETURNING id`,
-    [orderId],
-  );
-  const rows = Array.isArray(r[0]) ? r[0] : r;
-  if (rows.length === 0) return;
-  await q.query(
-    `UPDATE products p SET stock = p.stock + i.quantity FROM order_items i WHERE i.order_id = $1 AND i.product_id = p.id`,
-    [orderId],
-  );
 }

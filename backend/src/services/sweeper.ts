@@ -1,13 +1,20 @@
 /**
  * The sweeper: notifies get lost, so orders still "paying" are asked about (orderquery) after a
- * minute, and orders past their expiry are closed at WeChat and then locally. Every change goes
- * through settle / transition, the same paths as notify and verify. Claims rows with SKIP LOCKED
- * so two backend processes never sweep the same order at once.
+ * minute, and orders past their expiry are closed at WeChat and then locally. One pass serves every
+ * merchant, each order with the credentials of the merchant it was made with. Every change goes
+ * through settle / transition, the same paths as notify and verify. Local expiry claims rows with
+ * SKIP LOCKED so two backend processes never expire the same order at once.
  */
+import { isPayable } from "@minipay/shared";
 import type { PaymentGateway } from "../wechat/types";
-import type { ServiceDeps } from "./deps";
-import { releaseStock, settle, type MerchantIdentity } from "./settle";
-import { transition } from "./transition";
+import type { MerchantIdentity, ServiceDeps } from "./deps";
+import { settle } from "./settle";
+import { releaseStock, transition } from "./transition";
+
+/** What the sweeper needs of a merchant: who it is, and the two calls it makes. */
+export interface SweptMerchant extends MerchantIdentity {
+  gateway: Pick<PaymentGateway, "queryOrder" | "closeOrder">;
+}
 
 export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -15,8 +22,7 @@ export class Sweeper {
 
   constructor(
     private readonly deps: ServiceDeps,
-    private readonly gateway: () => PaymentGateway,
-    private readonly merchant: () => MerchantIdentity,
+    private readonly merchantById: (id: string) => Promise<SweptMerchant | null>,
   ) {}
 
   start(intervalMs: number): void {
@@ -36,51 +42,65 @@ export class Sweeper {
     await this.running;
   }
 
-  /** One pass; returns what it did (for tests and logs). */
+  /** Ask WeChat about one order and settle; a failure is logged and retried on the next pass. */
+  private async check(m: SweptMerchant, outTradeNo: string): Promise<void> {
+    try {
+      const facts = await m.gateway.queryOrder(outTradeNo);
+      if (facts) await settle(this.deps, m, facts, "sweeper");
+    } catch (err) {
+      this.deps.logger.warn(
+        { err: (err as Error)?.message, outTradeNo, merchant: m.id },
+        "sweeper query failed",
+      );
+    }
+  }
+
+  /** One pass over every merchant; returns what it did (for tests and logs). */
   async runOnce(limit = 50): Promise<{ queried: number; expired: number }> {
     const now = this.deps.now();
-    const gw = this.gateway();
-    const m = this.merchant();
+    const { db, logger } = this.deps;
     let queried = 0;
     let expired = 0;
+    const merchants = new Map<string, SweptMerchant | null>();
+    const merchant = async (id: string) => {
+      if (!merchants.has(id)) merchants.set(id, await this.merchantById(id));
+      const m = merchants.get(id) ?? null;
+      if (!m) logger.error({ merchant: id }, "order belongs to a merchant with no credentials");
+      return m;
+    };
+
     // 1. Paying orders older than a minute: ask WeChat (lost notify recovery).
-    const pending = await this.deps.ds.query(
-      `SELECT out_trade_no FROM orders WHERE merchant_id = $1 AND state = 'paying' AND updated_at < $2 AND expires_at > $3
-       ORDER BY updated_at LIMIT $4`,
-      [m.id, new Date(now.getTime() - 60_000), now, limit],
-    );
-    for (const p of pending) {
-      const facts = await gw.queryOrder(p.out_trade_no).catch(() => null);
-      if (facts) await settle(this.deps, m, facts, "sweeper");
+    for (const o of await db.repos.orders.payingSince(new Date(now.getTime() - 60_000), now, limit)) {
+      const m = await merchant(o.merchantId);
+      if (!m) continue;
+      await this.check(m, o.outTradeNo);
       queried++;
     }
     // 2. Expired orders: close at WeChat first (it may say "already paid"), then expire locally.
-    const due = await this.deps.ds.query(
-      `SELECT id, state, out_trade_no FROM orders WHERE merchant_id = $1 AND state IN ('created','paying') AND expires_at <= $2
-       ORDER BY expires_at LIMIT $3`,
-      [m.id, now, limit],
-    );
-    for (const o of due) {
+    for (const o of await db.repos.orders.dueForExpiry(now, limit)) {
+      const m = await merchant(o.merchantId);
+      if (!m) continue;
       if (o.state === "paying") {
         let closed;
         try {
-          closed = await gw.closeOrder(o.out_trade_no);
-        } catch {
-          continue; // try again next pass
+          closed = await m.gateway.closeOrder(o.outTradeNo);
+        } catch (err) {
+          logger.warn(
+            { err: (err as Error)?.message, outTradeNo: o.outTradeNo },
+            "close at WeChat failed; next pass retries",
+          );
+          continue;
         }
         if (closed === "already_paid") {
-          const facts = await gw.queryOrder(o.out_trade_no).catch(() => null);
-          if (facts) await settle(this.deps, m, facts, "sweeper");
+          await this.check(m, o.outTradeNo);
           continue;
         }
       }
-      await this.deps.ds.transaction(async (em) => {
-        const [row] = await em.query(`SELECT id, state FROM orders WHERE id = $1 FOR UPDATE SKIP LOCKED`, [
-          o.id,
-        ]);
-        if (!row || (row.state !== "created" && row.state !== "paying")) return;
-        if (await transition(em, row, "expired", "sweeper")) {
-          await releaseStock(em, row.id);
+      await db.transaction(async (r) => {
+        const row = await r.orders.lock(o.merchantId, o.id, { skipLocked: true });
+        if (!row || !isPayable(row.state)) return;
+        if (await transition(r, row, "expired", "sweeper")) {
+          await releaseStock(r, row.id);
           expired++;
         }
       });

@@ -59,7 +59,7 @@ describe("backend process lifecycle", () => {
       DATA_DIR: dataDir,
       PG_PORT: String(await freePort()),
       SANDBOX_URL: sandbox.url,
-      SANDBOX_MERCHANT: "v2-md5",
+      SANDBOX_MERCHANTS: "v2-md5",
       LOG_LEVEL: "info",
       LOG_PRETTY: "false",
     };

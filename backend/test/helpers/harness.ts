@@ -8,10 +8,18 @@ import { Writable } from "node:stream";
 import type { AddressInfo } from "node:net";
 import type { DataSource } from "typeorm";
 import { createDataSource, runMigrations } from "../../src/db/data-source";
+import { createDb, type Db } from "../../src/db/repositories";
 import { createLogger, type Logger } from "../../src/logger";
+import {
+  createMerchantRegistry,
+  type AdapterFactory,
+  type MerchantRegistry,
+} from "../../src/merchants/registry";
+import { merchantIdFor } from "../../src/merchants/secrets";
+import { seedDemoCatalogues, seedMerchants } from "../../src/merchants/seed";
+import type { MerchantSeed } from "../../src/merchants/sources";
 import { SecretBox } from "../../src/security/secret-box";
 import type { ServiceDeps } from "../../src/services/deps";
-import { MerchantStore, type MerchantRecord } from "../../src/services/merchants";
 import type { Sweeper } from "../../src/services/sweeper";
 import { compose } from "../../src/compose";
 import type { PaymentGateway, WechatAuth } from "../../src/wechat/types";
@@ -20,10 +28,12 @@ import { createTestDatabaseUrl } from "./db";
 export interface Harness {
   url: string;
   ds: DataSource;
+  db: Db;
   logs: string[];
   logger: Logger;
   deps: ServiceDeps;
   sweeper: Sweeper;
+  registry: MerchantRegistry;
   box: SecretBox;
   close(): Promise<void>;
 }
@@ -35,25 +45,52 @@ export function unusedGateway(): PaymentGateway {
   return new Proxy({} as PaymentGateway, { get: (_t, p) => (p === "apiVersion" ? "v3" : no) });
 }
 
-export function unusedAuth(): WechatAuth {
+export function unusedAuth(appid: string): WechatAuth {
   return {
-    appid: "wx-test",
+    appid,
     code2Session: async () => {
       throw new Error("code2Session must not be called in this test");
     },
   };
 }
 
+/** A merchant that no test may call WeChat for (HTTP-level tests). */
+export function offlineMerchant(): MerchantSeed {
+  return {
+    name: "offline",
+    source: "file",
+    credentials: {
+      apiVersion: "v3",
+      appid: "wx00000000000000aa",
+      mchid: "1900000001",
+      baseUrl: "http://127.0.0.1:9",
+    },
+    appsecret: "unused",
+    loginBaseUrl: "http://127.0.0.1:9",
+    sandboxUrl: null,
+    demoProducts: true,
+  };
+}
+
+export const offlineAdapters: AdapterFactory = {
+  gateway: () => unusedGateway(),
+  auth: (s) => unusedAuth(s.credentials.appid),
+};
+
 export async function startHarness(opts: {
-  gateway?: PaymentGateway;
-  auth?: WechatAuth;
-  merchant?: MerchantRecord;
+  merchants?: MerchantSeed[];
+  /** Builds each merchant's WeChat adapters; offline ones by default. */
+  adapters?: AdapterFactory;
+  /** An existing database (a restart on the same data); a fresh one by default. */
+  databaseUrl?: string;
   now?: () => Date;
   bodyLimit?: number;
   verifyPerMinute?: number;
   h5Dir?: string;
+  /** The master key; reuse it to reopen a database's sealed credentials. */
+  masterKey?: Buffer;
 }): Promise<Harness> {
-  const ds = createDataSource(await createTestDatabaseUrl());
+  const ds = createDataSource(opts.databaseUrl ?? (await createTestDatabaseUrl()));
   await ds.initialize();
   await runMigrations(ds);
   const logs: string[] = [];
@@ -64,39 +101,31 @@ export async function startHarness(opts: {
     },
   });
   const logger = createLogger({ level: "info", pretty: false, destination: sink });
-  const box = new SecretBox(crypto.randomBytes(32));
+  const box = new SecretBox(opts.masterKey ?? crypto.randomBytes(32));
+  const db = createDb(ds);
   const deps: ServiceDeps = {
-    ds,
+    db,
     now: opts.now ?? (() => new Date()),
     randomBytes: crypto.randomBytes,
     logger,
   };
-  const gateway = opts.gateway ?? unusedGateway();
-  const wechatAuth = opts.auth ?? unusedAuth();
-  const merchant: MerchantRecord = opts.merchant ?? {
-    id: "default",
-    credentials: {
-      apiVersion: "v3",
-      appid: wechatAuth.appid,
-      mchid: "1900000001",
-      baseUrl: "http://127.0.0.1:9",
-    },
-    appsecret: "unused",
-    loginBaseUrl: "http://127.0.0.1:9",
-    sandboxUrl: null,
-  };
-  await new MerchantStore(deps, box).save(merchant);
+  const seeds = opts.merchants ?? [offlineMerchant()];
+  await seedMerchants(db, box, seeds, logger);
   const server = http.createServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { app, sweeper } = await compose({
+  const registry = createMerchantRegistry({
+    repo: db.repos.merchants,
+    box,
+    adapters: opts.adapters ?? offlineAdapters,
+    publicBaseUrl: () => url,
+    refreshMs: 200,
+  });
+  const { app, sweeper, catalog } = compose({
     deps,
     box,
-    merchant,
-    gateway,
-    wechatAuth,
-    publicBaseUrl: () => url,
-    ready: async () => true,
+    registry,
+    ready: () => db.ping(),
     h5Dir: opts.h5Dir ?? null,
     limits: {
       sessionIdleMinutes: 60,
@@ -106,15 +135,18 @@ export async function startHarness(opts: {
       bodyLimitBytes: opts.bodyLimit ?? 64 * 1024,
     },
   });
+  await seedDemoCatalogues(catalog, seeds);
   server.on("request", app.callback());
   return {
     url,
     ds,
+    db,
     logs,
     logger,
     deps,
     box,
     sweeper,
+    registry,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
@@ -122,3 +154,5 @@ export async function startHarness(opts: {
     },
   };
 }
+
+export { merchantIdFor };

@@ -7,12 +7,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startSandbox } from "../../../sandbox/src";
-import { fetchSandboxMerchant, type MerchantRecord } from "../../src/services/merchants";
-import { createWechatAuth } from "../../src/wechat/auth/code2session";
-import { createGateway } from "../../src/wechat/gateway-factory";
+import { wechatAdapters } from "../../src/boot";
+import { merchantIdFor } from "../../src/merchants/secrets";
+import {
+  fetchSandboxMerchants,
+  type MerchantSeed,
+  type SandboxMerchantName,
+} from "../../src/merchants/sources";
 import { startHarness, type Harness } from "./harness";
 
-export type SandboxMerchantName = "v2-md5" | "v2-hmac" | "v3-platform-cert" | "v3-public-key";
+export type { SandboxMerchantName };
 export const MERCHANTS: SandboxMerchantName[] = ["v2-md5", "v2-hmac", "v3-platform-cert", "v3-public-key"];
 
 export interface Sandbox {
@@ -35,7 +39,11 @@ export async function startTestSandbox(): Promise<Sandbox> {
 export interface Stack {
   h: Harness;
   sandbox: Sandbox;
-  merchant: MerchantRecord;
+  /** The first merchant's seed (credentials as configured) and its id. */
+  merchant: MerchantSeed;
+  merchantId: string;
+  /** Every merchant of this stack, in the order given. */
+  merchants: MerchantSeed[];
   /** JSON call to the backend. */
   api(
     method: string,
@@ -44,7 +52,8 @@ export interface Stack {
   ): Promise<{ status: number; body: any }>;
   /** JSON call to the sandbox control API. */
   control(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
-  login(openid?: string): Promise<{ token: string; openid: string }>;
+  /** Log a shopper in to the first merchant's mini-program, or to `merchant`'s. */
+  login(openid?: string, merchant?: MerchantSeed): Promise<{ token: string; openid: string }>;
   close(): Promise<void>;
 }
 
@@ -62,28 +71,31 @@ async function json(url: string, init: RequestInit): Promise<{ status: number; b
 
 export async function startStack(
   sandbox: Sandbox,
-  name: SandboxMerchantName,
-  opts: { now?: () => Date; verifyPerMinute?: number } = {},
+  names: SandboxMerchantName | SandboxMerchantName[],
+  opts: {
+    now?: () => Date;
+    verifyPerMinute?: number;
+    timeoutMs?: number;
+    databaseUrl?: string;
+    masterKey?: Buffer;
+  } = {},
 ): Promise<Stack> {
-  const merchant = await fetchSandboxMerchant(sandbox.url, name, 5000);
-  const gateway = createGateway(merchant.credentials, { timeoutMs: 3000 });
-  const auth = createWechatAuth({
-    baseUrl: merchant.loginBaseUrl,
-    appid: merchant.credentials.appid,
-    secret: merchant.appsecret,
-    timeoutMs: 3000,
-  });
+  const merchants = await fetchSandboxMerchants(sandbox.url, Array.isArray(names) ? names : [names], 5000);
+  const merchant = merchants[0]!;
   const h = await startHarness({
-    gateway,
-    auth,
-    merchant,
+    merchants,
+    adapters: wechatAdapters(opts.timeoutMs ?? 3000),
     now: opts.now,
     verifyPerMinute: opts.verifyPerMinute,
+    databaseUrl: opts.databaseUrl,
+    masterKey: opts.masterKey,
   });
   const stack: Stack = {
     h,
     sandbox,
     merchant,
+    merchantId: merchantIdFor(merchant.credentials.mchid),
+    merchants,
     api: (method, p, o = {}) =>
       json(h.url + p, {
         method,
@@ -100,13 +112,15 @@ export async function startStack(
         headers: body !== undefined ? { "content-type": "application/json" } : {},
         body: body !== undefined ? JSON.stringify(body) : undefined,
       }),
-    login: async (openid) => {
+    login: async (openid, m = merchant) => {
       const c = await stack.control("POST", "/__sandbox/login-codes", {
-        appid: merchant.credentials.appid,
+        appid: m.credentials.appid,
         ...(openid ? { openid } : {}),
       });
       if (c.status !== 200) throw new Error(`login-codes ${c.status} ${JSON.stringify(c.body)}`);
-      const s = await stack.api("POST", "/api/v1/session", { body: { code: c.body.code } });
+      const s = await stack.api("POST", "/api/v1/session", {
+        body: { code: c.body.code, ...(merchants.length > 1 ? { appid: m.credentials.appid } : {}) },
+      });
       if (s.status !== 200) throw new Error(`session ${s.status} ${JSON.stringify(s.body)}`);
       return { token: s.body.token, openid: c.body.openid };
     },

@@ -5,6 +5,10 @@ const fen = { to: (v: number) => v, from: (v: string | null) => (v === null ? nu
 
 @Entity({ name: "products" })
 export class ProductEntity {
+  /** Products belong to a merchant; ids are unique per merchant. */
+  @PrimaryColumn({ name: "merchant_id", type: "text" })
+  merchantId!: string;
+
   @PrimaryColumn({ type: "text" })
   id!: string;
 

@@ -1,20 +1,43 @@
 /**
- * WeChat notify endpoints: outside session auth, raw bytes kept for signature checks. The answer
- * (status, content type, body) comes from the gateway so it is exactly what WeChat expects.
+ * WeChat notify endpoints: outside session auth, raw bytes kept for signature checks. The merchant
+ * comes from the URL and is looked up before the body is read, because its keys are what verify
+ * (and for v3 decrypt) the notify; an unknown merchant is a 404 without reading anything. The
+ * answer (status, content type, body) comes from the gateway so it is exactly what WeChat expects.
  */
 import Router from "@koa/router";
+import type { Context } from "koa";
+import type { MerchantContext, MerchantRegistry } from "../../merchants/registry";
 import type { NotifyService } from "../../services/notify";
 import { rawBody } from "../middleware/body";
+import { sendError } from "../middleware/errors";
 
-export function notifyRouter(notify: NotifyService, bodyLimit: number): Router {
+const VERSIONS = new Set(["v2", "v3"]);
+
+export function notifyRouter(registry: MerchantRegistry, notify: NotifyService, bodyLimit: number): Router {
   const r = new Router({ prefix: "/notify/wechat" });
-  for (const version of ["v2", "v3"] as const) {
-    r.post(`/${version}/pay`, rawBody(bodyLimit), async (ctx) => {
-      const ack = await notify.handlePayment(version, { headers: ctx.headers, rawBody: ctx.state.rawBody });
+  const read = rawBody(bodyLimit);
+
+  const handle = async (ctx: Context, m: MerchantContext | null, version: string) => {
+    if (!m || !VERSIONS.has(version)) return sendError(ctx, "NOT_FOUND");
+    await read(ctx, async () => {
+      const ack = await notify.handlePayment(m, version as "v2" | "v3", {
+        headers: ctx.headers,
+        rawBody: ctx.state.rawBody,
+      });
       ctx.status = ack.status;
       ctx.type = ack.contentType;
       ctx.body = ack.body;
     });
-  }
+  };
+
+  r.post("/:merchantId/:version/pay", async (ctx) => {
+    const id = ctx.params.merchantId!;
+    await handle(ctx, /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await registry.byId(id) : null, ctx.params.version!);
+  });
+  // Legacy URLs, before merchant ids were in the path: WeChat keeps the notify URL of every order
+  // already placed, so these stay and belong to the oldest merchant.
+  r.post("/:version/pay", async (ctx) => {
+    await handle(ctx, await registry.legacy(), ctx.params.version!);
+  });
   return r;
 }

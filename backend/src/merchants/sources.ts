@@ -1,26 +1,27 @@
 /**
- * Merchant credentials: loaded from the sandbox (local start, no manual step), from environment
- * variables or from a JSON file (real merchants), then sealed with the master key into the
- * `merchants` table. The running process uses the decrypted copy in memory only.
+ * Where merchants come from at start: the local sandbox (no manual step), WECHAT_* environment
+ * variables (one real merchant) or MERCHANT_FILE (one or a list). Sources only produce seeds;
+ * seed.ts writes them, sealed, into the `merchants` table, which is what the registry serves.
  */
 import { X509Certificate } from "node:crypto";
 import fs from "node:fs";
 import axios from "axios";
 import { z } from "zod";
 import type { Config } from "../config";
-import type { SecretBox } from "../security/secret-box";
 import type { MerchantCredentials } from "../wechat/types";
-import type { ServiceDeps } from "./deps";
+import type { MerchantSecrets } from "./secrets";
 
-export interface MerchantRecord {
-  id: string;
-  credentials: MerchantCredentials;
-  appsecret: string;
-  /** Base URL of the mini-program login API (api.weixin.qq.com or the sandbox). */
-  loginBaseUrl: string;
+export interface MerchantSeed extends MerchantSecrets {
+  name: string;
+  source: "sandbox" | "env" | "file";
   /** Sandbox base URL when the merchant is a sandbox one (the client uses it for login codes and the cashier). */
   sandboxUrl: string | null;
+  /** Only sandbox merchants get the demo catalogue; a real merchant starts with none. */
+  demoProducts: boolean;
 }
+
+export const SANDBOX_MERCHANT_NAMES = ["v2-md5", "v2-hmac", "v3-platform-cert", "v3-public-key"] as const;
+export type SandboxMerchantName = (typeof SANDBOX_MERCHANT_NAMES)[number];
 
 const SandboxMerchant = z.object({
   name: z.string(),
@@ -53,7 +54,7 @@ export function sandboxMerchantToRecord(
   doc: z.infer<typeof SandboxMerchants>,
   name: string,
   sandboxUrl: string,
-): MerchantRecord {
+): MerchantSeed {
   const m = doc.merchants.find((x) => x.name === name);
   if (!m)
     throw new Error(
@@ -88,20 +89,30 @@ export function sandboxMerchantToRecord(
       publicKeyPem: m.wechatpayPublicKeyPem ?? undefined,
     };
   }
-  return { id: "default", credentials, appsecret: m.appsecret, loginBaseUrl: doc.baseUrl, sandboxUrl };
+  return {
+    name,
+    source: "sandbox",
+    credentials,
+    appsecret: m.appsecret,
+    loginBaseUrl: doc.baseUrl,
+    sandboxUrl,
+    demoProducts: true,
+  };
 }
 
-export async function fetchSandboxMerchant(
+/** The named merchants of the sandbox at `sandboxUrl`, waiting up to `waitMs` for it to come up. */
+export async function fetchSandboxMerchants(
   sandboxUrl: string,
-  name: string,
+  names: readonly string[],
   waitMs = 20_000,
-): Promise<MerchantRecord> {
+): Promise<MerchantSeed[]> {
   const deadline = Date.now() + waitMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {
     try {
       const res = await axios.get(`${sandboxUrl.replace(/\/$/, "")}/__sandbox/merchants`, { timeout: 3000 });
-      return sandboxMerchantToRecord(SandboxMerchants.parse(res.data), name, sandboxUrl.replace(/\/$/, ""));
+      const doc = SandboxMerchants.parse(res.data);
+      return names.map((n) => sandboxMerchantToRecord(doc, n, sandboxUrl.replace(/\/$/, "")));
     } catch (err) {
       lastErr = err;
       if (err instanceof z.ZodError) break;
@@ -109,7 +120,7 @@ export async function fetchSandboxMerchant(
     }
   }
   throw new Error(
-    `could not load merchant ${name} from the sandbox at ${sandboxUrl}: ${(lastErr as Error)?.message ?? lastErr}`,
+    `could not load merchants ${names.join(", ")} from the sandbox at ${sandboxUrl}: ${(lastErr as Error)?.message ?? lastErr}`,
   );
 }
 
@@ -123,7 +134,7 @@ const read = (file: string | undefined, variable: string): string => {
 };
 
 /** A real merchant from WECHAT_* variables (files for keys and certificates). */
-export function merchantFromEnv(c: Config): MerchantRecord {
+export function merchantFromEnv(c: Config): MerchantSeed {
   const credentials: MerchantCredentials = {
     apiVersion: c.WECHAT_API_VERSION!,
     appid: c.WECHAT_APPID!,
@@ -166,46 +177,49 @@ export function merchantFromEnv(c: Config): MerchantRecord {
       );
   }
   return {
-    id: "default",
+    name: c.WECHAT_MERCHANT_NAME ?? c.WECHAT_MCHID!,
+    source: "env",
     credentials,
     appsecret: c.WECHAT_APPSECRET!,
     loginBaseUrl: c.WECHAT_API_BASE_URL,
     sandboxUrl: null,
+    demoProducts: false,
   };
 }
 
-/** A merchant from MERCHANT_FILE: `{ "appsecret", "loginBaseUrl"?, "credentials": MerchantCredentials }`. */
-export function merchantFromFile(file: string, c: Config): MerchantRecord {
-  const doc = JSON.parse(read(file, "MERCHANT_FILE"));
-  if (!doc?.credentials?.appid || !doc?.appsecret)
-    throw new Error("MERCHANT_FILE must have credentials.appid and appsecret");
-  return {
-    id: "default",
-    credentials: { baseUrl: c.WECHAT_PAY_BASE_URL, ...doc.credentials },
-    appsecret: doc.appsecret,
-    loginBaseUrl: doc.loginBaseUrl ?? c.WECHAT_API_BASE_URL,
-    sandboxUrl: null,
-  };
-}
+const FileMerchant = z.object({
+  name: z.string().min(1).optional(),
+  appsecret: z.string().min(1),
+  loginBaseUrl: z.string().optional(),
+  credentials: z
+    .object({ apiVersion: z.enum(["v2", "v3"]), appid: z.string().min(1), mchid: z.string().min(1) })
+    .passthrough(),
+});
 
-export class MerchantStore {
-  constructor(
-    private readonly deps: ServiceDeps,
-    private readonly box: SecretBox,
-  ) {}
-
-  async save(m: MerchantRecord): Promise<void> {
-    const sealed = this.box.seal(JSON.stringify(m));
-    await this.deps.ds.query(
-      `INSERT INTO merchants (id, api_version, appid, mchid, credentials_sealed) VALUES ($1,$2,$3,$4,$5)
-       ON CONFLICT (id) DO UPDATE SET api_version = EXCLUDED.api_version, appid = EXCLUDED.appid, mchid = EXCLUDED.mchid,
-         credentials_sealed = EXCLUDED.credentials_sealed, updated_at = now()`,
-      [m.id, m.credentials.apiVersion, m.credentials.appid, m.credentials.mchid, sealed],
+/**
+ * Merchants from MERCHANT_FILE: one object or a list of
+ * `{ "name"?, "appsecret", "loginBaseUrl"?, "credentials": MerchantCredentials }`.
+ */
+export function merchantsFromFile(file: string, c: Config): MerchantSeed[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(read(file, "MERCHANT_FILE"));
+  } catch (err) {
+    throw new Error(`MERCHANT_FILE: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = z.union([FileMerchant, z.array(FileMerchant).min(1)]).safeParse(doc);
+  if (!parsed.success)
+    throw new Error(
+      `MERCHANT_FILE: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`).join("; ")}`,
     );
-  }
-
-  async load(id: string): Promise<MerchantRecord | null> {
-    const rows = await this.deps.ds.query(`SELECT credentials_sealed FROM merchants WHERE id = $1`, [id]);
-    return rows[0] ? (JSON.parse(this.box.open(rows[0].credentials_sealed)) as MerchantRecord) : null;
-  }
+  const list = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+  return list.map((m) => ({
+    name: m.name ?? m.credentials.mchid,
+    source: "file",
+    credentials: { baseUrl: c.WECHAT_PAY_BASE_URL, ...m.credentials } as MerchantCredentials,
+    appsecret: m.appsecret,
+    loginBaseUrl: m.loginBaseUrl ?? c.WECHAT_API_BASE_URL,
+    sandboxUrl: null,
+    demoProducts: false,
+  }));
 }

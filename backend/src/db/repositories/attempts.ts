@@ -1,0 +1,65 @@
+/**
+ * Payment attempts: the prepay WeChat gave us for an order and method. At most one is live per
+ * (order, method) (a partial unique index), which is what lets two concurrent taps on "pay"
+ * converge without a lock held across the WeChat call.
+ */
+import type { PaymentMethod } from "@minipay/shared";
+import { uniqueViolation, type Manager } from "./rows";
+import type { AttemptRecord } from "./types";
+
+interface AttemptRow {
+  id: string;
+  order_id: string;
+  method: PaymentMethod;
+  prepay_id: string | null;
+  code_url: string | null;
+  expires_at: Date;
+  created_at: Date;
+}
+
+const toAttempt = (r: AttemptRow): AttemptRecord => ({
+  id: r.id,
+  orderId: r.order_id,
+  method: r.method,
+  prepayId: r.prepay_id,
+  codeUrl: r.code_url,
+  expiresAt: new Date(r.expires_at),
+  createdAt: new Date(r.created_at),
+});
+
+export class AttemptsRepo {
+  constructor(private readonly m: Manager) {}
+
+  /** The live attempt still usable at `now`, if any. */
+  async live(orderId: string, method: PaymentMethod, now: Date): Promise<AttemptRecord | null> {
+    const rows: AttemptRow[] = await this.m.query(
+      `SELECT * FROM payment_attempts WHERE order_id = $1 AND method = $2 AND superseded_at IS NULL AND expires_at > $3`,
+      [orderId, method, now],
+    );
+    return rows[0] ? toAttempt(rows[0]) : null;
+  }
+
+  /** Retire a live attempt whose prepay has run out, so a fresh one can take its place. */
+  async supersedeExpired(orderId: string, method: PaymentMethod, now: Date): Promise<void> {
+    await this.m.query(
+      `UPDATE payment_attempts SET superseded_at = $3
+       WHERE order_id = $1 AND method = $2 AND superseded_at IS NULL AND expires_at <= $3`,
+      [orderId, method, now],
+    );
+  }
+
+  /** Insert as the live attempt; null when another request's attempt is already live. */
+  async insertLive(a: Omit<AttemptRecord, "id">): Promise<AttemptRecord | null> {
+    try {
+      const rows: AttemptRow[] = await this.m.query(
+        `INSERT INTO payment_attempts (order_id, method, prepay_id, code_url, expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+        [a.orderId, a.method, a.prepayId, a.codeUrl, a.expiresAt, a.createdAt],
+      );
+      return toAttempt(rows[0]!);
+    } catch (err) {
+      if (uniqueViolation(err) === "payment_attempts_live_uq") return null;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The data-access seam. Services get a `Db`: repositories bound to the pool, and `transaction`,
+ * which hands the callback the same repositories bound to one transaction. No service sees
+ * TypeORM or SQL.
+ */
+import type { DataSource } from "typeorm";
+import { AttemptsRepo } from "./attempts";
+import { EventsRepo } from "./events";
+import { MerchantsRepo } from "./merchants";
+import { NotifyLogRepo } from "./notify-log";
+import { OrdersRepo } from "./orders";
+import { ProductsRepo } from "./products";
+import type { Manager } from "./rows";
+import { UsersRepo } from "./users";
+
+export interface Repos {
+  orders: OrdersRepo;
+  events: EventsRepo;
+  attempts: AttemptsRepo;
+  users: UsersRepo;
+  products: ProductsRepo;
+  merchants: MerchantsRepo;
+  notifyLog: NotifyLogRepo;
+}
+
+export interface Db {
+  repos: Repos;
+  transaction<T>(fn: (r: Repos) => Promise<T>): Promise<T>;
+  /** true when the database answers. */
+  ping(): Promise<boolean>;
+}
+
+export function createRepos(m: Manager): Repos {
+  return {
+    orders: new OrdersRepo(m),
+    events: new EventsRepo(m),
+    attempts: new AttemptsRepo(m),
+    users: new UsersRepo(m),
+    products: new ProductsRepo(m),
+    merchants: new MerchantsRepo(m),
+    notifyLog: new NotifyLogRepo(m),
+  };
+}
+
+export function createDb(ds: DataSource): Db {
+  return {
+    repos: createRepos(ds.manager),
+    transaction: (fn) => ds.transaction((em) => fn(createRepos(em))),
+    ping: async () => (await ds.query("SELECT 1 AS ok"))[0]?.ok === 1,
+  };
+}
+
+export type * from "./types";

@@ -1,0 +1,223 @@
+/**
+ * Orders and their lines. Every read that a shopper can trigger is scoped by merchant and user;
+ * state changes are conditional on the state the caller read, so a concurrent change makes them a
+ * no-op instead of a double move.
+ */
+import type { OrderState } from "@minipay/shared";
+import { num, returningRows, type Manager } from "./rows";
+import type { OrderItemRecord, OrderRecord } from "./types";
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  merchant_id: string;
+  out_trade_no: string;
+  state: OrderState;
+  total_fen: string;
+  refunded_fen: string;
+  currency: string;
+  description: string;
+  idempotency_key: string;
+  request_hash: string;
+  transaction_id: string | null;
+  stock_released: boolean;
+  expires_at: Date;
+  paid_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toOrder(r: OrderRow): OrderRecord {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    merchantId: r.merchant_id,
+    outTradeNo: r.out_trade_no,
+    state: r.state,
+    totalFen: num(r.total_fen),
+    refundedFen: num(r.refunded_fen),
+    currency: r.currency,
+    description: r.description,
+    idempotencyKey: r.idempotency_key,
+    requestHash: r.request_hash,
+    transactionId: r.transaction_id,
+    stockReleased: r.stock_released,
+    expiresAt: new Date(r.expires_at),
+    paidAt: r.paid_at ? new Date(r.paid_at) : null,
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+  };
+}
+
+export interface NewOrder {
+  userId: string;
+  merchantId: string;
+  outTradeNo: string;
+  totalFen: number;
+  description: string;
+  idempotencyKey: string;
+  requestHash: string;
+  expiresAt: Date;
+  now: Date;
+}
+
+/** Keyset position in a shopper's list: newest first by (created_at, id). */
+export interface ListPosition {
+  createdAt: Date;
+  id: string;
+}
+
+export class OrdersRepo {
+  constructor(private readonly m: Manager) {}
+
+  async insert(o: NewOrder): Promise<OrderRecord> {
+    const rows: OrderRow[] = await this.m.query(
+      `INSERT INTO orders (user_id, merchant_id, out_trade_no, state, total_fen, description, idempotency_key,
+         request_hash, expires_at, created_at, updated_at)
+       VALUES ($1, $2, $3, 'created', $4, $5, $6, $7, $8, $9, $9) RETURNING *`,
+      [
+        o.userId,
+        o.merchantId,
+        o.outTradeNo,
+        o.totalFen,
+        o.description,
+        o.idempotencyKey,
+        o.requestHash,
+        o.expiresAt,
+        o.now,
+      ],
+    );
+    return toOrder(rows[0]!);
+  }
+
+  async insertItems(orderId: string, merchantId: string, lines: OrderItemRecord[]): Promise<void> {
+    for (const l of lines)
+      await this.m.query(
+        `INSERT INTO order_items (order_id, merchant_id, product_id, name, unit_price_fen, quantity, subtotal_fen)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [orderId, merchantId, l.productId, l.name, l.unitPriceFen, l.quantity, l.subtotalFen],
+      );
+  }
+
+  async items(orderId: string): Promise<OrderItemRecord[]> {
+    const rows: {
+      product_id: string;
+      name: string;
+      unit_price_fen: string;
+      quantity: number;
+      subtotal_fen: string;
+    }[] = await this.m.query(
+      `SELECT product_id, name, unit_price_fen, quantity, subtotal_fen FROM order_items WHERE order_id = $1 ORDER BY id`,
+      [orderId],
+    );
+    return rows.map((i) => ({
+      productId: i.product_id,
+      name: i.name,
+      unitPriceFen: num(i.unit_price_fen),
+      quantity: Number(i.quantity),
+      subtotalFen: num(i.subtotal_fen),
+    }));
+  }
+
+  /** A shopper's own order in their merchant; another user's or merchant's is simply absent. */
+  async forUser(merchantId: string, userId: string, id: string): Promise<OrderRecord | null> {
+    const rows: OrderRow[] = await this.m.query(
+      `SELECT * FROM orders WHERE id = $1 AND user_id = $2 AND merchant_id = $3`,
+      [id, userId, merchantId],
+    );
+    return rows[0] ? toOrder(rows[0]) : null;
+  }
+
+  async byIdempotencyKey(userId: string, key: string): Promise<OrderRecord | null> {
+    const rows: OrderRow[] = await this.m.query(
+      `SELECT * FROM orders WHERE user_id = $1 AND idempotency_key = $2`,
+      [userId, key],
+    );
+    return rows[0] ? toOrder(rows[0]) : null;
+  }
+
+  /** Inside a transaction: the row locked for update (settle, pay). */
+  async lockByOutTradeNo(merchantId: string, outTradeNo: string): Promise<OrderRecord | null> {
+    const rows: OrderRow[] = await this.m.query(
+      `SELECT * FROM orders WHERE merchant_id = $1 AND out_trade_no = $2 FOR UPDATE`,
+      [merchantId, outTradeNo],
+    );
+    return rows[0] ? toOrder(rows[0]) : null;
+  }
+
+  /** Inside a transaction: lock one order; with skipLocked another process's claim wins. */
+  async lock(
+    merchantId: string,
+    id: string,
+    opts: { skipLocked?: boolean } = {},
+  ): Promise<OrderRecord | null> {
+    const rows: OrderRow[] = await this.m.query(
+      `SELECT * FROM orders WHERE id = $1 AND merchant_id = $2 FOR UPDATE${opts.skipLocked ? " SKIP LOCKED" : ""}`,
+      [id, merchantId],
+    );
+    return rows[0] ? toOrder(rows[0]) : null;
+  }
+
+  /** Move the state only if it is still `from`; false when someone else moved it first. */
+  async moveState(
+    id: string,
+    from: OrderState,
+    to: OrderState,
+    set: { paidAt?: Date; transactionId?: string | null } = {},
+  ): Promise<boolean> {
+    const res = await this.m.query(
+      `UPDATE orders SET state = $3, updated_at = now(),
+         paid_at = COALESCE($4, paid_at), transaction_id = COALESCE($5, transaction_id)
+       WHERE id = $1 AND state = $2 RETURNING id`,
+      [id, from, to, set.paidAt ?? null, set.transactionId ?? null],
+    );
+    return returningRows(res).length > 0;
+  }
+
+  /** Mark the reserved stock as given back; true only for the first caller. */
+  async markStockReleased(id: string): Promise<boolean> {
+    const res = await this.m.query(
+      `UPDATE orders SET stock_released = true WHERE id = $1 AND stock_released = false RETURNING id`,
+      [id],
+    );
+    return returningRows(res).length > 0;
+  }
+
+  async listForUser(
+    merchantId: string,
+    userId: string,
+    limit: number,
+    after: ListPosition | null,
+  ): Promise<OrderRecord[]> {
+    const rows: OrderRow[] = after
+      ? await this.m.query(
+          `SELECT * FROM orders WHERE user_id = $1 AND merchant_id = $2 AND (created_at, id) < ($3::timestamptz, $4::uuid)
+           ORDER BY created_at DESC, id DESC LIMIT $5`,
+          [userId, merchantId, after.createdAt, after.id, limit],
+        )
+      : await this.m.query(
+          `SELECT * FROM orders WHERE user_id = $1 AND merchant_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`,
+          [userId, merchantId, limit],
+        );
+    return rows.map(toOrder);
+  }
+
+  /** Orders of any merchant still "paying" since before `since` and not yet expired: notify may be lost. */
+  async payingSince(since: Date, now: Date, limit: number): Promise<OrderRecord[]> {
+    const rows: OrderRow[] = await this.m.query(
+      `SELECT * FROM orders WHERE state = 'paying' AND updated_at < $1 AND expires_at > $2
+       ORDER BY updated_at LIMIT $3`,
+      [since, now, limit],
+    );
+    return rows.map(toOrder);
+  }
+
+  /** Unpaid orders of any merchant past their expiry. */
+  async dueForExpiry(now: Date, limit: number): Promise<OrderRecord[]> {
+    const rows: OrderRow[] = await this.m.query(
+      `SELECT * FROM orders WHERE state IN ('created','paying') AND expires_at <= $1 ORDER BY expires_at LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map(toOrder);
+  }
+}

@@ -1,0 +1,87 @@
+/** Typed records the repositories return; services work with these, never with raw rows. */
+import type { OrderState, PaymentMethod } from "@minipay/shared";
+
+export type EventSource = "api" | "notify" | "verify" | "sweeper" | "admin";
+
+export interface OrderRecord {
+  id: string;
+  userId: string;
+  merchantId: string;
+  outTradeNo: string;
+  state: OrderState;
+  totalFen: number;
+  refundedFen: number;
+  currency: string;
+  description: string;
+  idempotencyKey: string;
+  requestHash: string;
+  transactionId: string | null;
+  stockReleased: boolean;
+  expiresAt: Date;
+  paidAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface OrderItemRecord {
+  productId: string;
+  name: string;
+  unitPriceFen: number;
+  quantity: number;
+  subtotalFen: number;
+}
+
+export interface OrderEventRecord {
+  type: string;
+  from: OrderState | null;
+  to: OrderState | null;
+  source: string;
+  createdAt: Date;
+}
+
+export interface AttemptRecord {
+  id: string;
+  orderId: string;
+  method: PaymentMethod;
+  prepayId: string | null;
+  codeUrl: string | null;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
+export interface ProductRecord {
+  merchantId: string;
+  id: string;
+  name: string;
+  description: string;
+  priceFen: number;
+  stock: number;
+  imageUrl: string | null;
+  active: boolean;
+  sort: number;
+}
+
+export interface SessionUser {
+  sessionId: string;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  userId: string;
+  merchantId: string | null;
+  appid: string;
+  openid: string;
+}
+
+export interface MerchantRow {
+  id: string;
+  name: string;
+  source: string;
+  apiVersion: "v2" | "v3";
+  appid: string;
+  mchid: string;
+  credentialsSealed: string;
+  sandboxUrl: string | null;
+  disabledAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
