@@ -89,6 +89,8 @@ export async function startHarness(opts: {
   h5Dir?: string;
   /** The master key; reuse it to reopen a database's sealed credentials. */
   masterKey?: Buffer;
+  /** The base URL WeChat is told to notify (a capturing proxy in some tests); the server's own by default. */
+  publicBaseUrl?: (ownUrl: string) => string;
 }): Promise<Harness> {
   const ds = createDataSource(opts.databaseUrl ?? (await createTestDatabaseUrl()));
   await ds.initialize();
@@ -118,7 +120,7 @@ export async function startHarness(opts: {
     repo: db.repos.merchants,
     box,
     adapters: opts.adapters ?? offlineAdapters,
-    publicBaseUrl: () => url,
+    publicBaseUrl: () => (opts.publicBaseUrl ? opts.publicBaseUrl(url) : url),
     refreshMs: 200,
   });
   const { app, sweeper, catalog } = compose({

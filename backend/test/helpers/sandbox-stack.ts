@@ -78,6 +78,7 @@ export async function startStack(
     timeoutMs?: number;
     databaseUrl?: string;
     masterKey?: Buffer;
+    publicBaseUrl?: (ownUrl: string) => string;
   } = {},
 ): Promise<Stack> {
   const merchants = await fetchSandboxMerchants(sandbox.url, Array.isArray(names) ? names : [names], 5000);
@@ -89,6 +90,7 @@ export async function startStack(
     verifyPerMinute: opts.verifyPerMinute,
     databaseUrl: opts.databaseUrl,
     masterKey: opts.masterKey,
+    publicBaseUrl: opts.publicBaseUrl,
   });
   const stack: Stack = {
     h,
@@ -156,8 +158,9 @@ export async function eventually<T>(
 export async function payingOrder(
   stack: Stack,
   item: { productId: string; quantity: number } = { productId: "oolong-tea", quantity: 1 },
+  merchant?: MerchantSeed,
 ) {
-  const { token, openid } = await stack.login();
+  const { token, openid } = await stack.login(undefined, merchant);
   const o = await stack.api("POST", "/api/v1/orders", {
     token,
     body: { items: [item] },
