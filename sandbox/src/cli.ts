@@ -20,7 +20,7 @@ Usage
   minipay-sandbox notifications [--out-trade-no NO]       every notify attempt, newest last
 
 Scenario actions: drop_notify duplicate_notify delay_notify reorder_notify signtest_probe_first unknown_serial
-  skew_timestamp tamper_amount query_error close_error refund_error close_orderpaid login_error
+  skew_timestamp tamper_amount prepay_error query_error close_error refund_error close_orderpaid login_error
 
 Environment: SANDBOX_PORT, SANDBOX_TLS_PORT, SANDBOX_HOST, SANDBOX_DATA_DIR, SANDBOX_SEED, SANDBOX_TIME_SCALE,
   SANDBOX_PUBLIC_URL; the other commands talk to SANDBOX_URL (default http://127.0.0.1:3100).`;

@@ -25,14 +25,16 @@ export async function control(sb: RunningSandbox, method: string, path: string, 
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
 }
 
-/** POST a signed v2 request; returns the parsed XML answer. */
-export async function v2(
+type V2Opts = { signType?: SignType; badSign?: boolean; tls?: { cert: string; key: string; ca: string } };
+
+/** POST a signed v2 request; returns the HTTP status, content type and body text. */
+export async function v2Raw(
   base: string,
   path: string,
   m: any,
   fields: Record<string, unknown>,
-  o: { signType?: SignType; badSign?: boolean; tls?: { cert: string; key: string; ca: string } } = {},
-): Promise<Record<string, string>> {
+  o: V2Opts = {},
+): Promise<{ status: number; type: string; text: string }> {
   const signType = o.signType ?? m.signType ?? "MD5";
   const body: Record<string, unknown> = {
     appid: m.appid,
@@ -44,7 +46,7 @@ export async function v2(
   body.sign = o.badSign ? "0".repeat(32) : signV2(body, m.apiV2Key, signType);
   const xml = toXml(body);
   const url = new URL(base + path);
-  const text = await new Promise<string>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const mod = url.protocol === "https:" ? https : http;
     const req = mod.request(
       url,
@@ -55,14 +57,27 @@ export async function v2(
       },
       (res) => {
         let d = "";
+        res.setEncoding("utf8");
         res.on("data", (c) => (d += c));
-        res.on("end", () => resolve(d));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? ""), text: d }),
+        );
       },
     );
     req.on("error", reject);
     req.end(xml);
   });
-  return fromXml(text);
+}
+
+/** POST a signed v2 request; returns the parsed XML answer. */
+export async function v2(
+  base: string,
+  path: string,
+  m: any,
+  fields: Record<string, unknown>,
+  o: V2Opts = {},
+): Promise<Record<string, string>> {
+  return fromXml((await v2Raw(base, path, m, fields, o)).text);
 }
 
 /** A signed v3 request with the merchant key; returns status, headers and body text. */
