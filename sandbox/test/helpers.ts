@@ -5,24 +5,18 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { fromXml, signV2, toXml, type SignType } from "../src/crypto/v2";
 import { randomAlnum, requestSigningMessage, rsaSignB64 } from "../src/crypto/v3";
-import { startSandbox, type RunningSandbox } from "../src";
+import { startTestSandbox, type SandboxMerchant, type TestSandboxOptions } from "../src/testing";
 
-export async function sandbox(
-  opts: { closeMinAgeSeconds?: number } = {},
-): Promise<{ sb: RunningSandbox; doc: any; m: (name: string) => any }> {
-  const sb = await startSandbox({ port: 0, tlsPort: 0, seed: "minipay-tests", timeScale: 0.0001, ...opts });
-  const doc: any = await (await fetch(`${sb.url}/__sandbox/merchants`)).json();
-  return { sb, doc, m: (name) => doc.merchants.find((x: any) => x.name === name) };
-}
-
-export async function control(sb: RunningSandbox, method: string, path: string, body?: unknown) {
-  const res = await fetch(sb.url + path, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+/** A test sandbox (fast notify schedule) with its merchants at hand. */
+export async function sandbox(opts: TestSandboxOptions = {}) {
+  const t = await startTestSandbox({ timeScale: 0.0001, ...opts });
+  const doc = await t.control.merchants();
+  const m = (name: string): SandboxMerchant => {
+    const found = doc.merchants.find((x) => x.name === name);
+    if (!found) throw new Error(`no sandbox merchant ${name}`);
+    return found;
+  };
+  return { sb: t.sandbox, control: t.control, doc, m, close: t.close };
 }
 
 type V2Opts = { signType?: SignType; badSign?: boolean; tls?: { cert: string; key: string; ca: string } };

@@ -1,15 +1,16 @@
 /** prepay_error on v2 unifiedorder and v3 jsapi/native: each mode, matching, `times`, `ms`, and close. */
 import { checkSignV2 } from "../src/crypto/v2";
-import { control, newNo, sandbox, until, v2, v2Raw, v3 } from "./helpers";
+import type { ScenarioInput } from "../src/testing";
+import { newNo, sandbox, until, v2, v2Raw, v3 } from "./helpers";
 
 let s: Awaited<ReturnType<typeof sandbox>>;
 beforeAll(async () => {
   s = await sandbox();
 });
-afterAll(() => s.sb.close());
-afterEach(() => control(s.sb, "DELETE", "/__sandbox/scenarios"));
+afterAll(() => s.close());
+afterEach(() => s.control.clearScenarios());
 
-const scenario = (rule: Record<string, unknown>) => control(s.sb, "POST", "/__sandbox/scenarios", rule);
+const scenario = (rule: ScenarioInput) => s.control.scenario(rule);
 
 const v2Order = (no: string) => ({
   body: "x",
@@ -38,11 +39,11 @@ describe("prepay_error on v2 /pay/unifiedorder", () => {
     for (let i = 0; i < 2; i++) {
       const r = await v2(s.sb.url, "/pay/unifiedorder", m, v2Order(no));
       expect(r).toMatchObject({ return_code: "SUCCESS", result_code: "FAIL", err_code: "SYSTEMERROR" });
-      expect(checkSignV2(r, m.apiV2Key, m.signType)).toBe(true);
+      expect(checkSignV2(r, m.apiV2Key, m.signType!)).toBe(true);
     }
     const ok = await v2(s.sb.url, "/pay/unifiedorder", m, v2Order(no));
     expect(ok.result_code).toBe("SUCCESS");
-    expect((await control(s.sb, "GET", "/__sandbox/scenarios")).body.scenarios).toEqual([]);
+    expect(await s.control.listScenarios()).toEqual([]);
   });
 
   it("http_500: a bare 500, and only for the matched merchant", async () => {
@@ -129,14 +130,14 @@ it("query/close/refund timeouts honour `ms` too", async () => {
 it("closing the sandbox lets go of held requests at once", async () => {
   const own = await sandbox();
   const m = own.m("v3-public-key");
-  await control(own.sb, "POST", "/__sandbox/scenarios", { action: "prepay_error", mode: "timeout" });
+  await own.control.scenario({ action: "prepay_error", mode: "timeout" });
   const held = v3(own.sb.url, "POST", "/v3/pay/transactions/jsapi", m, v3Order(m, newNo())).then(
     () => "answered",
     () => "dropped",
   );
   await until(() => own.sb.context.holds.count === 1);
   const t0 = Date.now();
-  await own.sb.close();
+  await own.close();
   expect(Date.now() - t0).toBeLessThan(2000);
   expect(await held).toBe("dropped");
   expect(own.sb.context.holds.count).toBe(0);
