@@ -6,6 +6,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
+import { SandboxControl, SandboxControlError, type ScenarioInput } from "./control/client";
 import { startSandbox } from "./server";
 
 const HELP = `minipay-sandbox: an offline WeChat (code2Session + Pay v2/v3) for development and tests
@@ -20,27 +21,15 @@ Usage
   minipay-sandbox notifications [--out-trade-no NO]       every notify attempt, newest last
 
 Scenario actions: drop_notify duplicate_notify delay_notify reorder_notify signtest_probe_first unknown_serial
-  skew_timestamp tamper_amount query_error close_error refund_error close_orderpaid login_error
+  skew_timestamp tamper_amount prepay_error query_error close_error refund_error close_orderpaid login_error
 
 Environment: SANDBOX_PORT, SANDBOX_TLS_PORT, SANDBOX_HOST, SANDBOX_DATA_DIR, SANDBOX_SEED, SANDBOX_TIME_SCALE,
   SANDBOX_PUBLIC_URL; the other commands talk to SANDBOX_URL (default http://127.0.0.1:3100).`;
 
-async function api(method: string, p: string, body?: unknown): Promise<any> {
-  const base = (process.env.SANDBOX_URL ?? `http://127.0.0.1:${process.env.SANDBOX_PORT ?? 3100}`).replace(
-    /\/$/,
-    "",
+function control(): SandboxControl {
+  return new SandboxControl(
+    process.env.SANDBOX_URL ?? `http://127.0.0.1:${process.env.SANDBOX_PORT ?? 3100}`,
   );
-  const res = await fetch(base + p, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json: any = await res.json().catch(() => null);
-  if (!res.ok) {
-    console.error(`error ${res.status}: ${json?.error?.message ?? JSON.stringify(json)}`);
-    process.exit(1);
-  }
-  return json;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -93,11 +82,10 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case "config": {
-      const doc = await api("GET", "/__sandbox/merchants");
+      const doc = await control().merchants();
       const name = values.merchant ?? "v3-public-key";
-      const m = doc.merchants.find((x: any) => x.name === name);
-      if (!m)
-        throw new Error(`no merchant ${name}; have ${doc.merchants.map((x: any) => x.name).join(", ")}`);
+      const m = doc.merchants.find((x) => x.name === name);
+      if (!m) throw new Error(`no merchant ${name}; have ${doc.merchants.map((x) => x.name).join(", ")}`);
       console.log(`# Backend configuration for sandbox merchant ${name} (${m.apiVersion})`);
       console.log(`MERCHANT_SOURCE=sandbox\nSANDBOX_URL=${doc.baseUrl}\nSANDBOX_MERCHANTS=${name}`);
       console.log(
@@ -106,12 +94,12 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case "pay": {
-      const r = await api("POST", "/__sandbox/pay", {
+      const r = await control().pay({
         ...(values["prepay-id"] ? { prepay_id: values["prepay-id"] } : {}),
         ...(values["code-url"] ? { code_url: values["code-url"] } : {}),
         ...(values["out-trade-no"] ? { out_trade_no: values["out-trade-no"] } : {}),
         ...(values.openid ? { openid: values.openid } : {}),
-        outcome: values.outcome ?? "SUCCESS",
+        outcome: (values.outcome ?? "SUCCESS") as "SUCCESS",
       });
       console.log(
         `${r.out_trade_no}: ${r.trade_state}${r.transaction_id ? ` (transaction ${r.transaction_id})` : ""}`,
@@ -122,31 +110,30 @@ async function main(argv: string[]): Promise<void> {
       const action = positionals[0];
       if (!action) throw new Error("trigger needs an action (see help)");
       if (action === "clear") {
-        const r = await api("DELETE", "/__sandbox/scenarios");
-        console.log(`cleared ${r.cleared} scenario(s)`);
+        console.log(`cleared ${await control().clearScenarios()} scenario(s)`);
         return;
       }
-      const r = await api("POST", "/__sandbox/scenarios", {
-        action,
+      // Sent as typed; the sandbox validates it and answers 400 for a bad action or mode.
+      const rule = await control().scenario({
+        action: action as ScenarioInput["action"],
         ...(values["out-trade-no"] ? { match: { out_trade_no: values["out-trade-no"] } } : {}),
         ...(values.times ? { times: Number(values.times) } : {}),
         ...(values.seconds ? { seconds: Number(values.seconds) } : {}),
         ...(values.ms ? { ms: Number(values.ms) } : {}),
-        ...(values.mode ? { mode: values.mode } : {}),
+        ...(values.mode ? { mode: values.mode as ScenarioInput["mode"] } : {}),
       });
       console.log(
-        `scenario ${r.scenarios[0].id}: ${action}${values["out-trade-no"] ? ` for ${values["out-trade-no"]}` : " for every order"}`,
+        `scenario ${rule.id}: ${action}${values["out-trade-no"] ? ` for ${values["out-trade-no"]}` : " for every order"}`,
       );
       return;
     }
     case "notifications": {
-      const q = values["out-trade-no"] ? `?out_trade_no=${encodeURIComponent(values["out-trade-no"])}` : "";
-      const r = await api("GET", `/__sandbox/notifications${q}`);
-      for (const a of r.notifications)
+      const list = await control().notifications({ out_trade_no: values["out-trade-no"] });
+      for (const a of list)
         console.log(
           `${a.at}  ${a.kind.padEnd(6)} #${a.attempt}  ${a.out_trade_no}  ${a.ok ? "ok " : "FAIL"} ${a.status ?? "-"}  ${a.error ?? ""}`,
         );
-      if (r.notifications.length === 0) console.log("no notifications yet");
+      if (list.length === 0) console.log("no notifications yet");
       return;
     }
     default:
@@ -156,6 +143,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  if (err instanceof SandboxControlError) console.error(`error ${err.status} ${err.code}: ${err.detail}`);
+  else console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

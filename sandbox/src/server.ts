@@ -17,6 +17,7 @@ import { Scenarios } from "./notify/scenarios";
 import { Merchants } from "./state/merchants";
 import { Store } from "./state/store";
 import type { SandboxContext } from "./wire/context";
+import { Holds, Released } from "./wire/holds";
 import { loginRoutes } from "./wire/login";
 import { payV2Routes } from "./wire/pay-v2";
 import { payV3Routes } from "./wire/pay-v3";
@@ -59,6 +60,12 @@ function buildApp(
     try {
       await next();
     } catch (err) {
+      if (err instanceof Released) {
+        // The sandbox is closing: drop the held request without an answer, as a timeout would.
+        ctx.respond = false;
+        ctx.req.socket.destroy();
+        return;
+      }
       log.error({ err: (err as Error).message, path: ctx.path }, "sandbox error");
       ctx.status = 500;
       ctx.body = { code: "SYSTEM_ERROR", message: "sandbox internal error" };
@@ -102,6 +109,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     timeScale,
     closeMinAgeSeconds: opts.closeMinAgeSeconds ?? 0,
     timeoutMs: 15_000,
+    holds: new Holds(),
   };
   let urls = { baseUrl: "", tlsBaseUrl: "" };
   const getUrls = () => urls;
@@ -130,6 +138,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   };
   const close = async () => {
     c.notifier.close();
+    c.holds.releaseAll();
     for (const s of [plain, secure]) {
       s.closeAllConnections();
       await new Promise<void>((r) => s.close(() => r()));

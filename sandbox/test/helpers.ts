@@ -5,34 +5,30 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { fromXml, signV2, toXml, type SignType } from "../src/crypto/v2";
 import { randomAlnum, requestSigningMessage, rsaSignB64 } from "../src/crypto/v3";
-import { startSandbox, type RunningSandbox } from "../src";
+import { startTestSandbox, type SandboxMerchant, type TestSandboxOptions } from "../src/testing";
 
-export async function sandbox(
-  opts: { closeMinAgeSeconds?: number } = {},
-): Promise<{ sb: RunningSandbox; doc: any; m: (name: string) => any }> {
-  const sb = await startSandbox({ port: 0, tlsPort: 0, seed: "minipay-tests", timeScale: 0.0001, ...opts });
-  const doc: any = await (await fetch(`${sb.url}/__sandbox/merchants`)).json();
-  return { sb, doc, m: (name) => doc.merchants.find((x: any) => x.name === name) };
+/** A test sandbox (fast notify schedule) with its merchants at hand. */
+export async function sandbox(opts: TestSandboxOptions = {}) {
+  const t = await startTestSandbox({ timeScale: 0.0001, ...opts });
+  const doc = await t.control.merchants();
+  const m = (name: string): SandboxMerchant => {
+    const found = doc.merchants.find((x) => x.name === name);
+    if (!found) throw new Error(`no sandbox merchant ${name}`);
+    return found;
+  };
+  return { sb: t.sandbox, control: t.control, doc, m, close: t.close };
 }
 
-export async function control(sb: RunningSandbox, method: string, path: string, body?: unknown) {
-  const res = await fetch(sb.url + path, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
-}
+type V2Opts = { signType?: SignType; badSign?: boolean; tls?: { cert: string; key: string; ca: string } };
 
-/** POST a signed v2 request; returns the parsed XML answer. */
-export async function v2(
+/** POST a signed v2 request; returns the HTTP status, content type and body text. */
+export async function v2Raw(
   base: string,
   path: string,
   m: any,
   fields: Record<string, unknown>,
-  o: { signType?: SignType; badSign?: boolean; tls?: { cert: string; key: string; ca: string } } = {},
-): Promise<Record<string, string>> {
+  o: V2Opts = {},
+): Promise<{ status: number; type: string; text: string }> {
   const signType = o.signType ?? m.signType ?? "MD5";
   const body: Record<string, unknown> = {
     appid: m.appid,
@@ -44,7 +40,7 @@ export async function v2(
   body.sign = o.badSign ? "0".repeat(32) : signV2(body, m.apiV2Key, signType);
   const xml = toXml(body);
   const url = new URL(base + path);
-  const text = await new Promise<string>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const mod = url.protocol === "https:" ? https : http;
     const req = mod.request(
       url,
@@ -55,14 +51,27 @@ export async function v2(
       },
       (res) => {
         let d = "";
+        res.setEncoding("utf8");
         res.on("data", (c) => (d += c));
-        res.on("end", () => resolve(d));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? ""), text: d }),
+        );
       },
     );
     req.on("error", reject);
     req.end(xml);
   });
-  return fromXml(text);
+}
+
+/** POST a signed v2 request; returns the parsed XML answer. */
+export async function v2(
+  base: string,
+  path: string,
+  m: any,
+  fields: Record<string, unknown>,
+  o: V2Opts = {},
+): Promise<Record<string, string>> {
+  return fromXml((await v2Raw(base, path, m, fields, o)).text);
 }
 
 /** A signed v3 request with the merchant key; returns status, headers and body text. */

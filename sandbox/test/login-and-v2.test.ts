@@ -1,13 +1,13 @@
 /** code2Session and Pay v2 over real HTTP: success paths, every error path, and v2 notifies. */
 import { checkSignV2, decryptEcb, fromXml } from "../src/crypto/v2";
 import crypto from "node:crypto";
-import { control, newNo, receiver, sandbox, until, v2, V2_OK } from "./helpers";
+import { newNo, receiver, sandbox, until, v2, V2_OK } from "./helpers";
 
 let s: Awaited<ReturnType<typeof sandbox>>;
 beforeAll(async () => {
   s = await sandbox();
 });
-afterAll(() => s.sb.close());
+afterAll(() => s.close());
 
 describe("jscode2session", () => {
   const call = async (q: Record<string, string>) =>
@@ -15,11 +15,9 @@ describe("jscode2session", () => {
 
   it("exchanges a code once, with WeChat's error codes otherwise", async () => {
     const m = s.m("v3-public-key");
-    const { body } = await control(s.sb, "POST", "/__sandbox/login-codes", {
-      appid: m.appid,
-      openid: "oTESTOPENID",
-    });
-    const q = { appid: m.appid, secret: m.appsecret, js_code: body.code, grant_type: "authorization_code" };
+    const login = await s.control.loginCode(m.appid, "oTESTOPENID");
+    expect(login.openid).toBe("oTESTOPENID");
+    const q = { appid: m.appid, secret: m.appsecret, js_code: login.code, grant_type: "authorization_code" };
     const ok = await call(q);
     expect(ok).toEqual({ openid: "oTESTOPENID", session_key: expect.any(String) });
     expect(ok.errcode).toBeUndefined();
@@ -33,7 +31,7 @@ describe("jscode2session", () => {
 
   it("a code expires after 5 minutes", async () => {
     const m = s.m("v2-md5");
-    const { body } = await control(s.sb, "POST", "/__sandbox/login-codes", { appid: m.appid });
+    const login = await s.control.loginCode(m.appid);
     const store = s.sb.context.store as any;
     const realNow = store.now;
     store.now = () => realNow() + 5 * 60_000 + 1000;
@@ -41,7 +39,7 @@ describe("jscode2session", () => {
       const r = await call({
         appid: m.appid,
         secret: m.appsecret,
-        js_code: body.code,
+        js_code: login.code,
         grant_type: "authorization_code",
       });
       expect(r.errcode).toBe(40029);
@@ -51,7 +49,10 @@ describe("jscode2session", () => {
   });
 
   it("login-codes refuses an unknown appid and bad JSON", async () => {
-    expect((await control(s.sb, "POST", "/__sandbox/login-codes", { appid: "wx-none" })).status).toBe(404);
+    await expect(s.control.loginCode("wx-none")).rejects.toMatchObject({
+      status: 404,
+      code: "APPID_NOT_FOUND",
+    });
     const bad = await fetch(`${s.sb.url}/__sandbox/login-codes`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -125,7 +126,7 @@ describe.each(["v2-md5", "v2-hmac"])("Pay v2 (%s)", (name) => {
     const no = newNo();
     const r = await v2(s.sb.url, "/pay/unifiedorder", m, order(no));
     expect((await v2(s.sb.url, "/pay/orderquery", m, { out_trade_no: no })).trade_state).toBe("NOTPAY");
-    await control(s.sb, "POST", "/__sandbox/pay", {
+    await s.control.pay({
       prepay_id: r.prepay_id,
       openid: "oBUYER",
       outcome: "SUCCESS",
@@ -139,15 +140,16 @@ describe.each(["v2-md5", "v2-hmac"])("Pay v2 (%s)", (name) => {
     await v2(s.sb.url, "/pay/unifiedorder", m, order(no2));
     expect((await v2(s.sb.url, "/pay/closeorder", m, { out_trade_no: no2 })).result_code).toBe("SUCCESS");
     expect((await v2(s.sb.url, "/pay/unifiedorder", m, order(no2))).err_code).toBe("ORDERCLOSED");
-    expect(
-      (await control(s.sb, "POST", "/__sandbox/pay", { out_trade_no: no2, outcome: "SUCCESS" })).status,
-    ).toBe(409);
+    await expect(s.control.pay({ out_trade_no: no2, outcome: "SUCCESS" })).rejects.toMatchObject({
+      status: 409,
+      code: "ORDER_CLOSED",
+    });
   });
 
   it("refunds need the client certificate on the TLS port; over-refunds are refused; refundquery", async () => {
     const no = newNo();
     const r = await v2(s.sb.url, "/pay/unifiedorder", m, order(no));
-    await control(s.sb, "POST", "/__sandbox/pay", { prepay_id: r.prepay_id, outcome: "SUCCESS" });
+    await s.control.pay({ prepay_id: r.prepay_id, outcome: "SUCCESS" });
     const refund = { out_trade_no: no, out_refund_no: `R${no}`, total_fee: 101, refund_fee: 100 };
     expect((await v2(s.sb.url, "/secapi/pay/refund", m, refund)).return_code).toBe("FAIL");
     const tls = { cert: m.clientCertPem, key: m.clientKeyPem, ca: s.doc.caCertificatePem };
@@ -184,7 +186,7 @@ describe.each(["v2-md5", "v2-hmac"])("Pay v2 (%s)", (name) => {
     try {
       const no = newNo();
       const r = await v2(s.sb.url, "/pay/unifiedorder", m, order(no, { notify_url: rx.url }));
-      await control(s.sb, "POST", "/__sandbox/pay", { prepay_id: r.prepay_id, outcome: "SUCCESS" });
+      await s.control.pay({ prepay_id: r.prepay_id, outcome: "SUCCESS" });
       await until(() => rx.got.length >= 3);
       const n = await fromXml(rx.got[0]!.body);
       expect(n).toMatchObject({
@@ -195,8 +197,7 @@ describe.each(["v2-md5", "v2-hmac"])("Pay v2 (%s)", (name) => {
         appid: m.appid,
       });
       expect(checkSignV2(n, m.apiV2Key, m.signType)).toBe(true);
-      const attempts = (await control(s.sb, "GET", `/__sandbox/notifications?out_trade_no=${no}`)).body
-        .notifications;
+      const attempts = await s.control.notifications({ out_trade_no: no });
       expect(attempts.map((a: any) => [a.attempt, a.ok])).toEqual([
         [1, false],
         [2, false],
@@ -243,24 +244,24 @@ describe("scenarios on v2", () => {
       trade_type: "JSAPI",
       openid: "o1",
     });
-    await control(s.sb, "POST", "/__sandbox/scenarios", {
+    await s.control.scenario({
       match: { out_trade_no: no },
       action: "query_error",
       mode: "SYSTEMERROR",
     });
     expect((await v2(s.sb.url, "/pay/orderquery", m, { out_trade_no: no })).err_code).toBe("SYSTEMERROR");
-    await control(s.sb, "DELETE", "/__sandbox/scenarios");
-    await control(s.sb, "POST", "/__sandbox/scenarios", {
+    await s.control.clearScenarios();
+    await s.control.scenario({
       match: { out_trade_no: no },
       action: "close_error",
       mode: "http_500",
     });
     const res = await fetch(`${s.sb.url}/pay/closeorder`, { method: "POST", body: "<xml></xml>" });
     expect(res.status).toBe(200); // malformed before scenario: still a comm-layer FAIL
-    const listed = await control(s.sb, "GET", "/__sandbox/scenarios");
-    expect(listed.body.scenarios).toHaveLength(1);
-    expect((await control(s.sb, "DELETE", "/__sandbox/scenarios")).body).toEqual({ cleared: 1 });
+    expect(await s.control.listScenarios()).toHaveLength(1);
+    expect(await s.control.clearScenarios()).toBe(1);
     expect((await v2(s.sb.url, "/pay/orderquery", m, { out_trade_no: no })).trade_state).toBe("NOTPAY");
-    expect((await control(s.sb, "POST", "/__sandbox/scenarios", { action: "nope" })).status).toBe(400);
+    const refused = await s.control.request("POST", "/__sandbox/scenarios", { action: "nope" });
+    expect([refused.status, refused.body.error.code]).toEqual([400, "VALIDATION_FAILED"]);
   });
 });

@@ -5,13 +5,13 @@
  * modes), and its crypto verifies and decrypts the sandbox's notifies.
  */
 import { Aes, Formatter, Hash, Rsa, Transformer, Wechatpay } from "wechatpay-axios-plugin";
-import { control, newNo, receiver, sandbox, until, V2_OK } from "./helpers";
+import { newNo, receiver, sandbox, until, V2_OK } from "./helpers";
 
 let s: Awaited<ReturnType<typeof sandbox>>;
 beforeAll(async () => {
   s = await sandbox();
 });
-afterAll(() => s.sb.close());
+afterAll(() => s.close());
 
 function client(m: any): any {
   const certs =
@@ -55,7 +55,7 @@ describe.each(["v3-public-key", "v3-platform-cert"])(
         });
         expect(q0.trade_state).toBe("NOTPAY");
 
-        await control(s.sb, "POST", "/__sandbox/pay", { prepay_id: prepay.prepay_id, outcome: "SUCCESS" });
+        await s.control.pay({ prepay_id: prepay.prepay_id, outcome: "SUCCESS" });
         const { data: q1 } = await wx.v3.pay.transactions.outTradeNo.$out_trade_no$.get({
           params: { mchid: m.mchid },
           out_trade_no: no,
@@ -139,7 +139,7 @@ describe.each(["v2-md5", "v2-hmac"])("wechatpay-axios-plugin v2 against the sand
       };
       const { data: u } = await wx.v2.pay.unifiedorder.post(order);
       expect(u).toMatchObject({ return_code: "SUCCESS", result_code: "SUCCESS" });
-      await control(s.sb, "POST", "/__sandbox/pay", { prepay_id: u.prepay_id, outcome: "SUCCESS" });
+      await s.control.pay({ prepay_id: u.prepay_id, outcome: "SUCCESS" });
       const { data: q } = await wx.v2.pay.orderquery.post({
         appid: m.appid,
         mch_id: m.mchid,
@@ -151,7 +151,7 @@ describe.each(["v2-md5", "v2-hmac"])("wechatpay-axios-plugin v2 against the sand
       await until(() => rx.got.length >= 1);
       const note = Transformer.toObject(rx.got[0]!.body) as Record<string, string>;
       const key = Hash.keyObjectFrom(m.apiV2Key);
-      expect(Hash.sign(m.signType, note, key)).toBe(note.sign);
+      expect(Hash.sign(m.signType!, note, key)).toBe(note.sign);
 
       const { data: refund } = await wx.v2.secapi.pay.refund.post(
         {

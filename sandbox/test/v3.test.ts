@@ -2,13 +2,14 @@
 import crypto from "node:crypto";
 import { gcmDecrypt, responseSigningMessage, rsaVerifyB64 } from "../src/crypto/v3";
 import { RETRY_SCHEDULE_SECONDS } from "../src";
-import { control, newNo, receiver, sandbox, until, v3 } from "./helpers";
+import type { ScenarioInput } from "../src/testing";
+import { newNo, receiver, sandbox, until, v3 } from "./helpers";
 
 let s: Awaited<ReturnType<typeof sandbox>>;
 beforeAll(async () => {
   s = await sandbox();
 });
-afterAll(() => s.sb.close());
+afterAll(() => s.close());
 
 /** Verify a response the way a merchant must: the serial names the key of its key mode. */
 function verified(m: any, headers: Headers, body: string): boolean {
@@ -94,7 +95,7 @@ describe.each(["v3-public-key", "v3-platform-cert"])("Pay v3 (%s)", (name) => {
     expect(
       (await v3(s.sb.url, "GET", `/v3/pay/transactions/out-trade-no/${newNo()}?mchid=${m.mchid}`, m)).status,
     ).toBe(404);
-    await control(s.sb, "POST", "/__sandbox/pay", { prepay_id: r.prepay_id, outcome: "SUCCESS" });
+    await s.control.pay({ prepay_id: r.prepay_id, outcome: "SUCCESS" });
     const q = JSON.parse(
       (await v3(s.sb.url, "GET", `/v3/pay/transactions/out-trade-no/${no}?mchid=${m.mchid}`, m)).text,
     );
@@ -121,7 +122,7 @@ describe.each(["v3-public-key", "v3-platform-cert"])("Pay v3 (%s)", (name) => {
   it("refunds: accepted, queried, over-refund refused, unknown 404", async () => {
     const no = newNo();
     const r = JSON.parse((await v3(s.sb.url, "POST", "/v3/pay/transactions/jsapi", m, jsapi(m, no))).text);
-    await control(s.sb, "POST", "/__sandbox/pay", { prepay_id: r.prepay_id, outcome: "SUCCESS" });
+    await s.control.pay({ prepay_id: r.prepay_id, outcome: "SUCCESS" });
     const body = {
       out_trade_no: no,
       out_refund_no: `R${no}`,
@@ -169,7 +170,7 @@ describe.each(["v3-public-key", "v3-platform-cert"])("Pay v3 (%s)", (name) => {
       const r = JSON.parse(
         (await v3(s.sb.url, "POST", "/v3/pay/transactions/jsapi", m, jsapi(m, no, rx.url))).text,
       );
-      await control(s.sb, "POST", "/__sandbox/pay", { prepay_id: r.prepay_id, outcome: "SUCCESS" });
+      await s.control.pay({ prepay_id: r.prepay_id, outcome: "SUCCESS" });
       await until(() => rx.got.length >= 4);
       const g = rx.got[0]!;
       const h = new Headers(g.headers as Record<string, string>);
@@ -188,8 +189,7 @@ describe.each(["v3-public-key", "v3-platform-cert"])("Pay v3 (%s)", (name) => {
       });
       const gaps = rx.got.slice(1, 4).map((x, i) => x.at - rx.got[i]!.at);
       expect(gaps.length).toBe(3);
-      const attempts = (await control(s.sb, "GET", `/__sandbox/notifications?out_trade_no=${no}`)).body
-        .notifications;
+      const attempts = await s.control.notifications({ out_trade_no: no });
       expect(attempts.map((a: any) => a.ok)).toEqual([false, false, false, true]);
     } finally {
       await rx.close();
@@ -208,7 +208,7 @@ describe("retry schedule and scenarios (v3)", () => {
       const r = JSON.parse(
         (await v3(s.sb.url, "POST", "/v3/pay/transactions/jsapi", m(), jsapi(m(), no, rx.url))).text,
       );
-      await control(s.sb, "POST", "/__sandbox/pay", { prepay_id: r.prepay_id, outcome: "SUCCESS" });
+      await s.control.pay({ prepay_id: r.prepay_id, outcome: "SUCCESS" });
       await until(() => rx.got.length >= 16, 20_000);
       await new Promise((res) => setTimeout(res, 300));
       expect(rx.got.length).toBe(16);
@@ -217,14 +217,14 @@ describe("retry schedule and scenarios (v3)", () => {
     }
   }, 30_000);
 
-  async function notifyWith(rule: Record<string, unknown>, reply = () => ({ status: 204, body: "" })) {
+  async function notifyWith(rule: ScenarioInput, reply = () => ({ status: 204, body: "" })) {
     const rx = await receiver(reply);
     const no = newNo();
-    await control(s.sb, "POST", "/__sandbox/scenarios", { match: { out_trade_no: no }, ...rule });
+    await s.control.scenario({ match: { out_trade_no: no }, ...rule });
     const r = JSON.parse(
       (await v3(s.sb.url, "POST", "/v3/pay/transactions/jsapi", m(), jsapi(m(), no, rx.url))).text,
     );
-    await control(s.sb, "POST", "/__sandbox/pay", { prepay_id: r.prepay_id, outcome: "SUCCESS" });
+    await s.control.pay({ prepay_id: r.prepay_id, outcome: "SUCCESS" });
     return { rx, no };
   }
   const plain = (g: { body: string }) => {
@@ -233,15 +233,11 @@ describe("retry schedule and scenarios (v3)", () => {
       gcmDecrypt(m().apiV3Key, env.resource.nonce, env.resource.associated_data, env.resource.ciphertext),
     );
   };
-  afterEach(() => control(s.sb, "DELETE", "/__sandbox/scenarios"));
+  afterEach(() => s.control.clearScenarios());
 
   it("drop_notify sends nothing and records the drop", async () => {
     const { rx, no } = await notifyWith({ action: "drop_notify" });
-    await until(
-      async () =>
-        (await control(s.sb, "GET", `/__sandbox/notifications?out_trade_no=${no}`)).body.notifications
-          .length === 1,
-    );
+    await until(async () => (await s.control.notifications({ out_trade_no: no })).length === 1);
     expect(rx.got).toHaveLength(0);
     await rx.close();
   });
@@ -298,15 +294,15 @@ describe("retry schedule and scenarios (v3)", () => {
     const r = JSON.parse(
       (await v3(s.sb.url, "POST", "/v3/pay/transactions/jsapi", m(), jsapi(m(), no))).text,
     );
-    await control(s.sb, "POST", "/__sandbox/scenarios", {
+    await s.control.scenario({
       match: { out_trade_no: no },
       action: "query_error",
       mode: "http_500",
     });
     const q = await v3(s.sb.url, "GET", `/v3/pay/transactions/out-trade-no/${no}?mchid=${m().mchid}`, m());
     expect([q.status, JSON.parse(q.text).code]).toEqual([500, "SYSTEM_ERROR"]);
-    await control(s.sb, "DELETE", "/__sandbox/scenarios");
-    await control(s.sb, "POST", "/__sandbox/scenarios", {
+    await s.control.clearScenarios();
+    await s.control.scenario({
       match: { out_trade_no: no },
       action: "close_orderpaid",
     });
@@ -318,7 +314,7 @@ describe("retry schedule and scenarios (v3)", () => {
       (await v3(s.sb.url, "GET", `/v3/pay/transactions/out-trade-no/${no}?mchid=${m().mchid}`, m())).text,
     );
     expect(after.trade_state).toBe("SUCCESS");
-    await control(s.sb, "POST", "/__sandbox/scenarios", {
+    await s.control.scenario({
       match: { out_trade_no: no },
       action: "refund_error",
       mode: "SYSTEMERROR",
@@ -369,11 +365,18 @@ describe("cashier page and pay control", () => {
       }).toString(),
     });
     expect(pay.headers.get("location")).toBe("http://x/app/?payResult=ok");
-    expect(
-      (await control(s.sb, "POST", "/__sandbox/pay", { prepay_id: r.prepay_id, outcome: "SUCCESS" })).status,
-    ).toBe(409);
-    expect((await control(s.sb, "POST", "/__sandbox/pay", { outcome: "SUCCESS" })).status).toBe(400);
-    expect((await control(s.sb, "POST", "/__sandbox/pay", { prepay_id: "wx-none" })).status).toBe(404);
+    await expect(s.control.pay({ prepay_id: r.prepay_id, outcome: "SUCCESS" })).rejects.toMatchObject({
+      status: 409,
+      code: "ORDER_PAID",
+    });
+    await expect(s.control.pay({ outcome: "SUCCESS" })).rejects.toMatchObject({
+      status: 400,
+      code: "VALIDATION_FAILED",
+    });
+    await expect(s.control.pay({ prepay_id: "wx-none" })).rejects.toMatchObject({
+      status: 404,
+      code: "ORDER_NOT_FOUND",
+    });
     expect((await fetch(`${s.sb.url}/__sandbox/cashier?prepay_id=wx-none`)).status).toBe(404);
   });
 

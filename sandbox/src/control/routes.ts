@@ -6,15 +6,17 @@
 import Router from "@koa/router";
 import getRawBody from "raw-body";
 import { z } from "zod";
-import { ScenarioRule } from "../notify/scenarios";
-import type { SandboxOrder } from "../state/store";
+import type { MerchantName } from "../crypto/keys";
+import type { Attempt } from "../notify/deliver";
+import { ScenarioRule, type StoredRule } from "../notify/scenarios";
+import type { SandboxOrder, TradeState } from "../state/store";
 import { completePayment, type SandboxContext } from "../wire/context";
 import { cashierPage, resultPage } from "./cashier";
 
-const LoginCodeReq = z
+export const LoginCodeReq = z
   .object({ appid: z.string().min(1), openid: z.string().min(1).max(128).optional() })
   .strict();
-const PayReq = z
+export const PayReq = z
   .object({
     prepay_id: z.string().optional(),
     code_url: z.string().optional(),
@@ -27,6 +29,56 @@ const PayReq = z
     (v) => v.prepay_id || v.code_url || v.out_trade_no,
     "one of prepay_id, code_url, out_trade_no is required",
   );
+
+/** What each control route answers; the typed client (control/client.ts) reads these. */
+export interface SandboxMerchant {
+  name: MerchantName;
+  apiVersion: "v2" | "v3";
+  appid: string;
+  appsecret: string;
+  mchid: string;
+  signType: "MD5" | "HMAC-SHA256" | null;
+  apiV2Key: string;
+  apiV3Key: string;
+  merchantPrivateKeyPem: string;
+  merchantCertificatePem: string;
+  merchantCertificateSerial: string;
+  clientCertPem: string;
+  clientKeyPem: string;
+  keyMode: "platform_certificate" | "public_key" | null;
+  platformCertificatePem: string;
+  platformCertificateSerial: string;
+  wechatpayPublicKeyPem: string;
+  wechatpayPublicKeyId: string;
+}
+export interface MerchantsDoc {
+  baseUrl: string;
+  tlsBaseUrl: string;
+  caCertificatePem: string;
+  merchants: SandboxMerchant[];
+}
+export interface LoginCode {
+  code: string;
+  openid: string;
+}
+export interface PayResult {
+  out_trade_no: string;
+  trade_state: TradeState;
+  transaction_id: string | null;
+}
+export type NotifyAttempt = Attempt;
+export interface ScenariosBody {
+  scenarios: StoredRule[];
+}
+export interface ClearedBody {
+  cleared: number;
+}
+export interface NotificationsBody {
+  notifications: NotifyAttempt[];
+}
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
 
 export class ControlError extends Error {
   constructor(
@@ -53,7 +105,7 @@ export function findOrder(
 }
 
 /** A shopper acts on an order. Only NOTPAY/USERPAYING/PAYERROR orders before expiry can be paid. */
-export function pay(c: SandboxContext, o: SandboxOrder, outcome: string, openid?: string) {
+export function pay(c: SandboxContext, o: SandboxOrder, outcome: string, openid?: string): PayResult {
   if (o.tradeState === "SUCCESS" || o.tradeState === "REFUND")
     throw new ControlError(409, "ORDER_PAID", "the order is already paid");
   if (o.tradeState === "CLOSED") throw new ControlError(409, "ORDER_CLOSED", "the order is closed");
@@ -102,7 +154,7 @@ export function controlRoutes(
     } catch (e) {
       if (e instanceof ControlError) {
         ctx.status = e.status;
-        ctx.body = { error: { code: e.code, message: e.message } };
+        ctx.body = { error: { code: e.code, message: e.message } } satisfies ErrorBody;
       } else if (e instanceof z.ZodError) {
         ctx.status = 400;
         ctx.body = {
@@ -118,7 +170,7 @@ export function controlRoutes(
   r.get("/merchants", (ctx) => {
     const k = c.merchants.keys;
     const { baseUrl, tlsBaseUrl } = urls();
-    ctx.body = {
+    const doc: MerchantsDoc = {
       baseUrl,
       tlsBaseUrl,
       caCertificatePem: k.caCertPem,
@@ -143,13 +195,14 @@ export function controlRoutes(
         wechatpayPublicKeyId: k.wechatPublicKeyId,
       })),
     };
+    ctx.body = doc;
   });
 
   r.post("/login-codes", (ctx) => {
     const b = LoginCodeReq.parse(ctx.state.json ?? {});
     if (!c.merchants.byAppid(b.appid))
       throw new ControlError(404, "APPID_NOT_FOUND", "no merchant has that appid");
-    ctx.body = c.store.issueCode(b.appid, b.openid);
+    ctx.body = c.store.issueCode(b.appid, b.openid) satisfies LoginCode;
   });
 
   r.post("/pay", (ctx) => {
@@ -158,22 +211,24 @@ export function controlRoutes(
   });
 
   r.get("/scenarios", (ctx) => {
-    ctx.body = { scenarios: c.scenarios.list() };
+    ctx.body = { scenarios: c.scenarios.list() } satisfies ScenariosBody;
   });
   r.post("/scenarios", (ctx) => {
     const body = ctx.state.json ?? {};
     const rules = Array.isArray(body) ? body : Array.isArray(body.rules) ? body.rules : [body];
     const parsed = rules.map((x: unknown) => ScenarioRule.parse(x));
     ctx.status = 201;
-    ctx.body = { scenarios: parsed.map((p: ScenarioRule) => c.scenarios.add(p)) };
+    ctx.body = { scenarios: parsed.map((p: ScenarioRule) => c.scenarios.add(p)) } satisfies ScenariosBody;
   });
   r.delete("/scenarios", (ctx) => {
-    ctx.body = { cleared: c.scenarios.clear() };
+    ctx.body = { cleared: c.scenarios.clear() } satisfies ClearedBody;
   });
 
   r.get("/notifications", (ctx) => {
     const no = typeof ctx.query.out_trade_no === "string" ? ctx.query.out_trade_no : null;
-    ctx.body = { notifications: c.notifier.attempts.filter((a) => !no || a.out_trade_no === no) };
+    ctx.body = {
+      notifications: c.notifier.attempts.filter((a) => !no || a.out_trade_no === no),
+    } satisfies NotificationsBody;
   });
 
   r.get("/cashier", async (ctx) => {

@@ -20,13 +20,16 @@ export const ScenarioRule = z
       "unknown_serial",
       "skew_timestamp",
       "tamper_amount",
+      "prepay_error",
       "query_error",
       "close_error",
       "refund_error",
       "close_orderpaid",
       "login_error",
     ]),
+    /** duplicate_notify: copies to send; *_error and login_error: matches before the rule is used up. */
     times: z.number().int().min(1).max(100).optional(),
+    /** delay/reorder_notify: hold-back; timeout mode: how long to hold the request (default 15 s). */
     seconds: z.number().int().min(-86400).max(86400).optional(),
     ms: z.number().int().min(0).max(3_600_000).optional(),
     mode: z.enum(["SYSTEMERROR", "http_500", "timeout"]).optional(),
@@ -38,8 +41,15 @@ export type ScenarioRule = z.infer<typeof ScenarioRule>;
 export type Action = ScenarioRule["action"];
 export type StoredRule = ScenarioRule & { id: string };
 
+/** What a rule is matched against; login has no order, so a rule naming an out_trade_no never matches it. */
+export interface MatchKey {
+  mchid: string;
+  outTradeNo?: string;
+}
+
 export class Scenarios {
   private rules: StoredRule[] = [];
+  private readonly uses = new Map<string, number>();
 
   add(rule: ScenarioRule): StoredRule {
     const stored = { ...rule, id: `sc_${crypto.randomBytes(6).toString("hex")}` };
@@ -50,6 +60,7 @@ export class Scenarios {
   clear(): number {
     const n = this.rules.length;
     this.rules = [];
+    this.uses.clear();
     return n;
   }
 
@@ -57,12 +68,25 @@ export class Scenarios {
     return [...this.rules];
   }
 
-  find(action: Action, order: { outTradeNo: string; mchid: string }): StoredRule | undefined {
+  find(action: Action, key: MatchKey): StoredRule | undefined {
     return this.rules.find(
       (r) =>
         r.action === action &&
-        (!r.match?.out_trade_no || r.match.out_trade_no === order.outTradeNo) &&
-        (!r.match?.mchid || r.match.mchid === order.mchid),
+        (!r.match?.out_trade_no || r.match.out_trade_no === key.outTradeNo) &&
+        (!r.match?.mchid || r.match.mchid === key.mchid),
     );
+  }
+
+  /** find, counting a use: a rule with `times` is removed once it has matched that many requests. */
+  take(action: Action, key: MatchKey): StoredRule | undefined {
+    const r = this.find(action, key);
+    if (r?.times === undefined) return r;
+    const used = (this.uses.get(r.id) ?? 0) + 1;
+    this.uses.set(r.id, used);
+    if (used >= r.times) {
+      this.rules = this.rules.filter((x) => x !== r);
+      this.uses.delete(r.id);
+    }
+    return r;
   }
 }

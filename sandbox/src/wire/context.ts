@@ -3,6 +3,7 @@ import type { Notifier } from "../notify/deliver";
 import type { Scenarios } from "../notify/scenarios";
 import type { Merchants } from "../state/merchants";
 import type { Store } from "../state/store";
+import type { Holds } from "./holds";
 
 export interface SandboxContext {
   store: Store;
@@ -13,8 +14,10 @@ export interface SandboxContext {
   timeScale: number;
   /** Minimum order age before close is allowed (spec §2.5 mentions 5 minutes; default 0). */
   closeMinAgeSeconds: number;
-  /** Hang for this long to simulate a timeout scenario. */
+  /** How long a `timeout` fault holds a request when its rule gives no `ms`. */
   timeoutMs: number;
+  /** Requests held by `timeout` faults; released when the sandbox closes. */
+  holds: Holds;
 }
 
 /** Finish a paid order: state, then the notify (unless a scenario says otherwise). */

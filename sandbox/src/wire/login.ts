@@ -30,7 +30,7 @@ export function loginRoutes(c: SandboxContext): Router {
     if (!m) return err(40013, "invalid appid");
     if (q.secret !== m.appsecret) return err(40125, "invalid appsecret");
     if (q.grant_type !== "authorization_code" || !q.js_code) return err(40029, "invalid code");
-    const fault = c.scenarios.find("login_error", { mchid: m.mchid, outTradeNo: "" });
+    const fault = c.scenarios.take("login_error", { mchid: m.mchid });
     if (fault) {
       const code = fault.errcode ?? -1;
       const msg =

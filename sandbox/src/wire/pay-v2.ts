@@ -11,6 +11,7 @@ import { randomAlnum } from "../crypto/v3";
 import type { MerchantMaterial } from "../crypto/keys";
 import { v2OrderFields } from "../notify/payloads";
 import { completePayment, type SandboxContext } from "./context";
+import { wireFault, type FaultAction } from "./faults";
 
 interface EndpointSpec {
   required: string[];
@@ -68,6 +69,9 @@ class V2Fail extends Error {
   }
 }
 
+/** A bare HTTP 500 with no body, as a broken gateway in front of WeChat would answer. */
+class V2Http500 extends Error {}
+
 function commFail(ctx: Context, msg: string): void {
   // Communication-layer failures are unsigned (spec §2.1).
   ctx.type = "text/xml";
@@ -91,15 +95,6 @@ function signedReply(
   all.sign = signV2(all, m.apiV2Key, signType);
   ctx.type = "text/xml";
   ctx.body = toXml(all);
-}
-
-function fault(
-  c: SandboxContext,
-  action: "query_error" | "close_error" | "refund_error",
-  m: MerchantMaterial,
-  outTradeNo: string,
-) {
-  return c.scenarios.find(action, { mchid: m.mchid, outTradeNo });
 }
 
 export function payV2Routes(c: SandboxContext, opts: { tls: boolean }): Router {
@@ -149,7 +144,7 @@ export function payV2Routes(c: SandboxContext, opts: { tls: boolean }): Router {
             err_code: e.errCode,
             err_code_des: e.des,
           });
-        if ((e as Error).message === "HTTP_500") {
+        if (e instanceof V2Http500) {
           ctx.status = 500;
           ctx.body = "";
           return;
@@ -161,11 +156,16 @@ export function payV2Routes(c: SandboxContext, opts: { tls: boolean }): Router {
   return r;
 }
 
-async function applyFault(c: SandboxContext, rule: { mode?: string } | undefined): Promise<void> {
-  if (!rule) return;
-  if (rule.mode === "http_500") throw new Error("HTTP_500");
-  if (rule.mode === "timeout") await new Promise((res) => setTimeout(res, c.timeoutMs));
-  else throw new V2Fail("SYSTEMERROR", "系统超时");
+/** Answer a scenario's fault, if one matches, in v2's terms. */
+async function applyFault(
+  c: SandboxContext,
+  action: FaultAction,
+  m: MerchantMaterial,
+  outTradeNo: string,
+): Promise<void> {
+  const f = await wireFault(c, action, { mchid: m.mchid, outTradeNo });
+  if (f === "http_500") throw new V2Http500();
+  if (f === "SYSTEMERROR") throw new V2Fail("SYSTEMERROR", "系统超时");
 }
 
 type Handler = (
@@ -185,6 +185,7 @@ const HANDLERS: Record<string, Handler> = {
     if (req.trade_type === "NATIVE" && !req.product_id)
       throw new V2Fail("INVALID_REQUEST", "NATIVE支付必须传product_id");
     if (/\?/.test(req.notify_url!)) throw new V2Fail("INVALID_REQUEST", "notify_url不能带参数");
+    await applyFault(c, "prepay_error", m, req.out_trade_no!);
     const fingerprint = JSON.stringify([req.body, req.total_fee, req.openid ?? "", req.trade_type]);
     let o = c.store.order(m.mchid, req.out_trade_no!);
     if (o) {
@@ -217,14 +218,14 @@ const HANDLERS: Record<string, Handler> = {
       ? c.store.orderByTransaction(m.mchid, req.transaction_id)
       : c.store.order(m.mchid, req.out_trade_no!);
     if (!o) throw new V2Fail("ORDERNOTEXIST", "此交易订单号不存在");
-    await applyFault(c, fault(c, "query_error", m, o.outTradeNo));
+    await applyFault(c, "query_error", m, o.outTradeNo);
     return v2OrderFields(o);
   },
 
   async "/pay/closeorder"(c, m, req) {
     const o = c.store.order(m.mchid, req.out_trade_no!);
     if (!o) throw new V2Fail("ORDERNOTEXIST", "订单不存在");
-    await applyFault(c, fault(c, "close_error", m, o.outTradeNo));
+    await applyFault(c, "close_error", m, o.outTradeNo);
     if (
       c.scenarios.find("close_orderpaid", { mchid: m.mchid, outTradeNo: o.outTradeNo }) &&
       o.tradeState === "NOTPAY"
@@ -244,7 +245,7 @@ const HANDLERS: Record<string, Handler> = {
       ? c.store.orderByTransaction(m.mchid, req.transaction_id)
       : c.store.order(m.mchid, req.out_trade_no!);
     if (!o) throw new V2Fail("ORDERNOTEXIST", "订单不存在");
-    await applyFault(c, fault(c, "refund_error", m, o.outTradeNo));
+    await applyFault(c, "refund_error", m, o.outTradeNo);
     if (!OUT_REFUND_NO.test(req.out_refund_no!)) throw new V2Fail("PARAM_ERROR", "out_refund_no格式错误");
     const refundFee = Number(req.refund_fee);
     if (!Number.isSafeInteger(refundFee) || refundFee <= 0)

@@ -17,6 +17,7 @@ import {
 import { signV3Headers, transactionJson } from "../notify/payloads";
 import type { SandboxOrder } from "../state/store";
 import { completePayment, type SandboxContext } from "./context";
+import { wireFault, type FaultAction } from "./faults";
 import { startRefund } from "./pay-v2";
 
 class V3Error extends Error {
@@ -67,11 +68,16 @@ function authenticate(c: SandboxContext, ctx: Context, raw: string): MerchantMat
   return m;
 }
 
-async function applyFault(c: SandboxContext, rule: { mode?: string } | undefined): Promise<void> {
-  if (!rule) return;
-  if (rule.mode === "http_500") throw new V3Error(500, "SYSTEM_ERROR", "系统繁忙,请稍后重试");
-  if (rule.mode === "timeout") await new Promise((r) => setTimeout(r, c.timeoutMs));
-  else throw new V3Error(500, "SYSTEM_ERROR", "系统异常，请稍后重试");
+/** Answer a scenario's fault, if one matches, in v3's terms. */
+async function applyFault(
+  c: SandboxContext,
+  action: FaultAction,
+  m: MerchantMaterial,
+  outTradeNo: string,
+): Promise<void> {
+  const f = await wireFault(c, action, { mchid: m.mchid, outTradeNo });
+  if (f === "http_500") throw new V3Error(500, "SYSTEM_ERROR", "系统繁忙,请稍后重试");
+  if (f === "SYSTEMERROR") throw new V3Error(500, "SYSTEM_ERROR", "系统异常，请稍后重试");
 }
 
 function need(cond: unknown, field: string, issue = "missing or invalid"): void {
@@ -100,6 +106,7 @@ function prepay(kind: "JSAPI" | "NATIVE"): Handler {
     need(Number.isSafeInteger(b.amount?.total) && b.amount.total >= 1, "amount.total");
     need(b.amount?.currency === undefined || b.amount.currency === "CNY", "amount.currency");
     if (kind === "JSAPI") need(str(b.payer?.openid, 128), "payer.openid", "JSAPI支付必须传openid");
+    await applyFault(c, "prepay_error", m, b.out_trade_no);
     const fingerprint = JSON.stringify([b.description, b.amount.total, b.payer?.openid ?? "", kind]);
     let o = c.store.order(m.mchid, b.out_trade_no);
     if (o) {
@@ -188,7 +195,7 @@ export function payV3Routes(c: SandboxContext): Router {
       need(ctx.query.mchid === m.mchid, "mchid");
       const o = find(c, m, ctx);
       if (!o) throw new V3Error(404, "ORDER_NOT_EXIST", "订单不存在");
-      await applyFault(c, c.scenarios.find("query_error", { mchid: m.mchid, outTradeNo: o.outTradeNo }));
+      await applyFault(c, "query_error", m, o.outTradeNo);
       return [200, transactionJson(o)];
     };
   route(
@@ -206,7 +213,7 @@ export function payV3Routes(c: SandboxContext): Router {
     need(b?.mchid === m.mchid, "mchid");
     const o = c.store.order(m.mchid, ctx.params.no!);
     if (!o) return [204, undefined]; // community: closing an unknown out_trade_no also answers 204 (spec §3.6)
-    await applyFault(c, c.scenarios.find("close_error", { mchid: m.mchid, outTradeNo: o.outTradeNo }));
+    await applyFault(c, "close_error", m, o.outTradeNo);
     if (
       c.scenarios.find("close_orderpaid", { mchid: m.mchid, outTradeNo: o.outTradeNo }) &&
       o.tradeState === "NOTPAY"
@@ -233,7 +240,7 @@ export function payV3Routes(c: SandboxContext): Router {
       : c.store.order(m.mchid, b.out_trade_no);
     if (!o || (o.tradeState !== "SUCCESS" && o.tradeState !== "REFUND"))
       throw new V3Error(404, "RESOURCE_NOT_EXISTS", "订单不存在");
-    await applyFault(c, c.scenarios.find("refund_error", { mchid: m.mchid, outTradeNo: o.outTradeNo }));
+    await applyFault(c, "refund_error", m, o.outTradeNo);
     need(b.amount.total === o.totalFen, "amount.total", "does not match the order");
     let rf = c.store.refund(m.mchid, b.out_refund_no);
     if (!rf) {
