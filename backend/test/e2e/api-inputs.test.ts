@@ -25,14 +25,12 @@ async function snapshot() {
 
 describe("login", () => {
   it("a code is exchanged at most once", async () => {
-    const c = await stack.control("POST", "/__sandbox/login-codes", {
-      appid: stack.merchant.credentials.appid,
-    });
-    const first = await stack.api("POST", "/api/v1/session", { body: { code: c.body.code } });
+    const c = await stack.sb.loginCode(stack.merchant.credentials.appid);
+    const first = await stack.api("POST", "/api/v1/session", { body: { code: c.code } });
     expect(first.status).toBe(200);
     expect(first.body.token.length).toBeGreaterThanOrEqual(43);
-    expect(JSON.stringify(first.body)).not.toContain(c.body.openid);
-    const second = await stack.api("POST", "/api/v1/session", { body: { code: c.body.code } });
+    expect(JSON.stringify(first.body)).not.toContain(c.openid);
+    const second = await stack.api("POST", "/api/v1/session", { body: { code: c.code } });
     expect(second.status).toBe(401);
     expect(second.body.error.code).toBe("LOGIN_CODE_USED");
   });
@@ -230,11 +228,11 @@ describe("orders: bad input changes nothing", () => {
       token: t,
       body: { method: "jsapi" },
     });
-    await stack.control("POST", "/__sandbox/scenarios", {
+    await stack.sb.scenario({
       match: { out_trade_no: o.body.outTradeNo },
       action: "drop_notify",
     });
-    await stack.control("POST", "/__sandbox/pay", {
+    await stack.sb.pay({
       prepay_id: pay.body.params.package.slice("prepay_id=".length),
       openid,
       outcome: "SUCCESS",
@@ -246,7 +244,7 @@ describe("orders: bad input changes nothing", () => {
       await stack.h.sweeper.runOnce();
     } finally {
       clockOffsetMs = 0;
-      await stack.control("DELETE", "/__sandbox/scenarios");
+      await stack.sb.clearScenarios();
     }
     expect((await stack.api("GET", `/api/v1/orders/${o.body.id}`, { token: t })).body.state).toBe("paid");
     const ev = await stack.h.ds.query(
@@ -264,7 +262,7 @@ describe("orders: bad input changes nothing", () => {
       headers: { "idempotency-key": idemKey() },
     });
     await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, { token: t, body: { method: "jsapi" } });
-    await stack.control("POST", "/__sandbox/scenarios", [
+    await stack.sb.addScenarios([
       { match: { out_trade_no: o.body.outTradeNo }, action: "close_orderpaid" },
       { match: { out_trade_no: o.body.outTradeNo }, action: "drop_notify" },
     ]);
@@ -273,7 +271,7 @@ describe("orders: bad input changes nothing", () => {
       await stack.h.sweeper.runOnce();
     } finally {
       clockOffsetMs = 0;
-      await stack.control("DELETE", "/__sandbox/scenarios");
+      await stack.sb.clearScenarios();
     }
     expect((await stack.api("GET", `/api/v1/orders/${o.body.id}`, { token: t })).body.state).toBe("paid");
   });

@@ -25,21 +25,19 @@ describe("login failures from WeChat", () => {
     stack = await startStack(sandbox, "v3-public-key");
   });
   afterAll(() => stack.close());
-  afterEach(() => stack.control("DELETE", "/__sandbox/scenarios"));
+  afterEach(() => stack.sb.clearScenarios());
 
   it.each([
-    [-1, 503, "WECHAT_BUSY"],
-    [45011, 503, "WECHAT_BUSY"],
-    [40226, 403, "LOGIN_BLOCKED"],
+    [-1 as const, 503, "WECHAT_BUSY"],
+    [45011 as const, 503, "WECHAT_BUSY"],
+    [40226 as const, 403, "LOGIN_BLOCKED"],
   ])("errcode %i → %i %s", async (errcode, status, code) => {
-    await stack.control("POST", "/__sandbox/scenarios", { action: "login_error", errcode });
-    const c = await stack.control("POST", "/__sandbox/login-codes", {
-      appid: stack.merchant.credentials.appid,
-    });
+    await stack.sb.scenario({ action: "login_error", errcode });
+    const c = await stack.sb.loginCode(stack.merchant.credentials.appid);
     const r = await fetch(`${stack.h.url}/api/v1/session`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ code: c.body.code }),
+      body: JSON.stringify({ code: c.code }),
     });
     const body: any = await r.json();
     expect(r.status).toBe(status);
@@ -47,8 +45,8 @@ describe("login failures from WeChat", () => {
     if (status === 503) {
       expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0);
       // WeChat was busy, the code was not spent: the same code works once WeChat recovers.
-      await stack.control("DELETE", "/__sandbox/scenarios");
-      const again = await stack.api("POST", "/api/v1/session", { body: { code: c.body.code } });
+      await stack.sb.clearScenarios();
+      const again = await stack.api("POST", "/api/v1/session", { body: { code: c.code } });
       expect(again.status).toBe(200);
     }
   });
@@ -171,14 +169,14 @@ describe("paying twice and WeChat failing", () => {
     stack = await startStack(sandbox, "v3-platform-cert");
   });
   afterAll(() => stack.close());
-  afterEach(() => stack.control("DELETE", "/__sandbox/scenarios"));
+  afterEach(() => stack.sb.clearScenarios());
 
   it("asking to pay a paid order → 409 ORDER_ALREADY_PAID", async () => {
     const { token, openid, order, prepayId } = await payingOrder(stack, {
       productId: "test-1-fen",
       quantity: 3,
     });
-    await stack.control("POST", "/__sandbox/pay", { prepay_id: prepayId, openid, outcome: "SUCCESS" });
+    await stack.sb.pay({ prepay_id: prepayId, openid, outcome: "SUCCESS" });
     expect((await stack.api("POST", `/api/v1/orders/${order.id}/verify`, { token })).body.state).toBe("paid");
     const again = await stack.api("POST", `/api/v1/orders/${order.id}/payments`, {
       token,
@@ -188,11 +186,11 @@ describe("paying twice and WeChat failing", () => {
     expect(again.body.error.code).toBe("ORDER_ALREADY_PAID");
   });
 
-  it.each(["http_500", "SYSTEMERROR"])(
+  it.each(["http_500", "SYSTEMERROR"] as const)(
     "orderquery failing with %s → 502 UPSTREAM_ERROR, order unchanged",
     async (mode) => {
       const { token, order } = await payingOrder(stack, { productId: "test-1-fen", quantity: 3 });
-      await stack.control("POST", "/__sandbox/scenarios", {
+      await stack.sb.scenario({
         match: { out_trade_no: order.outTradeNo },
         action: "query_error",
         mode,
@@ -201,7 +199,7 @@ describe("paying twice and WeChat failing", () => {
       expect(r.status).toBe(502);
       expect(r.body.error.code).toBe("UPSTREAM_ERROR");
       expect(JSON.stringify(r.body)).not.toMatch(/SYSTEM_ERROR|stack|at /);
-      await stack.control("DELETE", "/__sandbox/scenarios");
+      await stack.sb.clearScenarios();
       expect((await stack.api("POST", `/api/v1/orders/${order.id}/verify`, { token })).body.state).toBe(
         "paying",
       );

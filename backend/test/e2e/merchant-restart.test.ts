@@ -48,7 +48,7 @@ it("a restart with a different merchant list keeps every old order with its own 
     expect(owners).toEqual([{ merchant_id: v3Id }]);
 
     // The old shopper's verify asks WeChat as the old merchant (its notify went to the old server).
-    await stack.control("POST", "/__sandbox/pay", {
+    await stack.sb.pay({
       prepay_id: verified.prepayId,
       openid: verified.openid,
       outcome: "SUCCESS",
@@ -60,7 +60,7 @@ it("a restart with a different merchant list keeps every old order with its own 
     expect(v.body.state).toBe("paid");
 
     // The sweeper recovers the other one with the old merchant's credentials, and flags nothing.
-    await stack.control("POST", "/__sandbox/pay", {
+    await stack.sb.pay({
       prepay_id: swept.prepayId,
       openid: swept.openid,
       outcome: "SUCCESS",
@@ -74,8 +74,7 @@ it("a restart with a different merchant list keeps every old order with its own 
     expect((await stack.h.ds.query(`SELECT count(*)::int AS n FROM anomalies`))[0].n).toBe(0);
 
     // A disabled merchant takes no new shoppers.
-    const code = (await stack.control("POST", "/__sandbox/login-codes", { appid: v3.credentials.appid })).body
-      .code;
+    const code = (await stack.sb.loginCode(v3.credentials.appid)).code;
     const login = await stack.api("POST", "/api/v1/session", { body: { code, appid: v3.credentials.appid } });
     expect(login.status).toBe(400);
     expect(login.body.error.code).toBe("APP_UNKNOWN");

@@ -78,7 +78,7 @@ afterAll(async () => {
 });
 afterEach(async () => {
   proxy.setForward(true);
-  await stack.control("DELETE", "/__sandbox/scenarios");
+  await stack.sb.clearScenarios();
 });
 
 const idOf = (m: MerchantSeed) => merchantIdFor(m.credentials.mchid);
@@ -89,8 +89,7 @@ async function state(orderId: string): Promise<string> {
 
 describe("which merchant a shopper belongs to", () => {
   it("login names the app; without an appid, an unknown or a malformed one it is refused with a stable code", async () => {
-    const code = (await stack.control("POST", "/__sandbox/login-codes", { appid: v2.credentials.appid })).body
-      .code;
+    const code = (await stack.sb.loginCode(v2.credentials.appid)).code;
     const none = await stack.api("POST", "/api/v1/session", { body: { code } });
     expect(none.status).toBe(400);
     expect(none.body.error.code).toBe("APP_UNKNOWN");
@@ -156,7 +155,7 @@ describe("notifies", () => {
   it("each merchant's orders are paid through its own notify URL", async () => {
     for (const m of [v2, v3a, v3b]) {
       const p = await payingOrder(stack, undefined, m);
-      await stack.control("POST", "/__sandbox/pay", {
+      await stack.sb.pay({
         prepay_id: p.prepayId,
         openid: p.openid,
         outcome: "SUCCESS",
@@ -182,7 +181,7 @@ describe("notifies", () => {
     const p = await payingOrder(stack, undefined, src);
     proxy.setForward(false);
     const before = proxy.captured.length;
-    await stack.control("POST", "/__sandbox/pay", {
+    await stack.sb.pay({
       prepay_id: p.prepayId,
       openid: p.openid,
       outcome: "SUCCESS",
@@ -225,7 +224,7 @@ describe("notifies", () => {
     const p = await payingOrder(stack, undefined, v2);
     proxy.setForward(false);
     const before = proxy.captured.length;
-    await stack.control("POST", "/__sandbox/pay", {
+    await stack.sb.pay({
       prepay_id: p.prepayId,
       openid: p.openid,
       outcome: "SUCCESS",
@@ -246,11 +245,11 @@ describe("the sweeper", () => {
     const orders = [];
     for (const m of [v2, v3a, v3b]) {
       const p = await payingOrder(stack, undefined, m);
-      await stack.control("POST", "/__sandbox/scenarios", {
+      await stack.sb.scenario({
         match: { out_trade_no: p.order.outTradeNo },
         action: "drop_notify",
       });
-      await stack.control("POST", "/__sandbox/pay", {
+      await stack.sb.pay({
         prepay_id: p.prepayId,
         openid: p.openid,
         outcome: "SUCCESS",

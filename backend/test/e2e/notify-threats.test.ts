@@ -18,12 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-async function notifyAttempts(stack: Stack, outTradeNo: string): Promise<any[]> {
-  const r = await stack.control(
-    "GET",
-    `/__sandbox/notifications?out_trade_no=${encodeURIComponent(outTradeNo)}`,
-  );
-  return Array.isArray(r.body) ? r.body : (r.body.notifications ?? r.body.attempts ?? []);
+function notifyAttempts(stack: Stack, outTradeNo: string) {
+  return stack.sb.notifications({ out_trade_no: outTradeNo });
 }
 
 async function rejections(stack: Stack, reason: string): Promise<number> {
@@ -42,16 +38,16 @@ describe.each(["v2-hmac", "v3-public-key", "v3-platform-cert"] as const)(
       stack = await startStack(sandbox, name);
     });
     afterAll(() => stack.close());
-    afterEach(() => stack.control("DELETE", "/__sandbox/scenarios"));
+    afterEach(() => stack.sb.clearScenarios());
 
     it("10 concurrent duplicate notifies make exactly one transition and one fulfilment event", async () => {
       const { token, openid, order, prepayId } = await payingOrder(stack);
-      await stack.control("POST", "/__sandbox/scenarios", {
+      await stack.sb.scenario({
         match: { out_trade_no: order.outTradeNo },
         action: "duplicate_notify",
         times: 10,
       });
-      await stack.control("POST", "/__sandbox/pay", { prepay_id: prepayId, openid, outcome: "SUCCESS" });
+      await stack.sb.pay({ prepay_id: prepayId, openid, outcome: "SUCCESS" });
       await eventually(
         async () => (await notifyAttempts(stack, order.outTradeNo)).filter((a) => a.ok).length >= 10,
       );
@@ -70,11 +66,11 @@ describe.each(["v2-hmac", "v3-public-key", "v3-platform-cert"] as const)(
 
     it("a validly signed notify with a tampered amount is flagged and changes nothing", async () => {
       const { token, openid, order, prepayId } = await payingOrder(stack);
-      await stack.control("POST", "/__sandbox/scenarios", {
+      await stack.sb.scenario({
         match: { out_trade_no: order.outTradeNo },
         action: "tamper_amount",
       });
-      await stack.control("POST", "/__sandbox/pay", { prepay_id: prepayId, openid, outcome: "SUCCESS" });
+      await stack.sb.pay({ prepay_id: prepayId, openid, outcome: "SUCCESS" });
       const flagged = await eventually(async () => {
         const a = await stack.h.ds.query(`SELECT kind FROM anomalies WHERE order_id = $1`, [order.id]);
         return a.length ? a : null;
@@ -94,16 +90,16 @@ describe.each(["v3-public-key", "v3-platform-cert"] as const)(
       stack = await startStack(sandbox, name);
     });
     afterAll(() => stack.close());
-    afterEach(() => stack.control("DELETE", "/__sandbox/scenarios"));
+    afterEach(() => stack.sb.clearScenarios());
 
     it("a WECHATPAY/SIGNTEST/ probe is rejected, and the real notify after it is applied", async () => {
       const before = await rejections(stack, "probe");
       const { token, openid, order, prepayId } = await payingOrder(stack);
-      await stack.control("POST", "/__sandbox/scenarios", {
+      await stack.sb.scenario({
         match: { out_trade_no: order.outTradeNo },
         action: "signtest_probe_first",
       });
-      await stack.control("POST", "/__sandbox/pay", { prepay_id: prepayId, openid, outcome: "SUCCESS" });
+      await stack.sb.pay({ prepay_id: prepayId, openid, outcome: "SUCCESS" });
       await eventually(
         async () => (await stack.api("GET", `/api/v1/orders/${order.id}`, { token })).body.state === "paid",
       );
@@ -111,17 +107,17 @@ describe.each(["v3-public-key", "v3-platform-cert"] as const)(
     });
 
     it.each([
-      ["unknown serial", { action: "unknown_serial" }, "unknown_serial"],
-      ["timestamp +301 s", { action: "skew_timestamp", seconds: 301 }, "timestamp_skew"],
-      ["timestamp -301 s", { action: "skew_timestamp", seconds: -301 }, "timestamp_skew"],
+      ["unknown serial", { action: "unknown_serial" as const }, "unknown_serial"],
+      ["timestamp +301 s", { action: "skew_timestamp" as const, seconds: 301 }, "timestamp_skew"],
+      ["timestamp -301 s", { action: "skew_timestamp" as const, seconds: -301 }, "timestamp_skew"],
     ])("%s is rejected with no state change", async (_label, scenario, reason) => {
       const before = await rejections(stack, reason);
       const { token, openid, order, prepayId } = await payingOrder(stack);
-      await stack.control("POST", "/__sandbox/scenarios", {
+      await stack.sb.scenario({
         match: { out_trade_no: order.outTradeNo },
         ...scenario,
       });
-      await stack.control("POST", "/__sandbox/pay", { prepay_id: prepayId, openid, outcome: "SUCCESS" });
+      await stack.sb.pay({ prepay_id: prepayId, openid, outcome: "SUCCESS" });
       await eventually(async () => (await rejections(stack, reason)) > before);
       const o = await stack.api("GET", `/api/v1/orders/${order.id}`, { token });
       expect(o.body.state).toBe("paying");
@@ -132,12 +128,12 @@ describe.each(["v3-public-key", "v3-platform-cert"] as const)(
 
     it.each([299, -299])("timestamp skewed by %i s is accepted", async (seconds) => {
       const { token, openid, order, prepayId } = await payingOrder(stack);
-      await stack.control("POST", "/__sandbox/scenarios", {
+      await stack.sb.scenario({
         match: { out_trade_no: order.outTradeNo },
         action: "skew_timestamp",
         seconds,
       });
-      await stack.control("POST", "/__sandbox/pay", { prepay_id: prepayId, openid, outcome: "SUCCESS" });
+      await stack.sb.pay({ prepay_id: prepayId, openid, outcome: "SUCCESS" });
       await eventually(
         async () => (await stack.api("GET", `/api/v1/orders/${order.id}`, { token })).body.state === "paid",
       );

@@ -71,7 +71,7 @@ describe.each(MERCHANTS)("pay flow with sandbox merchant %s", (name) => {
     stack = await startStack(sandbox, name);
   });
   afterAll(() => stack.close());
-  afterEach(() => stack.control("DELETE", "/__sandbox/scenarios"));
+  afterEach(() => stack.sb.clearScenarios());
 
   it("login → order → jsapi params → pay → notify → paid → verify says paid", async () => {
     const { token, openid } = await stack.login();
@@ -103,12 +103,12 @@ describe.each(MERCHANTS)("pay flow with sandbox merchant %s", (name) => {
     expect(again.body.params.package).toBe(pay.body.params.package);
 
     const prepayId = pay.body.params.package.slice("prepay_id=".length);
-    const paid = await stack.control("POST", "/__sandbox/pay", {
+    const paid = await stack.sb.pay({
       prepay_id: prepayId,
       openid,
       outcome: "SUCCESS",
     });
-    expect(paid.status).toBe(200);
+    expect(paid.trade_state).toBe("SUCCESS");
 
     const final = await eventually(async () => {
       const r = await stack.api("GET", `/api/v1/orders/${order.id}`, { token });
@@ -134,13 +134,13 @@ describe.each(MERCHANTS)("pay flow with sandbox merchant %s", (name) => {
       token,
       body: { method: "jsapi" },
     });
-    const rule = await stack.control("POST", "/__sandbox/scenarios", {
+    const rule = await stack.sb.scenario({
       match: { out_trade_no: order.outTradeNo },
       action: "drop_notify",
     });
-    expect(rule.status).toBeLessThan(300);
+    expect(rule.id).toMatch(/^sc_/);
     const prepayId = pay.body.params.package.slice("prepay_id=".length);
-    await stack.control("POST", "/__sandbox/pay", { prepay_id: prepayId, openid, outcome: "SUCCESS" });
+    await stack.sb.pay({ prepay_id: prepayId, openid, outcome: "SUCCESS" });
 
     const before = await stack.api("GET", `/api/v1/orders/${order.id}`, { token });
     expect(before.body.state).toBe("paying");
@@ -163,7 +163,7 @@ describe.each(MERCHANTS)("pay flow with sandbox merchant %s", (name) => {
     expect(pay.status).toBe(200);
     expect(pay.body.codeUrl).toMatch(/^weixin:\/\//);
     expect(pay.body.qrDataUrl).toMatch(/^data:image\/png;base64,/);
-    await stack.control("POST", "/__sandbox/pay", { code_url: pay.body.codeUrl, openid, outcome: "SUCCESS" });
+    await stack.sb.pay({ code_url: pay.body.codeUrl, openid, outcome: "SUCCESS" });
     await eventually(
       async () => (await stack.api("GET", `/api/v1/orders/${order.id}`, { token })).body.state === "paid",
     );
@@ -177,10 +177,10 @@ describe.each(MERCHANTS)("pay flow with sandbox merchant %s", (name) => {
       body: { method: "jsapi" },
     });
     const prepayId = pay.body.params.package.slice("prepay_id=".length);
-    await stack.control("POST", "/__sandbox/pay", { prepay_id: prepayId, openid, outcome: "CANCEL" });
+    await stack.sb.pay({ prepay_id: prepayId, openid, outcome: "CANCEL" });
     const v = await stack.api("POST", `/api/v1/orders/${order.id}/verify`, { token });
     expect(v.body.state).toBe("paying");
-    await stack.control("POST", "/__sandbox/pay", { prepay_id: prepayId, openid, outcome: "SUCCESS" });
+    await stack.sb.pay({ prepay_id: prepayId, openid, outcome: "SUCCESS" });
     await eventually(
       async () => (await stack.api("GET", `/api/v1/orders/${order.id}`, { token })).body.state === "paid",
     );

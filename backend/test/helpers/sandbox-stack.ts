@@ -3,10 +3,7 @@
  * database, wired with the real WeChat adapters for one sandbox merchant.
  */
 import crypto from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { startSandbox } from "../../../sandbox/src";
+import { startTestSandbox, type SandboxControl, type TestSandbox } from "../../../sandbox/src/testing";
 import { wechatAdapters } from "../../src/boot";
 import { merchantIdFor } from "../../src/merchants/secrets";
 import {
@@ -19,22 +16,9 @@ import { startHarness, type Harness } from "./harness";
 export type { SandboxMerchantName };
 export const MERCHANTS: SandboxMerchantName[] = ["v2-md5", "v2-hmac", "v3-platform-cert", "v3-public-key"];
 
-export interface Sandbox {
-  url: string;
-  close(): Promise<void>;
-}
-
-export async function startTestSandbox(): Promise<Sandbox> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "minipay-sandbox-"));
-  const sb = await startSandbox({ port: 0, tlsPort: 0, seed: "minipay-tests", timeScale: 0.001, dataDir });
-  return {
-    url: sb.url,
-    close: async () => {
-      await sb.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+/** The sandbox and its typed control client come from the sandbox's own test kit. */
+export type Sandbox = TestSandbox;
+export { startTestSandbox };
 
 export interface Stack {
   h: Harness;
@@ -50,8 +34,8 @@ export interface Stack {
     p: string,
     opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<{ status: number; body: any }>;
-  /** JSON call to the sandbox control API. */
-  control(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** The sandbox's control API, typed (pay, scenarios, login codes, notifications). */
+  sb: SandboxControl;
   /** Log a shopper in to the first merchant's mini-program, or to `merchant`'s. */
   login(openid?: string, merchant?: MerchantSeed): Promise<{ token: string; openid: string }>;
   close(): Promise<void>;
@@ -108,23 +92,14 @@ export async function startStack(
         },
         body: o.body !== undefined ? JSON.stringify(o.body) : undefined,
       }),
-    control: (method, p, body) =>
-      json(sandbox.url + p, {
-        method,
-        headers: body !== undefined ? { "content-type": "application/json" } : {},
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-      }),
+    sb: sandbox.control,
     login: async (openid, m = merchant) => {
-      const c = await stack.control("POST", "/__sandbox/login-codes", {
-        appid: m.credentials.appid,
-        ...(openid ? { openid } : {}),
-      });
-      if (c.status !== 200) throw new Error(`login-codes ${c.status} ${JSON.stringify(c.body)}`);
+      const c = await sandbox.control.loginCode(m.credentials.appid, openid);
       const s = await stack.api("POST", "/api/v1/session", {
-        body: { code: c.body.code, ...(merchants.length > 1 ? { appid: m.credentials.appid } : {}) },
+        body: { code: c.code, ...(merchants.length > 1 ? { appid: m.credentials.appid } : {}) },
       });
       if (s.status !== 200) throw new Error(`session ${s.status} ${JSON.stringify(s.body)}`);
-      return { token: s.body.token, openid: c.body.openid };
+      return { token: s.body.token, openid: c.openid };
     },
     close: () => h.close(),
   };
