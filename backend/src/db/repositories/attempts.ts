@@ -4,7 +4,7 @@
  * converge without a lock held across the WeChat call.
  */
 import type { PaymentMethod } from "@minipay/shared";
-import { uniqueViolation, type Manager } from "./rows";
+import type { Manager } from "./rows";
 import type { AttemptRecord } from "./types";
 
 interface AttemptRow {
@@ -50,16 +50,13 @@ export class AttemptsRepo {
 
   /** Insert as the live attempt; null when another request's attempt is already live. */
   async insertLive(a: Omit<AttemptRecord, "id">): Promise<AttemptRecord | null> {
-    try {
-      const rows: AttemptRow[] = await this.m.query(
-        `INSERT INTO payment_attempts (order_id, method, prepay_id, code_url, expires_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-        [a.orderId, a.method, a.prepayId, a.codeUrl, a.expiresAt, a.createdAt],
-      );
-      return toAttempt(rows[0]!);
-    } catch (err) {
-      if (uniqueViolation(err) === "payment_attempts_live_uq") return null;
-      throw err;
-    }
+    // ON CONFLICT rather than catching the violation: an error would abort the caller's transaction.
+    const rows: AttemptRow[] = await this.m.query(
+      `INSERT INTO payment_attempts (order_id, method, prepay_id, code_url, expires_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (order_id, method) WHERE superseded_at IS NULL DO NOTHING RETURNING *`,
+      [a.orderId, a.method, a.prepayId, a.codeUrl, a.expiresAt, a.createdAt],
+    );
+    return rows[0] ? toAttempt(rows[0]) : null;
   }
 }
