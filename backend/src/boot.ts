@@ -70,7 +70,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     const store = new MerchantStore(deps, box);
     const merchant = await resolveMerchant(config, store, logger);
     const creds = merchant.credentials;
-    const gateway = createGateway(creds, { timeoutMs: config.WECHAT_TIMEOUT_MS, logger });
+    const gateway = createGateway(creds, { timeoutMs: config.WECHAT_TIMEOUT_MS });
     const wechatAuth = createWechatAuth({
       baseUrl: merchant.loginBaseUrl,
       appid: creds.appid,

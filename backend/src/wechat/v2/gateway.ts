@@ -5,7 +5,7 @@
 import type { AxiosInstance } from "axios";
 import type { RequestPaymentParams } from "@minipay/shared";
 import { NotifyRejectedError, WechatUpstreamError } from "../errors";
-import { nonceStr, parseV2Time, v2Time } from "../nonce";
+import { nonceStr, parseV2Time, v2Time } from "../wire-format";
 import { createHttp, isTransient, send, withRetry } from "../transport/client";
 import type {
   Clock,

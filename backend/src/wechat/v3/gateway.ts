@@ -7,7 +7,7 @@
 import type { AxiosInstance } from "axios";
 import type { RequestPaymentParams } from "@minipay/shared";
 import { NotifyRejectedError, WechatUpstreamError } from "../errors";
-import { nonceStr, v3Time } from "../nonce";
+import { nonceStr, v3Time } from "../wire-format";
 import { createHttp, isTransient, send, withRetry, type RawResponse } from "../transport/client";
 import type {
   Clock,

@@ -1,4 +1,4 @@
-import { nonceStr, parseV2Time, v2Time, v3Time } from "./nonce";
+import { nonceStr, parseV2Time, v2Time, v3Time } from "./wire-format";
 
 describe("nonces and WeChat time formats", () => {
   it("makes 32-char alphanumeric nonces", () => {

@@ -1,3 +1,4 @@
+/** The exact strings WeChat expects on the wire: nonces and its two time formats. */
 import crypto from "node:crypto";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
