@@ -1,0 +1,47 @@
+/**
+ * The WeChat Pay gateway split by role, so a consumer asks only for what it uses (the sweeper needs
+ * queryOrder and closeOrder, the notify route needs the codec). Each API version implements every
+ * role; PaymentGateway is the whole set, for wiring.
+ */
+import type { RequestPaymentParams } from "@minipay/shared";
+import type {
+  CloseResult,
+  InboundNotify,
+  NotifyAck,
+  PrepayRequest,
+  PrepayResult,
+  RefundFacts,
+  RefundRequest,
+  TradeFacts,
+} from "./types";
+
+export interface PaymentOrders {
+  prepay(req: PrepayRequest): Promise<PrepayResult>;
+  /** The signed object for wx.requestPayment (pure: signs with the merchant's key). */
+  requestPaymentParams(prepayId: string): RequestPaymentParams;
+  /** null when WeChat says the order does not exist. */
+  queryOrder(outTradeNo: string): Promise<TradeFacts | null>;
+  closeOrder(outTradeNo: string): Promise<CloseResult>;
+}
+
+export interface Refunds {
+  refund(req: RefundRequest): Promise<RefundFacts>;
+  /** null when WeChat says the refund does not exist. */
+  queryRefund(outRefundNo: string): Promise<RefundFacts | null>;
+}
+
+export interface NotifyCodec {
+  /** Authenticate (signature, serial, timestamp, probe) then decode a payment notify. Throws NotifyRejectedError. */
+  parsePaymentNotify(n: InboundNotify): Promise<TradeFacts>;
+  /** Authenticate then decode a refund notify. Throws NotifyRejectedError. */
+  parseRefundNotify(n: InboundNotify): Promise<RefundFacts>;
+  notifyAck(accepted: boolean, message?: string): NotifyAck;
+}
+
+export type PaymentGateway = PaymentOrders &
+  Refunds &
+  NotifyCodec & {
+    readonly apiVersion: "v2" | "v3";
+    readonly appid: string;
+    readonly mchid: string;
+  };
