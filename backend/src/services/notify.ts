@@ -32,7 +32,7 @@ export class NotifyService {
     }
     let facts;
     try {
-      facts = await gw.parsePaymentNotify(n);
+      ({ facts } = await gw.parsePaymentNotify(n));
     } catch (err) {
       if (err instanceof NotifyRejectedError) {
         this.deps.logger.warn({ reason: err.reason, version }, "notify rejected");

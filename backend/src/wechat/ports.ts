@@ -30,11 +30,26 @@ export interface Refunds {
   queryRefund(outRefundNo: string): Promise<RefundFacts | null>;
 }
 
+/**
+ * How a notify proved its origin, for the notify log: the v2 sign type, the v3 signature type, or
+ * for v2 refund notifies (which carry no sign) the req_info encryption under the merchant key.
+ */
+export type NotifySignType = "MD5" | "HMAC-SHA256" | "WECHATPAY2-SHA256-RSA2048" | "AES-256-ECB";
+
+export interface ParsedNotify<T> {
+  facts: T;
+  signType: NotifySignType;
+}
+
 export interface NotifyCodec {
-  /** Authenticate (signature, serial, timestamp, probe) then decode a payment notify. Throws NotifyRejectedError. */
-  parsePaymentNotify(n: InboundNotify): Promise<TradeFacts>;
-  /** Authenticate then decode a refund notify. Throws NotifyRejectedError. */
-  parseRefundNotify(n: InboundNotify): Promise<RefundFacts>;
+  /**
+   * Authenticate (signature, serial, timestamp, probe) then decode a payment notify. Throws
+   * NotifyRejectedError when it is not authentic, NotifyFactsInvalidError when it is but states
+   * impossible facts.
+   */
+  parsePaymentNotify(n: InboundNotify): Promise<ParsedNotify<TradeFacts>>;
+  /** Authenticate then decode a refund notify; throws like parsePaymentNotify. */
+  parseRefundNotify(n: InboundNotify): Promise<ParsedNotify<RefundFacts>>;
   notifyAck(accepted: boolean, message?: string): NotifyAck;
 }
 

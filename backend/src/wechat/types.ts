@@ -3,7 +3,14 @@
  * gateway roles are in ports.ts; implementations live in auth/, v2/ and v3/, and
  * gateway-factory.ts picks one per merchant.
  */
-export type { NotifyCodec, PaymentGateway, PaymentOrders, Refunds } from "./ports";
+export type {
+  NotifyCodec,
+  NotifySignType,
+  ParsedNotify,
+  PaymentGateway,
+  PaymentOrders,
+  Refunds,
+} from "./ports";
 
 export type Clock = () => Date;
 
@@ -108,6 +115,12 @@ export interface MerchantCredentials {
     clientKeyPem?: string;
     /** CA to trust for tlsBaseUrl (the sandbox's self-signed CA); unset = system CAs. */
     caPem?: string;
+    /**
+     * Also accept MD5-signed payment notifies when signType is HMAC-SHA256. Off by default: we have
+     * no WeChat documentation that it sends them, and accepting a weaker sign type than configured
+     * is exactly what a downgrade needs.
+     */
+    acceptMd5Notify?: boolean;
   };
   v3?: {
     apiV3Key: string;

@@ -67,7 +67,8 @@ describe.each<MerchantName>(["v2-hmac", "v3-platform-cert", "v3-public-key"])("r
     expect(accepted.refundId).toMatch(/^\d+$/);
 
     const raw = await inbox.next(`/refund/${outRefundNo}`);
-    const notified = await gw.parseRefundNotify(raw);
+    const { facts: notified, signType } = await gw.parseRefundNotify(raw);
+    expect(signType).toBe(name === "v2-hmac" ? "AES-256-ECB" : "WECHATPAY2-SHA256-RSA2048");
     expect(notified).toMatchObject({
       outTradeNo,
       outRefundNo,

@@ -21,7 +21,7 @@ export class V2Gateway implements PaymentGateway {
     this.mchid = client.mchid;
     this.orders = new V2Transactions(client);
     this.refunds = new V2Refunds(client);
-    this.notify = new V2NotifyCodec(client);
+    this.notify = new V2NotifyCodec(client, creds.v2?.acceptMd5Notify ?? false);
   }
 
   prepay: PaymentGateway["prepay"] = (req) => this.orders.prepay(req);

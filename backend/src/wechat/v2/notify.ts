@@ -3,7 +3,7 @@
  * authenticated by req_info decrypting under the merchant key. Facts are checked only after that.
  */
 import { NotifyRejectedError } from "../errors";
-import type { NotifyCodec } from "../ports";
+import type { NotifyCodec, ParsedNotify } from "../ports";
 import type { InboundNotify, NotifyAck, RefundFacts, TradeFacts } from "../types";
 import type { V2Client } from "./client";
 import { decryptReqInfo } from "./refund-notify";
@@ -21,23 +21,30 @@ async function readXml(body: Buffer | string): Promise<Record<string, string>> {
 }
 
 export class V2NotifyCodec implements NotifyCodec {
-  constructor(private readonly c: V2Client) {}
+  private readonly accepted: V2SignType[];
 
-  async parsePaymentNotify(n: InboundNotify): Promise<TradeFacts> {
+  constructor(
+    private readonly c: V2Client,
+    acceptMd5Notify = false,
+  ) {
+    this.accepted = c.signType === "HMAC-SHA256" && acceptMd5Notify ? ["HMAC-SHA256", "MD5"] : [c.signType];
+  }
+
+  async parsePaymentNotify(n: InboundNotify): Promise<ParsedNotify<TradeFacts>> {
     const x = await readXml(n.rawBody);
     if (!x.sign) throw new NotifyRejectedError("bad_signature", "unsigned notify");
-    // The notify says which algorithm it used (default MD5); both need our key, so either proves
-    // origin. Community reports show MD5-signed notifies for HMAC merchants.
-    const declared: V2SignType = x.sign_type === "HMAC-SHA256" ? "HMAC-SHA256" : "MD5";
-    if (!v2Verify(x, this.c.key, declared) && !v2Verify(x, this.c.key, this.c.signType))
-      throw new NotifyRejectedError("bad_signature");
+    // Only the merchant's own sign type, whatever sign_type the body declares; MD5 for an HMAC
+    // merchant only when the merchant opted in (acceptMd5Notify).
+    const signType = this.accepted.find((t) => v2Verify(x, this.c.key, t));
+    if (!signType) throw new NotifyRejectedError("bad_signature");
     if (x.appid !== this.c.appid || x.mch_id !== this.c.mchid)
       throw new NotifyRejectedError("wrong_merchant");
     if (x.return_code !== "SUCCESS") throw new NotifyRejectedError("malformed", "not a success notify");
-    return tradeFactsFromV2(this.c, x, x.result_code === "SUCCESS" ? "SUCCESS" : "PAYERROR");
+    const facts = tradeFactsFromV2(this.c, x, x.result_code === "SUCCESS" ? "SUCCESS" : "PAYERROR");
+    return { facts, signType };
   }
 
-  async parseRefundNotify(n: InboundNotify): Promise<RefundFacts> {
+  async parseRefundNotify(n: InboundNotify): Promise<ParsedNotify<RefundFacts>> {
     const x = await readXml(n.rawBody);
     if (x.appid !== this.c.appid || x.mch_id !== this.c.mchid)
       throw new NotifyRejectedError("wrong_merchant");
@@ -50,7 +57,7 @@ export class V2NotifyCodec implements NotifyCodec {
     }
     // Genuine from here on: a readable plaintext proves the sender holds our key.
     const inner = await readXml(plain.replace(/^<root>/, "<xml>").replace(/<\/root>$/, "</xml>"));
-    return refundFactsFromV2(inner);
+    return { facts: refundFactsFromV2(inner), signType: "AES-256-ECB" };
   }
 
   notifyAck(accepted: boolean, message?: string): NotifyAck {

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { NotifyRejectedError } from "../errors";
-import type { NotifyCodec } from "../ports";
+import type { NotifyCodec, ParsedNotify } from "../ports";
 import type { InboundNotify, NotifyAck, RefundFacts, TradeFacts } from "../types";
 import { EncryptedResource, type V3Client } from "./client";
 import { refundFactsFromV3 } from "./refunds";
@@ -12,6 +12,9 @@ import { tradeFactsFromV3 } from "./transactions";
 import { verifyWechatSignature } from "./verify";
 
 const Envelope = z.object({ resource: EncryptedResource });
+
+/** The only v3 signature type we can verify; the header is optional (older notifies lack it). */
+const SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048";
 
 export class V3NotifyCodec implements NotifyCodec {
   constructor(private readonly c: V3Client) {}
@@ -21,6 +24,9 @@ export class V3NotifyCodec implements NotifyCodec {
     // Certificate mode without configured certificates needs them to know the serial; a failed
     // download propagates (the caller answers a failure and WeChat retries later).
     await this.c.ensureCertificates();
+    const declared = n.headers["wechatpay-signature-type"];
+    if (declared !== undefined && declared !== SIGNATURE_TYPE)
+      throw new NotifyRejectedError("malformed", "unsupported Wechatpay-Signature-Type");
     verifyWechatSignature(this.c.verifier, n.headers, n.rawBody, this.c.opts.clock());
     let env: z.infer<typeof Envelope>;
     try {
@@ -43,19 +49,19 @@ export class V3NotifyCodec implements NotifyCodec {
     }
   }
 
-  async parsePaymentNotify(n: InboundNotify): Promise<TradeFacts> {
+  async parsePaymentNotify(n: InboundNotify): Promise<ParsedNotify<TradeFacts>> {
     const raw = await this.open(n, "transaction");
     const who = z.object({ appid: z.unknown(), mchid: z.unknown() }).safeParse(raw);
     if (!who.success || who.data.appid !== this.c.appid || who.data.mchid !== this.c.mchid)
       throw new NotifyRejectedError("wrong_merchant");
-    return tradeFactsFromV3(raw);
+    return { facts: tradeFactsFromV3(raw), signType: SIGNATURE_TYPE };
   }
 
-  async parseRefundNotify(n: InboundNotify): Promise<RefundFacts> {
+  async parseRefundNotify(n: InboundNotify): Promise<ParsedNotify<RefundFacts>> {
     const raw = await this.open(n, "refund");
     const who = z.object({ mchid: z.unknown() }).safeParse(raw);
     if (!who.success || who.data.mchid !== this.c.mchid) throw new NotifyRejectedError("wrong_merchant");
-    return refundFactsFromV3(raw);
+    return { facts: refundFactsFromV3(raw), signType: SIGNATURE_TYPE };
   }
 
   notifyAck(accepted: boolean, message?: string): NotifyAck {
