@@ -156,3 +156,44 @@ describe("answers that do not verify", () => {
     }
   });
 });
+
+describe("retries", () => {
+  it("a refund query is retried after a transient failure, like every query", async () => {
+    const creds = await sandbox.credentials("v2-md5");
+    const fields = {
+      return_code: "SUCCESS",
+      result_code: "SUCCESS",
+      appid: creds.appid,
+      mch_id: creds.mchid,
+      nonce_str: "n0nce",
+      out_trade_no: "ABCDEF123",
+      total_fee: "300",
+      refund_count: "1",
+      out_refund_no_0: "R-1",
+      refund_id_0: "50000000000000000000000000001",
+      refund_fee_0: "100",
+      refund_status_0: "SUCCESS",
+      refund_success_time_0: "2026-11-25 10:05:00",
+    };
+    const body = toXml({ ...fields, sign: signV2(fields, creds.v2!.key, "MD5") });
+    let calls = 0;
+    const server = http.createServer((_req, res) => {
+      calls++;
+      if (calls === 1) {
+        res.writeHead(503);
+        res.end();
+      } else res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const gw = createGateway({ ...creds, baseUrl: `http://127.0.0.1:${port}` }, { retries: 1 });
+      const r = await gw.queryRefund("R-1");
+      expect(calls).toBe(2);
+      expect(r).toMatchObject({ outRefundNo: "R-1", status: "SUCCESS", refundFen: 100, totalFen: 300 });
+      expect(r?.successTime?.toISOString()).toBe("2026-11-25T02:05:00.000Z");
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
