@@ -91,6 +91,11 @@ export async function settle(
       }
       return { result: "noop", orderId: order.id, state: order.state, why: decision.why };
     }
+    if (decision.to === "paid" && facts.transactionId) {
+      // WeChat's transaction ids are unique; one already on another order is a fact we must not write over.
+      const holder = await r.orders.byTransactionId(facts.transactionId);
+      if (holder && holder.id !== order.id) return anomaly(order.id, "duplicate_transaction_id");
+    }
     const moved = await transition(
       r,
       order,

@@ -6,14 +6,14 @@
  * SKIP LOCKED so two backend processes never expire the same order at once.
  */
 import { isPayable } from "@minipay/shared";
-import type { PaymentGateway } from "../wechat/types";
+import type { PaymentOrders } from "../wechat/ports";
 import type { MerchantIdentity, ServiceDeps } from "./deps";
 import { settle } from "./settle";
 import { releaseStock, transition } from "./transition";
 
 /** What the sweeper needs of a merchant: who it is, and the two calls it makes. */
 export interface SweptMerchant extends MerchantIdentity {
-  gateway: Pick<PaymentGateway, "queryOrder" | "closeOrder">;
+  gateway: Pick<PaymentOrders, "queryOrder" | "closeOrder">;
 }
 
 export class Sweeper {

@@ -1,6 +1,6 @@
 /** One table from WeChat adapter failures to the errors a client sees (payments and login). */
 import { AppError } from "../domain/errors";
-import { WechatLoginError, WechatUpstreamError } from "../wechat/errors";
+import { NotifyFactsInvalidError, WechatLoginError, WechatUpstreamError } from "../wechat/errors";
 
 export function mapUpstream(err: unknown): never {
   if (err instanceof WechatUpstreamError) {
@@ -12,6 +12,8 @@ export function mapUpstream(err: unknown): never {
       throw new AppError("ORDER_NOT_PAYABLE");
     throw new AppError("UPSTREAM_ERROR");
   }
+  // A signed answer stating impossible facts: WeChat's side is wrong, not the client's request.
+  if (err instanceof NotifyFactsInvalidError) throw new AppError("UPSTREAM_ERROR");
   throw err;
 }
 

@@ -1,12 +1,11 @@
 /** Picks the gateway for a merchant's API version. One instance per merchant, no singletons. */
-import type { Logger } from "../logger";
 import type { Clock, MerchantCredentials, PaymentGateway } from "./types";
 import { V2Gateway } from "./v2/gateway";
 import { V3Gateway } from "./v3/gateway";
 
 export function createGateway(
   creds: MerchantCredentials,
-  opts: { timeoutMs?: number; clock?: Clock; retries?: number; logger?: Logger } = {},
+  opts: { timeoutMs?: number; clock?: Clock; retries?: number } = {},
 ): PaymentGateway {
   const o = {
     timeoutMs: opts.timeoutMs ?? 5000,

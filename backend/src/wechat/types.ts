@@ -1,9 +1,16 @@
 /**
- * The small interfaces the services use to talk to WeChat. Implementations live beside this file
- * (auth/, pay-v2/, pay-v3/); main.ts picks one per merchant. Everything is normalised to these
- * shapes so the services never see v2 XML or v3 JSON.
+ * The shapes the services see from WeChat, normalised so they never meet v2 XML or v3 JSON. The
+ * gateway roles are in ports.ts; implementations live in auth/, v2/ and v3/, and
+ * gateway-factory.ts picks one per merchant.
  */
-import type { RequestPaymentParams } from "@minipay/shared";
+export type {
+  NotifyCodec,
+  NotifySignType,
+  ParsedNotify,
+  PaymentGateway,
+  PaymentOrders,
+  Refunds,
+} from "./ports";
 
 export type Clock = () => Date;
 
@@ -81,25 +88,6 @@ export interface NotifyAck {
   body: string;
 }
 
-export interface PaymentGateway {
-  readonly apiVersion: "v2" | "v3";
-  readonly appid: string;
-  readonly mchid: string;
-  prepay(req: PrepayRequest): Promise<PrepayResult>;
-  /** The signed object for wx.requestPayment (pure: signs with the merchant's key). */
-  requestPaymentParams(prepayId: string): RequestPaymentParams;
-  /** null when WeChat says the order does not exist. */
-  queryOrder(outTradeNo: string): Promise<TradeFacts | null>;
-  closeOrder(outTradeNo: string): Promise<CloseResult>;
-  refund(req: RefundRequest): Promise<RefundFacts>;
-  queryRefund(outRefundNo: string): Promise<RefundFacts | null>;
-  /** Authenticate (signature, serial, timestamp, probe) then decode a payment notify. Throws NotifyRejectedError. */
-  parsePaymentNotify(n: InboundNotify): Promise<TradeFacts>;
-  /** Authenticate then decode a refund notify. Throws NotifyRejectedError. */
-  parseRefundNotify(n: InboundNotify): Promise<RefundFacts>;
-  notifyAck(accepted: boolean, message?: string): NotifyAck;
-}
-
 export interface Code2SessionResult {
   openid: string;
   sessionKey: string;
@@ -127,6 +115,12 @@ export interface MerchantCredentials {
     clientKeyPem?: string;
     /** CA to trust for tlsBaseUrl (the sandbox's self-signed CA); unset = system CAs. */
     caPem?: string;
+    /**
+     * Also accept MD5-signed payment notifies when signType is HMAC-SHA256. Off by default: we have
+     * no WeChat documentation that it sends them, and accepting a weaker sign type than configured
+     * is exactly what a downgrade needs.
+     */
+    acceptMd5Notify?: boolean;
   };
   v3?: {
     apiV3Key: string;

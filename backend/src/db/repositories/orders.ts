@@ -136,6 +136,13 @@ export class OrdersRepo {
     return rows[0] ? toOrder(rows[0]) : null;
   }
 
+  async byTransactionId(transactionId: string): Promise<OrderRecord | null> {
+    const rows: OrderRow[] = await this.m.query(`SELECT * FROM orders WHERE transaction_id = $1`, [
+      transactionId,
+    ]);
+    return rows[0] ? toOrder(rows[0]) : null;
+  }
+
   /** Inside a transaction: the row locked for update (settle, pay). */
   async lockByOutTradeNo(merchantId: string, outTradeNo: string): Promise<OrderRecord | null> {
     const rows: OrderRow[] = await this.m.query(

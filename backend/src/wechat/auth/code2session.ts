@@ -1,5 +1,5 @@
 /**
- * Mini-program login (spec §1.1): GET /sns/jscode2session. A missing errcode and errcode 0 both
+ * Mini-program login (WeChat doc "auth.code2Session"): GET /sns/jscode2session. A missing errcode and errcode 0 both
  * mean success. The secret and session_key never appear in errors or logs.
  */
 import { WechatLoginError, WechatUpstreamError } from "../errors";

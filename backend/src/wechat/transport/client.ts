@@ -5,7 +5,7 @@
  */
 import https from "node:https";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import { WechatUpstreamError } from "../errors";
+import { WechatUpstreamError, type TransportFailure } from "../errors";
 
 export interface RawResponse {
   status: number;
@@ -37,6 +37,39 @@ export function createHttp(opts: TransportOptions): AxiosInstance {
   });
 }
 
+const TLS_CODES = new Set([
+  "EPROTO",
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+]);
+
+/** Name what failed below HTTP, from the Node/axios error code (which is stable, unlike messages). */
+export function transportFailure(err: unknown): TransportFailure {
+  const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown } } | null;
+  const code = String(e?.code ?? e?.cause?.code ?? "");
+  if (code === "ECONNABORTED" || code === "ETIMEDOUT" || /timeout/i.test(String(e?.message ?? "")))
+    return "timeout";
+  if (code === "ECONNREFUSED") return "connection_refused";
+  if (code === "ECONNRESET" || code === "EPIPE") return "connection_reset";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "dns";
+  if (TLS_CODES.has(code) || /^ERR_(TLS|SSL)_/.test(code) || code.includes("CERT")) return "tls";
+  return "other";
+}
+
+/**
+ * The cause without the axios request config: that config holds the mutual-TLS client key and
+ * signed headers, which must never reach a log line.
+ */
+function bareCause(err: unknown): Error {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const out = new Error(String(e?.message ?? err));
+  if (e?.code !== undefined) Object.assign(out, { code: String(e.code) });
+  return out;
+}
+
 export async function send(
   http: AxiosInstance,
   step: string,
@@ -45,15 +78,15 @@ export async function send(
   let res: AxiosResponse<string>;
   try {
     res = await http.request({ method: req.method, url: req.url, data: req.body, headers: req.headers });
-  } catch (err: any) {
-    const timeout =
-      err?.code === "ECONNABORTED" || err?.code === "ETIMEDOUT" || /timeout/i.test(String(err?.message));
+  } catch (err) {
+    const detail = transportFailure(err);
     throw new WechatUpstreamError(
-      timeout ? "timeout" : "network",
+      detail === "timeout" ? "timeout" : "network",
       step,
       null,
       null,
-      `${step}: ${timeout ? "timed out" : "network error"}`,
+      `${step}: ${detail === "timeout" ? "timed out" : `network error (${detail})`}`,
+      { detail, cause: bareCause(err) },
     );
   }
   const headers: Record<string, string> = {};

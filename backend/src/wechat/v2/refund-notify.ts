@@ -1,6 +1,6 @@
 /**
  * v2 refund notifies carry no sign; authenticity comes from req_info being encrypted with
- * AES-256-ECB under md5(APIv2 key) in lower-case hex (spec §2.9). Decryption failing = not genuine.
+ * AES-256-ECB under md5(APIv2 key) in lower-case hex. Decryption failing = not genuine.
  */
 import crypto from "node:crypto";
 

@@ -1,6 +1,6 @@
 import { v2PaySign, v2Sign, v2SignString, v2Verify } from "./sign";
 
-// Official vectors, spec §5 V1–V3.
+// Official vectors V1–V3 (WeChat's published examples).
 const params = {
   appid: "wxd930ea5d5a258f4f",
   mch_id: "10000100",

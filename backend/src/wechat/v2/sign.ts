@@ -1,5 +1,5 @@
 /**
- * APIv2 signatures (spec §2.2): every non-empty field except `sign`, ASCII-sorted, `k=v` joined by
+ * APIv2 signatures (pay.weixin.qq.com "签名生成算法"): every non-empty field except `sign`, ASCII-sorted, `k=v` joined by
  * `&`, then `&key=<APIv2 key>`; MD5 or HMAC-SHA256 (the `&key=` suffix is inside the HMAC message
  * too), upper-case hex. Pure functions; the official vectors are in sign.test.ts.
  */
@@ -30,7 +30,7 @@ export function v2Verify(params: Record<string, unknown>, key: string, type: V2S
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
-/** wx.requestPayment's paySign for v2 (spec §2.10): over appId, nonceStr, package, signType, timeStamp. */
+/** wx.requestPayment's paySign for v2: over appId, nonceStr, package, signType, timeStamp. */
 export function v2PaySign(
   p: { appId: string; nonceStr: string; package: string; signType: V2SignType; timeStamp: string },
   key: string,

@@ -1,4 +1,4 @@
-/** AEAD_AES_256_GCM as WeChat uses it (spec §3.8): key = APIv3 key bytes, tag = last 16 bytes. */
+/** AEAD_AES_256_GCM as WeChat uses it for notify resources and certificates: key = APIv3 key bytes, tag = last 16 bytes. */
 import crypto from "node:crypto";
 
 export function aeadDecrypt(p: {

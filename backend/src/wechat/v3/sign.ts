@@ -1,5 +1,5 @@
 /**
- * APIv3 merchant-side signing (spec §3.2, §3.9): request message, Authorization header and the
+ * APIv3 merchant-side signing: request message, Authorization header and the
  * mini-program paySign, all SHA256withRSA with the merchant API private key. Pure functions.
  */
 import crypto from "node:crypto";

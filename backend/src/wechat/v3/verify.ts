@@ -1,10 +1,10 @@
 /**
- * Verifying what WeChat sends (responses and notifies, spec §3.3): pick the key the
+ * Verifying what WeChat sends (responses and notifies): pick the key the
  * Wechatpay-Serial names (platform certificate or WeChat Pay public key), refuse probes and stale
  * timestamps, then check SHA256withRSA over `ts\nnonce\nbody\n` of the exact bytes received.
  */
 import crypto, { X509Certificate } from "node:crypto";
-import { NotifyRejectedError } from "../errors";
+import { NotifyRejectedError, SignatureRejectedError, type SignatureRejectReason } from "../errors";
 
 /** One strategy per key mode; `keyFor` returns null for a serial it does not know. */
 export interface Verifier {
@@ -58,28 +58,25 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
   return Array.isArray(v) ? (v[0] ?? "") : (v ?? "");
 }
 
-/**
- * Throws NotifyRejectedError with the step that failed; returns normally only for a genuine,
- * fresh message.
- */
-export function verifyWechatSignature(
+/** Why a message from WeChat is not authentic, or null when it is genuine and fresh. */
+export function signatureProblem(
   verifier: Verifier,
   headers: Record<string, string | string[] | undefined>,
   body: Buffer | string,
   now: Date,
-): void {
+): { reason: SignatureRejectReason; message: string } | null {
   const ts = header(headers, "wechatpay-timestamp");
   const nonce = header(headers, "wechatpay-nonce");
   const signature = header(headers, "wechatpay-signature");
   const serial = header(headers, "wechatpay-serial");
   if (!ts || !nonce || !signature || !serial)
-    throw new NotifyRejectedError("malformed", "missing Wechatpay-* headers");
-  if (signature.startsWith(PROBE_PREFIX)) throw new NotifyRejectedError("probe", "signature probe");
-  if (!/^\d{1,12}$/.test(ts)) throw new NotifyRejectedError("malformed", "bad Wechatpay-Timestamp");
+    return { reason: "malformed", message: "missing Wechatpay-* headers" };
+  if (signature.startsWith(PROBE_PREFIX)) return { reason: "probe", message: "signature probe" };
+  if (!/^\d{1,12}$/.test(ts)) return { reason: "malformed", message: "bad Wechatpay-Timestamp" };
   if (Math.abs(now.getTime() / 1000 - Number(ts)) >= MAX_SKEW_SECONDS)
-    throw new NotifyRejectedError("timestamp_skew", "Wechatpay-Timestamp too far from now");
+    return { reason: "timestamp_skew", message: "Wechatpay-Timestamp too far from now" };
   const key = verifier.keyFor(serial);
-  if (!key) throw new NotifyRejectedError("unknown_serial", "unknown Wechatpay-Serial");
+  if (!key) return { reason: "unknown_serial", message: "unknown Wechatpay-Serial" };
   const message = Buffer.concat([
     Buffer.from(`${ts}\n${nonce}\n`),
     Buffer.isBuffer(body) ? body : Buffer.from(body),
@@ -89,7 +86,29 @@ export function verifyWechatSignature(
   try {
     ok = crypto.verify("sha256", message, key, Buffer.from(signature, "base64"));
   } catch {
-    ok = false;
+    ok = false; // a signature that is not even valid base64/RSA input is simply wrong
   }
-  if (!ok) throw new NotifyRejectedError("bad_signature", "signature does not verify");
+  return ok ? null : { reason: "bad_signature", message: "signature does not verify" };
+}
+
+/** For notifies: throws NotifyRejectedError naming the check that failed. */
+export function verifyWechatSignature(
+  verifier: Verifier,
+  headers: Record<string, string | string[] | undefined>,
+  body: Buffer | string,
+  now: Date,
+): void {
+  const p = signatureProblem(verifier, headers, body, now);
+  if (p) throw new NotifyRejectedError(p.reason, p.message);
+}
+
+/** For answers to our own requests: throws SignatureRejectedError (a forged upstream answer). */
+export function verifyWechatResponse(
+  verifier: Verifier,
+  res: { status: number; headers: Record<string, string>; body: string },
+  now: Date,
+  step: string,
+): void {
+  const p = signatureProblem(verifier, res.headers, res.body, now);
+  if (p) throw new SignatureRejectedError(p.reason, step, res.status, `${step}: ${p.message}`);
 }

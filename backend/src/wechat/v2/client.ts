@@ -1,0 +1,108 @@
+/**
+ * The signed APIv2 transport: adds appid/mch_id/nonce/sign_type, signs, sends XML, and splits
+ * WeChat's two result layers. Every SUCCESS answer must carry a valid sign in the sign type of the
+ * request, or it is treated as forged. /secapi calls go over mutual TLS.
+ */
+import type { AxiosInstance } from "axios";
+import { SignatureRejectedError, WechatUpstreamError } from "../errors";
+import type { GatewayOptions } from "../common";
+import { createHttp, isTransient, send, withRetry } from "../transport/client";
+import type { MerchantCredentials } from "../types";
+import { nonceStr } from "../wire-format";
+import { v2Sign, v2Verify, type V2SignType } from "./sign";
+import { buildXml, parseXml } from "./xml";
+
+export type V2Fields = Record<string, string | number | undefined>;
+
+export interface CallOptions {
+  /** Repeat transient failures (only for calls that are safe to repeat with the same fields). */
+  retry?: boolean;
+  /** Check the answer's sign; only answers that are not signed XML (bills) may skip it. */
+  verify?: boolean;
+  /** Use the client-certificate connection (/secapi). */
+  tls?: boolean;
+}
+
+export class V2Client {
+  readonly appid: string;
+  readonly mchid: string;
+  readonly key: string;
+  readonly signType: V2SignType;
+  private readonly http: AxiosInstance;
+  private readonly tlsHttp: AxiosInstance;
+
+  constructor(
+    creds: MerchantCredentials,
+    readonly opts: GatewayOptions,
+  ) {
+    if (!creds.v2) throw new Error("v2 credentials missing");
+    this.appid = creds.appid;
+    this.mchid = creds.mchid;
+    this.key = creds.v2.key;
+    this.signType = creds.v2.signType;
+    this.http = createHttp({ baseUrl: creds.baseUrl, timeoutMs: opts.timeoutMs });
+    this.tlsHttp = createHttp({
+      baseUrl: creds.tlsBaseUrl ?? creds.baseUrl,
+      timeoutMs: opts.timeoutMs,
+      tls: { certPem: creds.v2.clientCertPem, keyPem: creds.v2.clientKeyPem, caPem: creds.v2.caPem },
+    });
+  }
+
+  /** Sign, send, parse, authenticate, and split the communication and business layers. */
+  call(step: string, method: "POST", url: string, fields: V2Fields, o: CallOptions = {}) {
+    const once = () => this.once(step, method, url, fields, o);
+    // A retry sends the same fields; WeChat treats that as the same request.
+    return o.retry === false ? once() : withRetry(once, this.opts.retries, isTransient);
+  }
+
+  private async once(
+    step: string,
+    method: "POST",
+    url: string,
+    fields: V2Fields,
+    o: CallOptions,
+  ): Promise<Record<string, string>> {
+    const body: V2Fields = {
+      appid: this.appid,
+      mch_id: this.mchid,
+      nonce_str: nonceStr(),
+      sign_type: this.signType,
+      ...fields,
+    };
+    body.sign = v2Sign(body, this.key, this.signType);
+    const res = await send(o.tls ? this.tlsHttp : this.http, step, {
+      method,
+      url,
+      body: buildXml(body),
+      headers: { "Content-Type": "text/xml; charset=utf-8", Accept: "text/xml" },
+    });
+    if (res.status >= 500) throw new WechatUpstreamError("http", step, null, res.status);
+    let xml: Record<string, string>;
+    try {
+      xml = await parseXml(res.body);
+    } catch (err) {
+      throw new WechatUpstreamError("http", step, null, res.status, `${step}: unreadable response`, {
+        cause: err,
+      });
+    }
+    if (xml.return_code !== "SUCCESS") {
+      // Communication-layer failures come unsigned; they never change state at WeChat.
+      throw new WechatUpstreamError(
+        "business",
+        step,
+        "FAIL",
+        res.status,
+        `${step}: ${xml.return_msg ?? "FAIL"}`,
+      );
+    }
+    if (o.verify !== false && !v2Verify(xml, this.key, this.signType))
+      throw new SignatureRejectedError("bad_signature", step, res.status);
+    if (xml.appid && xml.appid !== this.appid)
+      throw new WechatUpstreamError("forged", step, "APPID_MISMATCH");
+    if (xml.mch_id && xml.mch_id !== this.mchid)
+      throw new WechatUpstreamError("forged", step, "MCHID_MISMATCH");
+    if (xml.result_code !== "SUCCESS")
+      throw new WechatUpstreamError("business", step, xml.err_code || "FAIL", res.status);
+    return xml;
+  }
+}
