@@ -1,0 +1,222 @@
+/**
+ * Genuine (validly signed) notifies that state impossible facts, posted to the backend's notify
+ * URLs: each is recorded as an anomaly and acknowledged, never answered 5xx (WeChat would resend a
+ * 5xx for 24 h and nothing would ever change). A transaction id already used by another order is
+ * flagged, not written. Refused notifies all get one generic answer. Messages are signed by the
+ * sandbox's crypto, with keys this test owns.
+ */
+import crypto from "node:crypto";
+import { signV2, toXml } from "../../../sandbox/src/crypto/v2";
+import { gcmEncrypt, responseSigningMessage, rsaSignB64 } from "../../../sandbox/src/crypto/v3";
+import { wechatAdapters } from "../../src/boot";
+import { merchantIdFor } from "../../src/merchants/secrets";
+import type { MerchantSeed } from "../../src/merchants/sources";
+import { startHarness, type Harness } from "../helpers/harness";
+
+const wechat = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+const WECHAT_KEY = wechat.privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+const KEY_ID = "PUB_KEY_ID_0114232134912410000000000000000001";
+const V3_KEY = "0123456789abcdefABCDEFGHIJKLMNOP";
+const V2_KEY = "k".repeat(32);
+
+const v3: MerchantSeed = {
+  name: "v3-test",
+  source: "file",
+  credentials: {
+    apiVersion: "v3",
+    appid: "wx00000000000000b3",
+    mchid: "1900000003",
+    baseUrl: "http://127.0.0.1:9",
+    v3: {
+      apiV3Key: V3_KEY,
+      privateKeyPem: WECHAT_KEY, // our request signatures are never checked here
+      certificateSerial: "ABC123",
+      keyMode: "public_key",
+      publicKeyId: KEY_ID,
+      publicKeyPem: wechat.publicKey.export({ type: "spki", format: "pem" }) as string,
+    },
+  },
+  appsecret: "unused",
+  loginBaseUrl: "http://127.0.0.1:9",
+  sandboxUrl: null,
+  demoProducts: true,
+};
+const v2: MerchantSeed = {
+  ...v3,
+  name: "v2-test",
+  credentials: {
+    apiVersion: "v2",
+    appid: "wx00000000000000b2",
+    mchid: "1900000002",
+    baseUrl: "http://127.0.0.1:9",
+    v2: { key: V2_KEY, signType: "HMAC-SHA256" },
+  },
+};
+
+let h: Harness;
+let userId: string;
+beforeAll(async () => {
+  h = await startHarness({ merchants: [v3, v2], adapters: wechatAdapters(1000) });
+  const [u] = await h.ds.query(
+    `INSERT INTO users (merchant_id, appid, openid) VALUES ($1, $2, 'o-test') RETURNING id`,
+    [merchantIdFor(v3.credentials.mchid), v3.credentials.appid],
+  );
+  userId = u.id;
+});
+afterAll(() => h.close());
+
+/** A paying order of `m` for 100 fen, made directly in the database. */
+async function payingOrder(m: MerchantSeed): Promise<{ id: string; outTradeNo: string }> {
+  const outTradeNo = `MP${crypto.randomBytes(8).toString("hex").toUpperCase()}`;
+  const [o] = await h.ds.query(
+    `INSERT INTO orders (user_id, merchant_id, out_trade_no, state, total_fen, description, idempotency_key, request_hash, expires_at)
+     VALUES ($1, $2, $3, 'paying', 100, 'Tea', $4, 'h', now() + interval '30 minutes') RETURNING id`,
+    [userId, merchantIdFor(m.credentials.mchid), outTradeNo, crypto.randomUUID()],
+  );
+  return { id: o.id, outTradeNo };
+}
+
+function postV3(plain: Record<string, unknown>, tamper?: (h: Record<string, string>) => void) {
+  const nonce = crypto.randomBytes(6).toString("hex");
+  const body = JSON.stringify({
+    id: crypto.randomUUID(),
+    create_time: "2026-11-25T10:00:05+08:00",
+    resource_type: "encrypt-resource",
+    event_type: "TRANSACTION.SUCCESS",
+    resource: {
+      original_type: "transaction",
+      algorithm: "AEAD_AES_256_GCM",
+      ciphertext: gcmEncrypt(V3_KEY, nonce, "transaction", JSON.stringify(plain)),
+      associated_data: "transaction",
+      nonce,
+    },
+  });
+  const ts = String(Math.floor(Date.now() / 1000));
+  const n = crypto.randomBytes(16).toString("hex");
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "wechatpay-timestamp": ts,
+    "wechatpay-nonce": n,
+    "wechatpay-serial": KEY_ID,
+    "wechatpay-signature": rsaSignB64(responseSigningMessage(ts, n, body), WECHAT_KEY),
+    "wechatpay-signature-type": "WECHATPAY2-SHA256-RSA2048",
+  };
+  tamper?.(headers);
+  return fetch(`${h.url}/notify/wechat/${merchantIdFor(v3.credentials.mchid)}/v3/pay`, {
+    method: "POST",
+    headers,
+    body,
+  });
+}
+
+const transaction = (outTradeNo: string, over: Record<string, unknown> = {}) => ({
+  appid: v3.credentials.appid,
+  mchid: v3.credentials.mchid,
+  out_trade_no: outTradeNo,
+  transaction_id: `42000000002026112${crypto.randomInt(1e9, 1e10 - 1)}`,
+  trade_type: "JSAPI",
+  trade_state: "SUCCESS",
+  trade_state_desc: "支付成功",
+  success_time: "2026-11-25T10:00:00+08:00",
+  payer: { openid: "o-test" },
+  amount: { total: 100, currency: "CNY", payer_total: 100, payer_currency: "CNY" },
+  ...over,
+});
+
+function postV2(over: Record<string, string>) {
+  const fields: Record<string, string> = {
+    return_code: "SUCCESS",
+    appid: v2.credentials.appid,
+    mch_id: v2.credentials.mchid,
+    nonce_str: crypto.randomBytes(8).toString("hex"),
+    result_code: "SUCCESS",
+    openid: "o-test",
+    trade_type: "JSAPI",
+    total_fee: "100",
+    fee_type: "CNY",
+    transaction_id: "4200000000202611250000000001",
+    out_trade_no: "MP0000000000000001",
+    time_end: "20261125100000",
+    sign_type: "HMAC-SHA256",
+    ...over,
+  };
+  const xml = toXml({ ...fields, sign: signV2(fields, V2_KEY, "HMAC-SHA256") });
+  return fetch(`${h.url}/notify/wechat/${merchantIdFor(v2.credentials.mchid)}/v2/pay`, {
+    method: "POST",
+    headers: { "content-type": "text/xml" },
+    body: xml,
+  });
+}
+
+const anomalies = async (kind: string): Promise<number> =>
+  (await h.ds.query(`SELECT count(*)::int AS n FROM anomalies WHERE kind = $1`, [kind]))[0].n;
+const stateOf = async (id: string): Promise<string> =>
+  (await h.ds.query(`SELECT state FROM orders WHERE id = $1`, [id]))[0].state;
+
+describe("genuine notifies with impossible facts are acknowledged and flagged", () => {
+  it.each([
+    ["v3 out_trade_no with a NUL byte", (no: string) => postV3(transaction(`${no}\u0000`))],
+    [
+      "v3 success_time that is not a date",
+      (no: string) => postV3(transaction(no, { success_time: "not a date" })),
+    ],
+    ["v2 time_end 99999999999999", (no: string) => postV2({ out_trade_no: no, time_end: "99999999999999" })],
+    ["v2 out_trade_no with a NUL byte", (no: string) => postV2({ out_trade_no: `${no}\u0000` })],
+  ])("%s", async (_label, post) => {
+    const order = await payingOrder(v3);
+    const before = await anomalies("invalid_notify_facts");
+    const r = await post(order.outTradeNo);
+    expect(r.status).toBeLessThan(300);
+    expect(await anomalies("invalid_notify_facts")).toBe(before + 1);
+    expect(await stateOf(order.id)).toBe("paying");
+    // A redelivery is acknowledged the same way: no 5xx loop.
+    expect((await post(order.outTradeNo)).status).toBeLessThan(300);
+  });
+});
+
+it("a transaction id already on another order is flagged, the second order stays unpaid", async () => {
+  const first = await payingOrder(v3);
+  const second = await payingOrder(v3);
+  const txid = "4200000000202611250000009999";
+  expect((await postV3(transaction(first.outTradeNo, { transaction_id: txid }))).status).toBe(204);
+  expect(await stateOf(first.id)).toBe("paid");
+  const r = await postV3(transaction(second.outTradeNo, { transaction_id: txid }));
+  expect(r.status).toBeLessThan(300);
+  expect(await stateOf(second.id)).toBe("paying");
+  const [a] = await h.ds.query(`SELECT kind FROM anomalies WHERE order_id = $1`, [second.id]);
+  expect(a.kind).toBe("duplicate_transaction_id");
+});
+
+it("refused notifies get one generic answer; the reason is only in notify_log", async () => {
+  const order = await payingOrder(v3);
+  const bodies = new Set<string>();
+  for (const tamper of [
+    (hd: Record<string, string>) => (hd["wechatpay-signature"] = Buffer.alloc(256, 1).toString("base64")),
+    (hd: Record<string, string>) =>
+      (hd["wechatpay-timestamp"] = String(Math.floor(Date.now() / 1000) - 3600)),
+    (hd: Record<string, string>) => (hd["wechatpay-serial"] = "PUB_KEY_ID_UNKNOWN"),
+  ]) {
+    const r = await postV3(transaction(order.outTradeNo), tamper);
+    expect(r.status).toBe(401);
+    const text = await r.text();
+    expect(text).not.toMatch(/signature|serial|skew|timestamp/i);
+    bodies.add(text);
+  }
+  expect(bodies.size).toBe(1);
+  const reasons = await h.ds.query(
+    `SELECT DISTINCT reason FROM notify_log WHERE outcome = 'rejected' AND reason IS NOT NULL ORDER BY reason`,
+  );
+  expect(reasons.map((x: { reason: string }) => x.reason)).toEqual(
+    expect.arrayContaining(["bad_signature", "timestamp_skew", "unknown_serial"]),
+  );
+  expect(await stateOf(order.id)).toBe("paying");
+});
+
+it("notify_log records the sign type of accepted notifies", async () => {
+  const order = await payingOrder(v3);
+  expect((await postV3(transaction(order.outTradeNo))).status).toBe(204);
+  const [row] = await h.ds.query(`SELECT sign_type FROM notify_log WHERE out_trade_no = $1`, [
+    order.outTradeNo,
+  ]);
+  expect(row.sign_type).toBe("WECHATPAY2-SHA256-RSA2048");
+});
