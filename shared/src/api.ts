@@ -9,6 +9,12 @@ import { ERROR_CODES } from "./errors";
 export const API_PREFIX = "/api/v1";
 
 const fen = z.number().int().nonnegative();
+
+/** Product ids: what merchants may name a product. A closed character set keeps control bytes (NUL)
+ * and look-alikes out of every query and log line. */
+export const ProductId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, "1-64 of [A-Za-z0-9_.:-], starting with a letter or digit");
 const isoDate = z.string();
 
 /** A WeChat appid as WeChat issues them ("wx" + 16 hex digits); the sandbox's appids have the same form. */
@@ -49,7 +55,7 @@ export const CreateOrderRequest = z
       .array(
         z
           .object({
-            productId: z.string().min(1).max(64),
+            productId: ProductId,
             quantity: z.number().int().min(1).max(MAX_QUANTITY_PER_LINE),
           })
           .strict(),
