@@ -130,14 +130,33 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     let closing: Promise<void> | null = null;
     const close = () =>
       (closing ??= (async () => {
-        await sweeper.stop();
+        // Every step is bounded: a database that went away under us must not hang the exit.
+        const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS - 500;
+        const within = async (step: Promise<unknown>, what: string) => {
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<"late">(
+            (r) => (timer = setTimeout(() => r("late"), Math.max(0, deadline - Date.now()))),
+          );
+          const outcome = await Promise.race([
+            step.then(
+              () => "done" as const,
+              () => "failed" as const,
+            ),
+            late,
+          ]);
+          clearTimeout(timer);
+          if (outcome !== "done")
+            logger.warn({ step: what, outcome }, "shutdown step did not finish cleanly");
+        };
+        await within(sweeper.stop(), "sweeper");
         // Drain: stop accepting, let in-flight requests finish, then cut idle keep-alives.
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS - 2000);
-        await drained;
-        clearTimeout(timer);
-        await db.close();
+        const cut = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now() - 1500));
+        await within(drained, "http drain");
+        clearTimeout(cut);
+        server.closeAllConnections();
+        await within(db.close(), "database");
         logger.info("backend stopped");
       })());
     return { url, config, logger, close };

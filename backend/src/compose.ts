@@ -4,6 +4,7 @@
  * Nothing here knows a particular merchant: requests find theirs through the registry.
  */
 import type Koa from "koa";
+import { isDatabaseUnavailable } from "./db/unavailable";
 import { createApp } from "./http/app";
 import type { MerchantRegistry } from "./merchants/registry";
 import type { SecretBox } from "./security/secret-box";
@@ -52,6 +53,7 @@ export function compose(i: ComposeInput): Composed {
     logger: deps.logger,
     notify,
     ready: i.ready,
+    isUnavailable: isDatabaseUnavailable,
     h5Dir: i.h5Dir,
     api: {
       registry,

@@ -57,6 +57,11 @@ export const ERRORS = {
     zh: "支付服务暂时不可用",
     en: "The payment service is temporarily unavailable",
   },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    zh: "服务暂时不可用，请稍后再试",
+    en: "The service is temporarily unavailable, please retry",
+  },
   NOTIFY_REJECTED: { status: 400, zh: "通知验证失败", en: "The notification was rejected" },
   REFUND_NOT_ALLOWED: { status: 409, zh: "当前订单不可退款", en: "The order cannot be refunded now" },
   REFUND_AMOUNT_INVALID: { status: 400, zh: "退款金额不正确", en: "The refund amount is not valid" },

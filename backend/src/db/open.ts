@@ -33,7 +33,13 @@ export async function openDatabase(config: Config, log: (line: string) => void):
       embedded,
       migrated,
       close: async () => {
-        if (ds.isInitialized) await ds.destroy();
+        // A pool whose server restarted under it can wait on dead clients; the embedded server
+        // must be stopped all the same.
+        if (ds.isInitialized)
+          await Promise.race([
+            ds.destroy().catch(() => undefined),
+            new Promise((r) => setTimeout(r, 2000).unref()),
+          ]);
         if (embedded) await embedded.stop();
       },
     };

@@ -16,7 +16,10 @@ export interface AppDeps {
   logger: Logger;
   api: ApiDeps;
   notify: NotifyService;
+  /** Resolves when the database answers; rejects with the reason otherwise. */
   ready: () => Promise<boolean>;
+  /** Errors meaning "a dependency is down" (503 + Retry-After), not a bug (500). */
+  isUnavailable?: (err: unknown) => boolean;
   h5Dir?: string | null;
 }
 
@@ -25,12 +28,12 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true; // errors are logged by errorHandler, never printed as stack traces
   app.use(requestId());
   app.use(accessLog(deps.logger));
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, deps.isUnavailable));
   app.use(async (ctx, next) => {
     ctx.set("X-Content-Type-Options", "nosniff");
     await next();
   });
-  const health = healthRouter(deps.ready);
+  const health = healthRouter(deps.ready, deps.isUnavailable);
   const api = apiRouter(deps.api);
   const notify = notifyRouter(deps.api.registry, deps.notify, deps.api.bodyLimit);
   for (const r of [health, api, notify]) {

