@@ -59,14 +59,14 @@ export async function settle(
   source: EventSource,
 ): Promise<SettleOutcome> {
   return deps.db.transaction(async (r) => {
-    const anomaly = (orderId: string | null, kind: string) =>
+    const anomaly = (orderId: string | null, kind: string, extra: Record<string, unknown> = {}) =>
       flagAnomaly(deps, r, {
         merchantId: merchant.id,
         orderId,
         outTradeNo: facts.outTradeNo,
         kind,
         source,
-        facts: factsForLog(facts),
+        facts: { ...factsForLog(facts), ...extra },
       });
 
     if (facts.appid !== merchant.appid || facts.mchid !== merchant.mchid)
@@ -108,7 +108,19 @@ export async function settle(
     );
     if (!moved) return { result: "noop", orderId: order.id, state: order.state, why: "raced" };
     if (decision.to === "closed" && !order.stockReleased) await releaseStock(r, order.id);
-    if (decision.anomaly) await anomaly(order.id, decision.anomaly);
+    if (decision.anomaly === "paid_after_close") {
+      // The order's stock went back when it closed; the shopper paid anyway. Take the units
+      // again if they are there; otherwise the merchant must refund or fulfil from elsewhere.
+      if (!order.stockReleased || (await r.products.retakeForOrder(order.id))) {
+        if (order.stockReleased) await r.orders.markStockHeld(order.id);
+        await anomaly(order.id, "paid_after_close", { stock: "held again", action: "fulfil" });
+      } else {
+        await anomaly(order.id, "paid_after_close_out_of_stock", {
+          stock: "not available",
+          action: "paid, out of stock: refund or fulfil from elsewhere",
+        });
+      }
+    } else if (decision.anomaly) await anomaly(order.id, decision.anomaly);
     return {
       result: "applied",
       orderId: order.id,

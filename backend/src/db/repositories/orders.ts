@@ -190,6 +190,11 @@ export class OrdersRepo {
     return returningRows(res).length > 0;
   }
 
+  /** The order holds its stock again (a late payment took it back). */
+  async markStockHeld(id: string): Promise<void> {
+    await this.m.query(`UPDATE orders SET stock_released = false WHERE id = $1`, [id]);
+  }
+
   async listForUser(
     merchantId: string,
     userId: string,

@@ -71,6 +71,32 @@ export class ProductsRepo {
     );
   }
 
+  /**
+   * Take an order's units again (a late payment on an order whose stock went back): all lines or
+   * none. Locks the product rows first, in id order, like an order does.
+   */
+  async retakeForOrder(orderId: string): Promise<boolean> {
+    // Every line has its product row (a foreign key), so an inner join sees them all.
+    const rows: { product_id: string; quantity: number; stock: number }[] = await this.m.query(
+      `SELECT i.product_id, i.quantity, p.stock FROM order_items i
+       JOIN products p ON p.merchant_id = i.merchant_id AND p.id = i.product_id
+       WHERE i.order_id = $1 ORDER BY i.product_id FOR UPDATE OF p`,
+      [orderId],
+    );
+    const need = new Map<string, { quantity: number; stock: number }>();
+    for (const r of rows) {
+      const n = need.get(r.product_id);
+      need.set(r.product_id, { quantity: (n?.quantity ?? 0) + Number(r.quantity), stock: r.stock });
+    }
+    if ([...need.values()].some((n) => n.stock < n.quantity)) return false;
+    await this.m.query(
+      `UPDATE products p SET stock = p.stock - i.quantity FROM order_items i
+       WHERE i.order_id = $1 AND i.merchant_id = p.merchant_id AND i.product_id = p.id`,
+      [orderId],
+    );
+    return true;
+  }
+
   async count(merchantId: string): Promise<number> {
     return this.repo.count({ where: { merchantId } });
   }
