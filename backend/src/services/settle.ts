@@ -79,6 +79,14 @@ export async function settle(
       { tradeState: facts.tradeState, totalFen: facts.totalFen, currency: facts.currency },
     );
     if (decision.kind === "anomaly") return anomaly(order.id, decision.anomaly);
+    if (decision.kind === "transition" && decision.to === "closed") {
+      // A number we closed because the shopper switched method says nothing about the order,
+      // which is still payable under its open number.
+      const numbers = await r.tradeNumbers.forOrder(order.id);
+      const mine = numbers.find((n) => n.outTradeNo === facts.outTradeNo);
+      if (mine?.closedAt && numbers.some((n) => !n.closedAt))
+        return { result: "noop", orderId: order.id, state: order.state, why: "superseded_number" };
+    }
     if (decision.kind === "noop") {
       if (
         decision.why === "already" &&

@@ -8,6 +8,7 @@
 import { isPayable } from "@minipay/shared";
 import type { PaymentOrders } from "../wechat/ports";
 import type { MerchantIdentity, ServiceDeps } from "./deps";
+import { openTradeNumbers } from "./trade-numbers";
 import { settle } from "./settle";
 import { releaseStock, transition } from "./transition";
 
@@ -73,7 +74,7 @@ export class Sweeper {
     for (const o of await db.repos.orders.payingSince(new Date(now.getTime() - 60_000), now, limit)) {
       const m = await merchant(o.merchantId);
       if (!m) continue;
-      await this.check(m, o.outTradeNo);
+      for (const no of await openTradeNumbers(this.deps, o)) await this.check(m, no);
       queried++;
     }
     // 2. Expired orders: close at WeChat first (it may say "already paid"), then expire locally.

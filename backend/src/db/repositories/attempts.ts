@@ -10,6 +10,7 @@ import type { AttemptRecord } from "./types";
 interface AttemptRow {
   id: string;
   order_id: string;
+  out_trade_no: string;
   method: PaymentMethod;
   prepay_id: string | null;
   code_url: string | null;
@@ -20,6 +21,7 @@ interface AttemptRow {
 const toAttempt = (r: AttemptRow): AttemptRecord => ({
   id: r.id,
   orderId: r.order_id,
+  outTradeNo: r.out_trade_no,
   method: r.method,
   prepayId: r.prepay_id,
   codeUrl: r.code_url,
@@ -48,14 +50,22 @@ export class AttemptsRepo {
     );
   }
 
+  /** Retire the live attempts of a WeChat order number that was closed. */
+  async supersedeFor(orderId: string, outTradeNo: string, now: Date): Promise<void> {
+    await this.m.query(
+      `UPDATE payment_attempts SET superseded_at = $3 WHERE order_id = $1 AND out_trade_no = $2 AND superseded_at IS NULL`,
+      [orderId, outTradeNo, now],
+    );
+  }
+
   /** Insert as the live attempt; null when another request's attempt is already live. */
   async insertLive(a: Omit<AttemptRecord, "id">): Promise<AttemptRecord | null> {
     // ON CONFLICT rather than catching the violation: an error would abort the caller's transaction.
     const rows: AttemptRow[] = await this.m.query(
-      `INSERT INTO payment_attempts (order_id, method, prepay_id, code_url, expires_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO payment_attempts (order_id, out_trade_no, method, prepay_id, code_url, expires_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (order_id, method) WHERE superseded_at IS NULL DO NOTHING RETURNING *`,
-      [a.orderId, a.method, a.prepayId, a.codeUrl, a.expiresAt, a.createdAt],
+      [a.orderId, a.outTradeNo, a.method, a.prepayId, a.codeUrl, a.expiresAt, a.createdAt],
     );
     return rows[0] ? toAttempt(rows[0]) : null;
   }

@@ -10,6 +10,7 @@ import { MerchantsRepo } from "./merchants";
 import { NotifyLogRepo } from "./notify-log";
 import { OrdersRepo } from "./orders";
 import { ProductsRepo } from "./products";
+import { TradeNumbersRepo } from "./trade-numbers";
 import type { Manager } from "./rows";
 import { UsersRepo } from "./users";
 
@@ -21,6 +22,7 @@ export interface Repos {
   products: ProductsRepo;
   merchants: MerchantsRepo;
   notifyLog: NotifyLogRepo;
+  tradeNumbers: TradeNumbersRepo;
 }
 
 export interface Db {
@@ -39,6 +41,7 @@ export function createRepos(m: Manager): Repos {
     products: new ProductsRepo(m),
     merchants: new MerchantsRepo(m),
     notifyLog: new NotifyLogRepo(m),
+    tradeNumbers: new TradeNumbersRepo(m),
   };
 }
 

@@ -143,10 +143,11 @@ export class OrdersRepo {
     return rows[0] ? toOrder(rows[0]) : null;
   }
 
-  /** Inside a transaction: the row locked for update (settle, pay). */
+  /** Inside a transaction: the row locked for update (settle), found by any of its WeChat numbers. */
   async lockByOutTradeNo(merchantId: string, outTradeNo: string): Promise<OrderRecord | null> {
     const rows: OrderRow[] = await this.m.query(
-      `SELECT * FROM orders WHERE merchant_id = $1 AND out_trade_no = $2 FOR UPDATE`,
+      `SELECT * FROM orders WHERE merchant_id = $1 AND (out_trade_no = $2 OR id = (
+         SELECT order_id FROM trade_numbers WHERE merchant_id = $1 AND out_trade_no = $2)) FOR UPDATE`,
       [merchantId, outTradeNo],
     );
     return rows[0] ? toOrder(rows[0]) : null;

@@ -39,9 +39,20 @@ export interface OrderEventRecord {
   createdAt: Date;
 }
 
+export interface TradeNumberRecord {
+  merchantId: string;
+  outTradeNo: string;
+  orderId: string;
+  method: PaymentMethod;
+  createdAt: Date;
+  closedAt: Date | null;
+}
+
 export interface AttemptRecord {
   id: string;
   orderId: string;
+  /** The WeChat order number this prepay belongs to. */
+  outTradeNo: string;
   method: PaymentMethod;
   prepayId: string | null;
   codeUrl: string | null;

@@ -1,0 +1,50 @@
+/** The WeChat order numbers of each order: one per payment method it was tried with, closed when replaced. */
+import type { PaymentMethod } from "@minipay/shared";
+import type { Manager } from "./rows";
+import type { TradeNumberRecord } from "./types";
+
+interface Row {
+  merchant_id: string;
+  out_trade_no: string;
+  order_id: string;
+  method: PaymentMethod;
+  created_at: Date;
+  closed_at: Date | null;
+}
+
+const toRecord = (r: Row): TradeNumberRecord => ({
+  merchantId: r.merchant_id,
+  outTradeNo: r.out_trade_no,
+  orderId: r.order_id,
+  method: r.method,
+  createdAt: new Date(r.created_at),
+  closedAt: r.closed_at ? new Date(r.closed_at) : null,
+});
+
+export class TradeNumbersRepo {
+  constructor(private readonly m: Manager) {}
+
+  async forOrder(orderId: string): Promise<TradeNumberRecord[]> {
+    const rows: Row[] = await this.m.query(
+      `SELECT * FROM trade_numbers WHERE order_id = $1 ORDER BY created_at`,
+      [orderId],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Record a number; a concurrent request that recorded it first wins (same number, same method). */
+  async add(t: Omit<TradeNumberRecord, "closedAt">): Promise<void> {
+    await this.m.query(
+      `INSERT INTO trade_numbers (merchant_id, out_trade_no, order_id, method, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING`,
+      [t.merchantId, t.outTradeNo, t.orderId, t.method, t.createdAt],
+    );
+  }
+
+  async markClosed(merchantId: string, outTradeNo: string, at: Date): Promise<void> {
+    await this.m.query(
+      `UPDATE trade_numbers SET closed_at = COALESCE(closed_at, $3) WHERE merchant_id = $1 AND out_trade_no = $2`,
+      [merchantId, outTradeNo, at],
+    );
+  }
+}
