@@ -164,6 +164,14 @@ export class Store {
     return this.refunds.get(`${mchid}|${outRefundNo}`);
   }
 
+  /** Every order and refund of one merchant (bills are per mch_id, across its appids). */
+  merchantHistory(mchid: string): { orders: SandboxOrder[]; refunds: SandboxRefund[] } {
+    return {
+      orders: [...this.orders.values()].filter((o) => o.mchid === mchid),
+      refunds: [...this.refunds.values()].filter((r) => r.mchid === mchid),
+    };
+  }
+
   refundsOf(mchid: string, outTradeNo: string): SandboxRefund[] {
     return [...this.refunds.values()].filter((r) => r.mchid === mchid && r.outTradeNo === outTradeNo);
   }

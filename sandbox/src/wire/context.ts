@@ -1,4 +1,5 @@
 /** What every wire module needs; built once in server.ts. */
+import type { BillFiles } from "../bills/files";
 import type { Notifier } from "../notify/deliver";
 import type { Scenarios } from "../notify/scenarios";
 import type { Merchants } from "../state/merchants";
@@ -18,6 +19,8 @@ export interface SandboxContext {
   timeoutMs: number;
   /** Requests held by `timeout` faults; released when the sandbox closes. */
   holds: Holds;
+  /** v3 bill downloads waiting to be fetched. */
+  billFiles: BillFiles;
 }
 
 /** Finish a paid order: state, then the notify (unless a scenario says otherwise). */

@@ -3,12 +3,14 @@
  * answers, WeChat's error codes. Each endpoint is described as data (required fields, lengths,
  * one-of groups); a small engine checks requests against it before the handler runs.
  */
+import zlib from "node:zlib";
 import type { Context } from "koa";
 import Router from "@koa/router";
 import getRawBody from "raw-body";
-import { BadXml, checkSignV2, fromXml, signV2, toXml, type SignType } from "../crypto/v2";
+import { checkSignV2, fromXml, signV2, toXml, type SignType } from "../crypto/v2";
 import { randomAlnum } from "../crypto/v3";
 import type { MerchantMaterial } from "../crypto/keys";
+import { BILL_TYPES, beijingDayStart, tradeBill, type BillType } from "../bills/trade-bill";
 import { v2OrderFields } from "../notify/payloads";
 import { completePayment, type SandboxContext } from "./context";
 import { wireFault, type FaultAction } from "./faults";
@@ -18,6 +20,8 @@ interface EndpointSpec {
   oneOf?: string[];
   maxLength?: Record<string, number>;
   clientCert?: boolean;
+  /** Failures in downloadbill's shape (return_msg + error_code) instead of the usual ones. */
+  billErrors?: boolean;
 }
 
 const COMMON = ["appid", "mch_id", "nonce_str", "sign"];
@@ -55,6 +59,11 @@ export const V2_ENDPOINTS: Record<string, EndpointSpec> = {
     required: COMMON,
     oneOf: ["refund_id", "out_refund_no", "transaction_id", "out_trade_no"],
   },
+  "/pay/downloadbill": {
+    required: [...COMMON, "bill_date"],
+    maxLength: { bill_date: 8, bill_type: 8, tar_type: 8 },
+    billErrors: true,
+  },
 };
 
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
@@ -71,6 +80,24 @@ class V2Fail extends Error {
 
 /** A bare HTTP 500 with no body, as a broken gateway in front of WeChat would answer. */
 class V2Http500 extends Error {}
+
+/** downloadbill's refusal: unsigned XML with return_msg and error_code. */
+class BillFail extends Error {
+  constructor(
+    readonly msg: string,
+    readonly errorCode = BILL_ERROR_CODE,
+  ) {
+    super(msg);
+  }
+}
+
+/** A success that is not signed XML: downloadbill answers the bill itself. */
+class RawAnswer {
+  constructor(
+    readonly type: string,
+    readonly body: string | Buffer,
+  ) {}
+}
 
 function commFail(ctx: Context, msg: string): void {
   // Communication-layer failures are unsigned (spec §2.1).
@@ -97,46 +124,72 @@ function signedReply(
   ctx.body = toXml(all);
 }
 
+type CommFail = "method" | "empty" | "xml" | "missing" | "format" | "merchant" | "sign" | "cert";
+
+/** downloadbill answers its failures in its own words, with an error_code, never signed. */
+const BILL_FAIL_MSG: Partial<Record<CommFail, string>> = {
+  method: "data format error",
+  empty: "missing parameter",
+  xml: "data format error",
+  missing: "missing parameter",
+  format: "data format error",
+  sign: "SIGN ERROR",
+};
+// ASSUMPTION: only 20002 (No Bill Exist) is a known error_code; every other bill failure says 20001.
+const BILL_ERROR_CODE = "20001";
+
+function billFail(ctx: Context, msg: string, errorCode: string): void {
+  ctx.type = "text/xml";
+  ctx.body = toXml({ return_code: "FAIL", return_msg: msg, error_code: errorCode });
+}
+
+function parseSignType(v: string | undefined): SignType | null {
+  if (!v || v === "MD5") return "MD5";
+  return v === "HMAC-SHA256" ? v : null;
+}
+
 export function payV2Routes(c: SandboxContext, opts: { tls: boolean }): Router {
   const r = new Router();
   for (const [path, spec] of Object.entries(V2_ENDPOINTS)) {
     r.all(path, async (ctx) => {
-      if (ctx.method !== "POST") return commFail(ctx, "REQUIRE_POST_METHOD");
+      const fail = (kind: CommFail, msg: string) =>
+        spec.billErrors ? billFail(ctx, BILL_FAIL_MSG[kind] ?? msg, BILL_ERROR_CODE) : commFail(ctx, msg);
+      if (ctx.method !== "POST") return fail("method", "REQUIRE_POST_METHOD");
       const raw = (await getRawBody(ctx.req, { limit: 64 * 1024, encoding: "utf8" }).catch(() => null)) ?? "";
-      if (!raw.trim()) return commFail(ctx, "POST_DATA_EMPTY");
+      if (!raw.trim()) return fail("empty", "POST_DATA_EMPTY");
       let req: Record<string, string>;
       try {
         req = await fromXml(raw);
-      } catch (e) {
-        return commFail(ctx, e instanceof BadXml ? "XML_FORMAT_ERROR" : "XML_FORMAT_ERROR");
+      } catch {
+        return fail("xml", "XML_FORMAT_ERROR");
       }
-      for (const f of spec.required) if (!req[f]) return commFail(ctx, `缺少参数${f}`);
+      for (const f of spec.required) if (!req[f]) return fail("missing", `缺少参数${f}`);
       if (spec.oneOf && !spec.oneOf.some((f) => req[f]))
-        return commFail(ctx, `缺少参数${spec.oneOf.join("或")}`);
+        return fail("missing", `缺少参数${spec.oneOf.join("或")}`);
       for (const [f, max] of Object.entries(spec.maxLength ?? {}))
-        if (req[f] && [...req[f]].length > max) return commFail(ctx, `参数格式校验错误:${f}`);
+        if (req[f] && [...req[f]].length > max) return fail("format", `参数格式校验错误:${f}`);
       const m = c.merchants.byMchid(req.mch_id);
       // ASSUMPTION: unknown merchant / appid mismatch answered at the communication layer.
-      if (!m || m.apiVersion !== "v2") return commFail(ctx, "MCHID_NOT_EXIST");
-      if (req.appid !== m.appid) return commFail(ctx, "APPID_MCHID_NOT_MATCH");
-      const signType: SignType =
-        req.sign_type === "HMAC-SHA256"
-          ? "HMAC-SHA256"
-          : req.sign_type && req.sign_type !== "MD5"
-            ? ("?" as SignType)
-            : "MD5";
-      if ((signType as string) === "?") return commFail(ctx, "sign_type参数格式错误");
-      if (!checkSignV2(req, m.apiV2Key, signType)) return commFail(ctx, "签名错误");
+      if (!m || m.apiVersion !== "v2") return fail("merchant", "MCHID_NOT_EXIST");
+      if (req.appid !== m.appid) return fail("merchant", "APPID_MCHID_NOT_MATCH");
+      const signType = parseSignType(req.sign_type);
+      if (!signType) return fail("format", "sign_type参数格式错误");
+      if (!checkSignV2(req, m.apiV2Key, signType)) return fail("sign", "签名错误");
       if (spec.clientCert) {
         const sock = ctx.req.socket as import("node:tls").TLSSocket;
         const cert =
           opts.tls && typeof sock.getPeerCertificate === "function" ? sock.getPeerCertificate() : null;
         if (!opts.tls || !sock.authorized || !cert || cert.subject?.CN !== m.mchid)
-          return commFail(ctx, "证书错误,请使用商户API证书");
+          return fail("cert", "证书错误,请使用商户API证书");
       }
       try {
-        const fields = await HANDLERS[path]!(c, m, req);
-        signedReply(ctx, m, signType, { result_code: "SUCCESS", ...fields });
+        const out = await HANDLERS[path]!(c, m, req);
+        if (out instanceof RawAnswer) {
+          ctx.type = out.type;
+          ctx.body = out.body;
+          return;
+        }
+        signedReply(ctx, m, signType, { result_code: "SUCCESS", ...out });
       } catch (e) {
         if (e instanceof V2Fail)
           return signedReply(ctx, m, signType, {
@@ -144,6 +197,7 @@ export function payV2Routes(c: SandboxContext, opts: { tls: boolean }): Router {
             err_code: e.errCode,
             err_code_des: e.des,
           });
+        if (e instanceof BillFail) return billFail(ctx, e.msg, e.errorCode);
         if (e instanceof V2Http500) {
           ctx.status = 500;
           ctx.body = "";
@@ -172,9 +226,10 @@ type Handler = (
   c: SandboxContext,
   m: MerchantMaterial,
   req: Record<string, string>,
-) => Promise<Record<string, unknown>>;
+) => Promise<Record<string, unknown> | RawAnswer>;
 
 const HANDLERS: Record<string, Handler> = {
+  "/pay/downloadbill": downloadBill,
   async "/pay/unifiedorder"(c, m, req) {
     if (!OUT_TRADE_NO.test(req.out_trade_no!)) throw new V2Fail("INVALID_REQUEST", "out_trade_no格式错误");
     if (!/^[1-9]\d{0,9}$/.test(req.total_fee!)) throw new V2Fail("INVALID_REQUEST", "total_fee格式错误");
@@ -299,6 +354,29 @@ const HANDLERS: Record<string, Handler> = {
     return out;
   },
 };
+
+/** The downloadbill handler: any day, today included (WeChat only serves finished days). */
+async function downloadBill(
+  c: SandboxContext,
+  m: MerchantMaterial,
+  req: Record<string, string>,
+): Promise<RawAnswer> {
+  const d = /^(\d{4})(\d{2})(\d{2})$/.exec(req.bill_date!);
+  const start = d ? beijingDayStart(Number(d[1]), Number(d[2]), Number(d[3])) : null;
+  // ASSUMPTION: a malformed or impossible bill_date is a "data format error".
+  if (start === null) throw new BillFail("data format error");
+  const type = req.bill_type ?? "ALL";
+  // The sandbox never refunds from recharge coupons, so that bill never exists.
+  if (type === "RECHARGE_REFUND") throw new BillFail("No Bill Exist", "20002");
+  if (!(BILL_TYPES as readonly string[]).includes(type)) throw new BillFail("invalid bill_type");
+  if (req.tar_type !== undefined && req.tar_type !== "GZIP") throw new BillFail("data format error");
+  const text = tradeBill(c.store.merchantHistory(m.mchid), start, type as BillType);
+  if (text === null) throw new BillFail("No Bill Exist", "20002");
+  // ASSUMPTION: content types; the real ones are not documented.
+  return req.tar_type === "GZIP"
+    ? new RawAnswer("application/x-gzip", zlib.gzipSync(Buffer.from(text, "utf8")))
+    : new RawAnswer("text/plain; charset=utf-8", text);
+}
 
 /** yyyyMMddHHmmss (Beijing) → epoch ms. */
 function parseTime(s: string | undefined): number | null {

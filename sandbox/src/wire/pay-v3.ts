@@ -3,9 +3,12 @@
  * certificate (401 SIGN_ERROR otherwise), every answer is signed with Wechatpay-* headers in the
  * merchant's key mode, errors are `{code, message}` with WeChat's statuses.
  */
+import crypto from "node:crypto";
+import zlib from "node:zlib";
 import type { Context } from "koa";
 import Router from "@koa/router";
 import getRawBody from "raw-body";
+import { BILL_TYPES, beijingDayStart, tradeBill, type BillType } from "../bills/trade-bill";
 import type { MerchantMaterial } from "../crypto/keys";
 import {
   gcmEncrypt,
@@ -159,7 +162,15 @@ function refundJson(c: SandboxContext, r: import("../state/store").SandboxRefund
   };
 }
 
-export function payV3Routes(c: SandboxContext): Router {
+/** A 200 that WeChat does not sign: the bill file download. */
+class Unsigned {
+  constructor(
+    readonly type: string,
+    readonly body: string | Buffer,
+  ) {}
+}
+
+export function payV3Routes(c: SandboxContext, urls: () => { baseUrl: string }): Router {
   const r = new Router();
   const route = (method: "get" | "post", path: string, h: Handler) =>
     r[method](path, async (ctx) => {
@@ -177,6 +188,12 @@ export function payV3Routes(c: SandboxContext): Router {
           }
         }
         const [status, payload] = await h(c, m, ctx, body);
+        if (payload instanceof Unsigned) {
+          ctx.status = status;
+          ctx.type = payload.type;
+          ctx.body = payload.body;
+          return;
+        }
         reply(c, ctx, m, status, payload);
       } catch (e) {
         // Sign errors for the merchant the Authorization names, so it can verify even a refusal.
@@ -255,6 +272,40 @@ export function payV3Routes(c: SandboxContext): Router {
     const rf = c.store.refund(m.mchid, ctx.params.no!);
     if (!rf) throw new V3Error(404, "RESOURCE_NOT_EXISTS", "退款单不存在");
     return [200, refundJson(c, rf)];
+  });
+
+  route("get", "/v3/bill/tradebill", async (c, m, ctx) => {
+    const q = ctx.query as Record<string, string | undefined>;
+    const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(q.bill_date ?? "");
+    const start = d ? beijingDayStart(Number(d[1]), Number(d[2]), Number(d[3])) : null;
+    need(start !== null, "bill_date", "must be a date yyyy-MM-dd");
+    const type = q.bill_type ?? "ALL";
+    // ASSUMPTION: the *_SPECIAL and RECHARGE_REFUND types are not simulated and answer PARAM_ERROR.
+    need((BILL_TYPES as readonly string[]).includes(type), "bill_type", "must be ALL, SUCCESS or REFUND");
+    need(q.tar_type === undefined || q.tar_type === "GZIP", "tar_type", "must be GZIP when given");
+    const text = tradeBill(c.store.merchantHistory(m.mchid), start!, type as BillType);
+    if (text === null) throw new V3Error(400, "NO_STATEMENT_EXIST", "该日期没有账单");
+    const token = c.billFiles.issue(m.mchid, text);
+    const gzip = q.tar_type === "GZIP" ? "&tartype=gzip" : "";
+    return [
+      200,
+      {
+        hash_type: "SHA1",
+        // SHA1 of the uncompressed text, also when the file is served gzipped.
+        hash_value: crypto.createHash("sha1").update(text, "utf8").digest("hex"),
+        download_url: `${urls().baseUrl}/v3/billdownload/file?token=${token}${gzip}`,
+      },
+    ];
+  });
+
+  // Authenticated like every v3 call (the signature covers path and query), answered unsigned.
+  route("get", "/v3/billdownload/file", async (c, m, ctx) => {
+    const text = c.billFiles.get(String(ctx.query.token ?? ""), m.mchid);
+    // ASSUMPTION: an unknown, expired or foreign token answers 400 INVALID_REQUEST.
+    if (text === null) throw new V3Error(400, "INVALID_REQUEST", "账单下载链接已失效");
+    return ctx.query.tartype === "gzip"
+      ? [200, new Unsigned("application/x-gzip", zlib.gzipSync(Buffer.from(text, "utf8")))]
+      : [200, new Unsigned("text/plain; charset=utf-8", text)];
   });
 
   route("get", "/v3/certificates", async (c, m) => {
