@@ -3,14 +3,9 @@ import crypto from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import { randomAlnum } from "../src/crypto/random";
 import { fromXml, signV2, toXml, type SignType } from "../src/crypto/v2";
-import {
-  randomAlnum,
-  requestSigningMessage,
-  responseSigningMessage,
-  rsaSignB64,
-  rsaVerifyB64,
-} from "../src/crypto/v3";
+import { requestSigningMessage, responseSigningMessage, rsaSignB64, rsaVerifyB64 } from "../src/crypto/v3";
 import { startTestSandbox, type SandboxMerchant, type TestSandboxOptions } from "../src/testing";
 
 /** A test sandbox (fast notify schedule) with its merchants at hand. */

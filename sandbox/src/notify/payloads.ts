@@ -5,7 +5,8 @@
 import crypto from "node:crypto";
 import type { KeyMaterial, MerchantMaterial } from "../crypto/keys";
 import { encryptReqInfo, signV2, toXml } from "../crypto/v2";
-import { gcmEncrypt, randomAlnum, responseSigningMessage, rsaSignB64 } from "../crypto/v3";
+import { randomAlnum } from "../crypto/random";
+import { gcmEncrypt, responseSigningMessage, rsaSignB64 } from "../crypto/v3";
 import type { SandboxOrder, SandboxRefund } from "../state/store";
 
 export interface WireRequest {

@@ -2,7 +2,7 @@
  * The sandbox's memory of the world: login codes, payment orders and refunds, per merchant.
  * Everything else talks to it through these methods; time comes from the injected clock.
  */
-import { randomAlnum, randomDigits } from "../crypto/v3";
+import { randomAlnum, randomDigits } from "../crypto/random";
 
 export type TradeState = "NOTPAY" | "SUCCESS" | "CLOSED" | "REFUND" | "USERPAYING" | "PAYERROR" | "REVOKED";
 

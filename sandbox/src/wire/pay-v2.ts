@@ -8,7 +8,7 @@ import type { Context } from "koa";
 import Router from "@koa/router";
 import getRawBody from "raw-body";
 import { checkSignV2, fromXml, signV2, toXml, type SignType } from "../crypto/v2";
-import { randomAlnum } from "../crypto/v3";
+import { randomAlnum } from "../crypto/random";
 import type { MerchantMaterial } from "../crypto/keys";
 import { BILL_TYPES, beijingDayStart, tradeBill, type BillType } from "../bills/trade-bill";
 import { v2OrderFields } from "../notify/payloads";

@@ -10,13 +10,8 @@ import Router from "@koa/router";
 import getRawBody from "raw-body";
 import { BILL_TYPES, beijingDayStart, tradeBill, type BillType } from "../bills/trade-bill";
 import type { MerchantMaterial } from "../crypto/keys";
-import {
-  gcmEncrypt,
-  parseAuthorization,
-  randomAlnum,
-  requestSigningMessage,
-  rsaVerifyB64,
-} from "../crypto/v3";
+import { randomAlnum } from "../crypto/random";
+import { gcmEncrypt, parseAuthorization, requestSigningMessage, rsaVerifyB64 } from "../crypto/v3";
 import { signV3Headers, transactionJson } from "../notify/payloads";
 import type { SandboxOrder } from "../state/store";
 import { completePayment, type SandboxContext } from "./context";
