@@ -98,6 +98,12 @@ describe.each(["v3-public-key", "v3-platform-cert"])("Pay v3 (%s)", (name) => {
     });
     expect(closed.status).toBe(204);
     expect(verified(m, closed.headers, "")).toBe(true);
+    const again = await v3(s.sb.url, "POST", `/v3/pay/transactions/out-trade-no/${no2}/close`, m, {
+      mchid: m.mchid,
+    });
+    expect(again.status).toBe(204);
+    const reentry = await v3(s.sb.url, "POST", "/v3/pay/transactions/jsapi", m, jsapi(m, no2));
+    expect([reentry.status, JSON.parse(reentry.text).code]).toEqual([400, "ORDER_CLOSED"]);
   });
 
   it("refunds: accepted, queried, over-refund refused, unknown 404", async () => {

@@ -92,10 +92,12 @@ function rogue(): string {
   return rogueKey;
 }
 
-/** Sign a v3 body as WeChat does: platform cert serial or public-key id, per the merchant's key mode. */
+export type KeyMode = "platform_certificate" | "public_key";
+
+/** Sign a v3 body as WeChat does: platform cert serial or public-key id, per the key mode. */
 export function signV3Headers(
   keys: KeyMaterial,
-  m: MerchantMaterial,
+  keyMode: KeyMode,
   body: string,
   now: number,
   f: Faults = {},
@@ -104,7 +106,7 @@ export function signV3Headers(
   const nonce = randomAlnum(32);
   const serial = f.unknownSerial
     ? crypto.randomBytes(20).toString("hex").toUpperCase()
-    : m.keyMode === "platform_certificate"
+    : keyMode === "platform_certificate"
       ? keys.platformCertSerial
       : keys.wechatPublicKeyId;
   const signature = f.probe
@@ -157,7 +159,13 @@ export function paymentNotify(
       nonce,
     },
   });
-  return { headers: { "Content-Type": "application/json", ...signV3Headers(keys, m, body, now, f) }, body };
+  return {
+    headers: {
+      "Content-Type": "application/json",
+      ...signV3Headers(keys, m.keyMode ?? "public_key", body, now, f),
+    },
+    body,
+  };
 }
 
 export function refundNotify(
@@ -223,5 +231,11 @@ export function refundNotify(
       nonce,
     },
   });
-  return { headers: { "Content-Type": "application/json", ...signV3Headers(keys, m, body, now, f) }, body };
+  return {
+    headers: {
+      "Content-Type": "application/json",
+      ...signV3Headers(keys, m.keyMode ?? "public_key", body, now, f),
+    },
+    body,
+  };
 }

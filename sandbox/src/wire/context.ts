@@ -22,17 +22,3 @@ export interface SandboxContext {
   /** v3 bill downloads waiting to be fetched. */
   billFiles: BillFiles;
 }
-
-/** Finish a paid order: state, then the notify (unless a scenario says otherwise). */
-export function completePayment(
-  c: SandboxContext,
-  mchid: string,
-  outTradeNo: string,
-  openid: string | null,
-): void {
-  const order = c.store.order(mchid, outTradeNo);
-  const m = c.merchants.byMchid(mchid);
-  if (!order || !m) return;
-  c.store.markPaid(order, openid);
-  c.notifier.payment(m, order);
-}
