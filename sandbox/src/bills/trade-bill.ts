@@ -142,14 +142,14 @@ function paymentRow(o: SandboxOrder): Row {
       交易时间: beijingTime(o.successTime!),
       公众账号ID: o.appid,
       商户号: o.mchid,
-      特约商户号: "0",
-      设备号: "",
+      特约商户号: "0", // direct merchants
+      设备号: "", // the sandbox keeps no device_info
       微信订单号: o.transactionId ?? "",
       商户订单号: o.outTradeNo,
       用户标识: o.openid ?? "",
       交易类型: o.tradeType,
       交易状态: "SUCCESS",
-      付款银行: "OTHERS",
+      付款银行: "OTHERS", // the bank_type the sandbox reports everywhere
       货币种类: "CNY",
       应结订单金额: yuan(o.totalFen), // no coupons in the sandbox: settlement = order amount
       代金券金额: "0.00",
@@ -229,7 +229,8 @@ export function tradeBill(
     .filter((r) => inDay(r.createdAt) && orderOf.has(r.outTradeNo))
     .map((r) => refundRow(r, orderOf.get(r.outTradeNo)!));
   if (payments.length + refunds.length === 0) return null;
-  // ASSUMPTION: a day with trades has a bill of every type, even if the chosen type has no rows.
+  // ASSUMPTION: a day with trades has a bill of every type, even if the chosen type has no rows;
+  // rows come in time order.
   const rows = (type === "SUCCESS" ? payments : type === "REFUND" ? refunds : [...payments, ...refunds]).sort(
     (a, b) => a.at - b.at,
   );
@@ -250,5 +251,6 @@ export function tradeBill(
       summaryNumber(sum("appliedRefundFen")),
     ]),
   ];
+  // ASSUMPTION: the last line ends with CRLF too.
   return `\ufeff${lines.join("\r\n")}\r\n`;
 }
