@@ -6,7 +6,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
-import { SandboxControl, SandboxControlError, type ScenarioInput } from "./control/client";
+import { SandboxControl, SandboxControlError, type PayInput, type ScenarioInput } from "./control/client";
 import { startSandbox } from "./server";
 
 const HELP = `minipay-sandbox: an offline WeChat (code2Session + Pay v2/v3) for development and tests
@@ -99,7 +99,7 @@ async function main(argv: string[]): Promise<void> {
         ...(values["code-url"] ? { code_url: values["code-url"] } : {}),
         ...(values["out-trade-no"] ? { out_trade_no: values["out-trade-no"] } : {}),
         ...(values.openid ? { openid: values.openid } : {}),
-        outcome: (values.outcome ?? "SUCCESS") as "SUCCESS",
+        outcome: (values.outcome ?? "SUCCESS") as PayInput["outcome"], // the sandbox validates it
       });
       console.log(
         `${r.out_trade_no}: ${r.trade_state}${r.transaction_id ? ` (transaction ${r.transaction_id})` : ""}`,

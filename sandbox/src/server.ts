@@ -10,6 +10,7 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import pino, { type Logger } from "pino";
+import { BillFiles } from "./bills/files";
 import { loadKeyMaterial, type KeyMaterial } from "./crypto/keys";
 import { controlCors, controlRoutes } from "./control/routes";
 import { Notifier } from "./notify/deliver";
@@ -80,7 +81,7 @@ function buildApp(
     await next();
   });
   app.use(controlCors());
-  for (const r of [loginRoutes(c), payV2Routes(c, { tls }), payV3Routes(c), controlRoutes(c, urls)]) {
+  for (const r of [loginRoutes(c), payV2Routes(c, { tls }), payV3Routes(c, urls), controlRoutes(c, urls)]) {
     app.use(r.routes());
     app.use(r.allowedMethods());
   }
@@ -110,6 +111,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     closeMinAgeSeconds: opts.closeMinAgeSeconds ?? 0,
     timeoutMs: 15_000,
     holds: new Holds(),
+    billFiles: new BillFiles(now),
   };
   let urls = { baseUrl: "", tlsBaseUrl: "" };
   const getUrls = () => urls;

@@ -78,6 +78,9 @@ describe("minipay-sandbox CLI", () => {
       /scenario sc_\w+: drop_notify for X123456/,
     );
     expect(run("trigger", "clear").stdout).toContain("cleared 1 scenario(s)");
+    const refused = run("trigger", "no_such_action");
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("error 400 VALIDATION_FAILED");
     expect(run("notifications").stdout).toContain("no notifications yet");
     const bad = run("pay", "--prepay-id", "wx-none");
     expect(bad.status).toBe(1);

@@ -3,8 +3,9 @@ import crypto from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import { randomAlnum } from "../src/crypto/random";
 import { fromXml, signV2, toXml, type SignType } from "../src/crypto/v2";
-import { randomAlnum, requestSigningMessage, rsaSignB64 } from "../src/crypto/v3";
+import { requestSigningMessage, responseSigningMessage, rsaSignB64, rsaVerifyB64 } from "../src/crypto/v3";
 import { startTestSandbox, type SandboxMerchant, type TestSandboxOptions } from "../src/testing";
 
 /** A test sandbox (fast notify schedule) with its merchants at hand. */
@@ -21,14 +22,14 @@ export async function sandbox(opts: TestSandboxOptions = {}) {
 
 type V2Opts = { signType?: SignType; badSign?: boolean; tls?: { cert: string; key: string; ca: string } };
 
-/** POST a signed v2 request; returns the HTTP status, content type and body text. */
+/** POST a signed v2 request; returns the HTTP status, content type and body (text and bytes). */
 export async function v2Raw(
   base: string,
   path: string,
   m: any,
   fields: Record<string, unknown>,
   o: V2Opts = {},
-): Promise<{ status: number; type: string; text: string }> {
+): Promise<{ status: number; type: string; text: string; bytes: Buffer }> {
   const signType = o.signType ?? m.signType ?? "MD5";
   const body: Record<string, unknown> = {
     appid: m.appid,
@@ -50,12 +51,13 @@ export async function v2Raw(
         ...(o.tls ? { cert: o.tls.cert, key: o.tls.key, ca: o.tls.ca } : {}),
       },
       (res) => {
-        let d = "";
-        res.setEncoding("utf8");
-        res.on("data", (c) => (d += c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? ""), text: d }),
-        );
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const bytes = Buffer.concat(chunks);
+          const type = String(res.headers["content-type"] ?? "");
+          resolve({ status: res.statusCode ?? 0, type, text: bytes.toString("utf8"), bytes });
+        });
       },
     );
     req.on("error", reject);
@@ -74,7 +76,7 @@ export async function v2(
   return fromXml((await v2Raw(base, path, m, fields, o)).text);
 }
 
-/** A signed v3 request with the merchant key; returns status, headers and body text. */
+/** A signed v3 request with the merchant key; returns status, headers and body (text and bytes). */
 export async function v3(
   base: string,
   method: "GET" | "POST",
@@ -97,7 +99,8 @@ export async function v3(
     },
     body: raw || undefined,
   });
-  return { status: res.status, headers: res.headers, text: await res.text() };
+  const bytes = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, headers: res.headers, text: bytes.toString("utf8"), bytes };
 }
 
 export interface Received {
@@ -146,3 +149,22 @@ export async function until<T>(fn: () => T | Promise<T>, ms = 5000): Promise<T> 
 }
 
 export const newNo = () => `T${Date.now()}${randomAlnum(8)}`;
+
+/** Verify a response the way a merchant must: the serial names the key of its key mode. */
+export function verified(m: any, headers: Headers, body: string): boolean {
+  const serial = headers.get("wechatpay-serial");
+  const key =
+    m.keyMode === "public_key"
+      ? serial === m.wechatpayPublicKeyId
+        ? m.wechatpayPublicKeyPem
+        : null
+      : serial === m.platformCertificateSerial
+        ? m.platformCertificatePem
+        : null;
+  if (!key) return false;
+  return rsaVerifyB64(
+    responseSigningMessage(headers.get("wechatpay-timestamp")!, headers.get("wechatpay-nonce")!, body),
+    headers.get("wechatpay-signature")!,
+    key,
+  );
+}

@@ -48,6 +48,29 @@ describe("jscode2session", () => {
     }
   });
 
+  it("login_error answers its errcode for `times` calls, only for the matched merchant", async () => {
+    const m = s.m("v2-hmac");
+    const other = s.m("v3-platform-cert");
+    await s.control.scenario({ action: "login_error", errcode: 45011, times: 1, match: { mchid: m.mchid } });
+    await s.control.scenario({ action: "login_error", match: { out_trade_no: "MP-not-a-login" } });
+    const exchange = async (who: typeof m) => {
+      const { code } = await s.control.loginCode(who.appid);
+      return call({
+        appid: who.appid,
+        secret: who.appsecret,
+        js_code: code,
+        grant_type: "authorization_code",
+      });
+    };
+    try {
+      expect((await exchange(other)).openid).toBeTruthy();
+      expect((await exchange(m)).errcode).toBe(45011);
+      expect((await exchange(m)).openid).toBeTruthy();
+    } finally {
+      await s.control.clearScenarios();
+    }
+  });
+
   it("login-codes refuses an unknown appid and bad JSON", async () => {
     await expect(s.control.loginCode("wx-none")).rejects.toMatchObject({
       status: 404,

@@ -2,7 +2,7 @@
  * An SDK nobody here wrote, unchanged: wechatpay-axios-plugin (npm) as the merchant's client.
  * It signs its own requests and verifies the sandbox's answers with its own code; here it places,
  * queries, closes and refunds orders in v2 (incl. the client-certificate refund) and v3 (both key
- * modes), and its crypto verifies and decrypts the sandbox's notifies.
+ * modes), fetches the day's bill, and its crypto verifies and decrypts the sandbox's notifies.
  */
 import { Aes, Formatter, Hash, Rsa, Transformer, Wechatpay } from "wechatpay-axios-plugin";
 import { newNo, receiver, sandbox, until, V2_OK } from "./helpers";
@@ -97,6 +97,18 @@ describe.each(["v3-public-key", "v3-platform-cert"])(
               .status === "SUCCESS",
         );
 
+        // The day's bill: the SDK verifies tradebill's signature and, as for every download, not the file's.
+        const { data: tb } = await wx.v3.bill.tradebill.get({
+          params: { bill_date: q1.success_time.slice(0, 10), bill_type: "ALL" },
+        });
+        const link = new URL(tb.download_url);
+        const { data: file } = await wx.v3.billdownload.file.get({
+          params: Object.fromEntries(link.searchParams),
+          responseType: "arraybuffer",
+        });
+        expect(Hash.sha1(Buffer.from(file))).toBe(tb.hash_value);
+        expect(Buffer.from(file).toString("utf8")).toContain(`,\`${no},`);
+
         const no2 = newNo();
         await wx.v3.pay.transactions.jsapi.post({ ...order, out_trade_no: no2 });
         const closed = await wx.v3.pay.transactions.outTradeNo.$out_trade_no$.close.post(
@@ -177,6 +189,17 @@ describe.each(["v2-md5", "v2-hmac"])("wechatpay-axios-plugin v2 against the sand
             })
           ).data.refund_status_0 === "SUCCESS",
       );
+
+      const day = q.time_end.slice(0, 8);
+      const { data: bill } = await wx.v2.pay.downloadbill.post(
+        { appid: m.appid, mch_id: m.mchid, sign_type: m.signType, bill_date: day, bill_type: "REFUND" },
+        { transformResponse: [(d: string) => d] },
+      );
+      expect(bill).toContain(`,\`R${no},`);
+      const none = await wx.v2.pay.downloadbill
+        .post({ appid: m.appid, mch_id: m.mchid, sign_type: m.signType, bill_date: "20200101" })
+        .catch((e: any) => e);
+      expect(none.response.data).toMatchObject({ return_code: "FAIL", return_msg: "No Bill Exist" });
 
       const no2 = newNo();
       await wx.v2.pay.unifiedorder.post({ ...order, out_trade_no: no2 });

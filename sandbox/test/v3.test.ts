@@ -1,34 +1,15 @@
 /** Pay v3 over real HTTP: request authentication, signed answers in both key modes, errors, notifies. */
 import crypto from "node:crypto";
-import { gcmDecrypt, responseSigningMessage, rsaVerifyB64 } from "../src/crypto/v3";
+import { gcmDecrypt } from "../src/crypto/v3";
 import { RETRY_SCHEDULE_SECONDS } from "../src";
 import type { ScenarioInput } from "../src/testing";
-import { newNo, receiver, sandbox, until, v3 } from "./helpers";
+import { newNo, receiver, sandbox, until, v3, verified } from "./helpers";
 
 let s: Awaited<ReturnType<typeof sandbox>>;
 beforeAll(async () => {
   s = await sandbox();
 });
 afterAll(() => s.close());
-
-/** Verify a response the way a merchant must: the serial names the key of its key mode. */
-function verified(m: any, headers: Headers, body: string): boolean {
-  const serial = headers.get("wechatpay-serial");
-  const key =
-    m.keyMode === "public_key"
-      ? serial === m.wechatpayPublicKeyId
-        ? m.wechatpayPublicKeyPem
-        : null
-      : serial === m.platformCertificateSerial
-        ? m.platformCertificatePem
-        : null;
-  if (!key) return false;
-  return rsaVerifyB64(
-    responseSigningMessage(headers.get("wechatpay-timestamp")!, headers.get("wechatpay-nonce")!, body),
-    headers.get("wechatpay-signature")!,
-    key,
-  );
-}
 
 const jsapi = (m: any, no: string, notify = "http://127.0.0.1:9/notify") => ({
   appid: m.appid,
@@ -117,6 +98,12 @@ describe.each(["v3-public-key", "v3-platform-cert"])("Pay v3 (%s)", (name) => {
     });
     expect(closed.status).toBe(204);
     expect(verified(m, closed.headers, "")).toBe(true);
+    const again = await v3(s.sb.url, "POST", `/v3/pay/transactions/out-trade-no/${no2}/close`, m, {
+      mchid: m.mchid,
+    });
+    expect(again.status).toBe(204);
+    const reentry = await v3(s.sb.url, "POST", "/v3/pay/transactions/jsapi", m, jsapi(m, no2));
+    expect([reentry.status, JSON.parse(reentry.text).code]).toEqual([400, "ORDER_CLOSED"]);
   });
 
   it("refunds: accepted, queried, over-refund refused, unknown 404", async () => {

@@ -10,7 +10,8 @@ import type { MerchantName } from "../crypto/keys";
 import type { Attempt } from "../notify/deliver";
 import { ScenarioRule, type StoredRule } from "../notify/scenarios";
 import type { SandboxOrder, TradeState } from "../state/store";
-import { completePayment, type SandboxContext } from "../wire/context";
+import { EngineError, pay as shopperPays, type EngineErrorCode, type PayOutcome } from "../engine/orders";
+import type { SandboxContext } from "../wire/context";
 import { cashierPage, resultPage } from "./cashier";
 
 export const LoginCodeReq = z
@@ -104,19 +105,23 @@ export function findOrder(
   return o;
 }
 
-/** A shopper acts on an order. Only NOTPAY/USERPAYING/PAYERROR orders before expiry can be paid. */
-export function pay(c: SandboxContext, o: SandboxOrder, outcome: string, openid?: string): PayResult {
-  if (o.tradeState === "SUCCESS" || o.tradeState === "REFUND")
-    throw new ControlError(409, "ORDER_PAID", "the order is already paid");
-  if (o.tradeState === "CLOSED") throw new ControlError(409, "ORDER_CLOSED", "the order is closed");
-  if (o.timeExpire && c.now() > o.timeExpire)
-    throw new ControlError(409, "ORDER_EXPIRED", "the order has expired");
-  if (o.tradeType === "JSAPI" && openid && o.openid && openid !== o.openid)
-    throw new ControlError(403, "OPENID_MISMATCH", "this prepay belongs to another openid");
-  if (outcome === "SUCCESS")
-    completePayment(c, o.mchid, o.outTradeNo, openid ?? o.openid ?? `o${"sandboxpayer".padEnd(27, "0")}`);
-  else if (outcome === "PAYERROR" || outcome === "USERPAYING") o.tradeState = outcome;
-  // CANCEL: the shopper closed the sheet; nothing changes at WeChat.
+/** The engine's refusals as control-API answers. */
+const CONTROL_ERRORS: Partial<Record<EngineErrorCode, [number, string, string]>> = {
+  ORDER_PAID: [409, "ORDER_PAID", "the order is already paid"],
+  ORDER_CLOSED: [409, "ORDER_CLOSED", "the order is closed"],
+  ORDER_EXPIRED: [409, "ORDER_EXPIRED", "the order has expired"],
+  OPENID_MISMATCH: [403, "OPENID_MISMATCH", "this prepay belongs to another openid"],
+};
+
+/** A shopper acts on an order (see engine/orders.ts `pay`). */
+export function pay(c: SandboxContext, o: SandboxOrder, outcome: PayOutcome, openid?: string): PayResult {
+  try {
+    shopperPays(c, o, outcome, openid);
+  } catch (e) {
+    const known = e instanceof EngineError ? CONTROL_ERRORS[e.code] : undefined;
+    if (known) throw new ControlError(...known);
+    throw e;
+  }
   return { out_trade_no: o.outTradeNo, trade_state: o.tradeState, transaction_id: o.transactionId };
 }
 

@@ -95,15 +95,3 @@ export function paySignV3(
 ) {
   return rsaSignB64(`${appId}\n${timeStamp}\n${nonceStr}\n${pkg}\n`, privateKeyPem);
 }
-
-const ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-export function randomAlnum(n: number): string {
-  let s = "";
-  for (const b of crypto.randomBytes(n)) s += ALNUM[b % 62];
-  return s;
-}
-export function randomDigits(n: number): string {
-  let s = "";
-  for (const b of crypto.randomBytes(n)) s += String(b % 10);
-  return s;
-}

@@ -5,7 +5,8 @@
 import crypto from "node:crypto";
 import type { KeyMaterial, MerchantMaterial } from "../crypto/keys";
 import { encryptReqInfo, signV2, toXml } from "../crypto/v2";
-import { gcmEncrypt, randomAlnum, responseSigningMessage, rsaSignB64 } from "../crypto/v3";
+import { randomAlnum } from "../crypto/random";
+import { gcmEncrypt, responseSigningMessage, rsaSignB64 } from "../crypto/v3";
 import type { SandboxOrder, SandboxRefund } from "../state/store";
 
 export interface WireRequest {
@@ -91,10 +92,12 @@ function rogue(): string {
   return rogueKey;
 }
 
-/** Sign a v3 body as WeChat does: platform cert serial or public-key id, per the merchant's key mode. */
+export type KeyMode = "platform_certificate" | "public_key";
+
+/** Sign a v3 body as WeChat does: platform cert serial or public-key id, per the key mode. */
 export function signV3Headers(
   keys: KeyMaterial,
-  m: MerchantMaterial,
+  keyMode: KeyMode,
   body: string,
   now: number,
   f: Faults = {},
@@ -103,7 +106,7 @@ export function signV3Headers(
   const nonce = randomAlnum(32);
   const serial = f.unknownSerial
     ? crypto.randomBytes(20).toString("hex").toUpperCase()
-    : m.keyMode === "platform_certificate"
+    : keyMode === "platform_certificate"
       ? keys.platformCertSerial
       : keys.wechatPublicKeyId;
   const signature = f.probe
@@ -156,7 +159,13 @@ export function paymentNotify(
       nonce,
     },
   });
-  return { headers: { "Content-Type": "application/json", ...signV3Headers(keys, m, body, now, f) }, body };
+  return {
+    headers: {
+      "Content-Type": "application/json",
+      ...signV3Headers(keys, m.keyMode ?? "public_key", body, now, f),
+    },
+    body,
+  };
 }
 
 export function refundNotify(
@@ -222,5 +231,11 @@ export function refundNotify(
       nonce,
     },
   });
-  return { headers: { "Content-Type": "application/json", ...signV3Headers(keys, m, body, now, f) }, body };
+  return {
+    headers: {
+      "Content-Type": "application/json",
+      ...signV3Headers(keys, m.keyMode ?? "public_key", body, now, f),
+    },
+    body,
+  };
 }

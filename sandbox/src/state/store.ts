@@ -2,7 +2,7 @@
  * The sandbox's memory of the world: login codes, payment orders and refunds, per merchant.
  * Everything else talks to it through these methods; time comes from the injected clock.
  */
-import { randomAlnum, randomDigits } from "../crypto/v3";
+import { randomAlnum, randomDigits } from "../crypto/random";
 
 export type TradeState = "NOTPAY" | "SUCCESS" | "CLOSED" | "REFUND" | "USERPAYING" | "PAYERROR" | "REVOKED";
 
@@ -162,6 +162,14 @@ export class Store {
 
   refund(mchid: string, outRefundNo: string): SandboxRefund | undefined {
     return this.refunds.get(`${mchid}|${outRefundNo}`);
+  }
+
+  /** Every order and refund of one merchant (bills are per mch_id, across its appids). */
+  merchantHistory(mchid: string): { orders: SandboxOrder[]; refunds: SandboxRefund[] } {
+    return {
+      orders: [...this.orders.values()].filter((o) => o.mchid === mchid),
+      refunds: [...this.refunds.values()].filter((r) => r.mchid === mchid),
+    };
   }
 
   refundsOf(mchid: string, outTradeNo: string): SandboxRefund[] {

@@ -1,4 +1,5 @@
 /** What every wire module needs; built once in server.ts. */
+import type { BillFiles } from "../bills/files";
 import type { Notifier } from "../notify/deliver";
 import type { Scenarios } from "../notify/scenarios";
 import type { Merchants } from "../state/merchants";
@@ -18,18 +19,6 @@ export interface SandboxContext {
   timeoutMs: number;
   /** Requests held by `timeout` faults; released when the sandbox closes. */
   holds: Holds;
-}
-
-/** Finish a paid order: state, then the notify (unless a scenario says otherwise). */
-export function completePayment(
-  c: SandboxContext,
-  mchid: string,
-  outTradeNo: string,
-  openid: string | null,
-): void {
-  const order = c.store.order(mchid, outTradeNo);
-  const m = c.merchants.byMchid(mchid);
-  if (!order || !m) return;
-  c.store.markPaid(order, openid);
-  c.notifier.payment(m, order);
+  /** v3 bill downloads waiting to be fetched. */
+  billFiles: BillFiles;
 }

@@ -1,28 +1,36 @@
 /**
  * Pay APIv2 on WeChat's paths (spec §2): XML in and out, MD5 or HMAC-SHA256 signs, signed
- * answers, WeChat's error codes. Each endpoint is described as data (required fields, lengths,
- * one-of groups); a small engine checks requests against it before the handler runs.
+ * answers, WeChat's error codes. Each endpoint is one entry of data (required fields, lengths,
+ * one-of groups, its handler); a small checker runs before the handler. Order rules live in
+ * engine/orders.ts; this module only speaks v2.
  */
+import zlib from "node:zlib";
 import type { Context } from "koa";
 import Router from "@koa/router";
 import getRawBody from "raw-body";
-import { BadXml, checkSignV2, fromXml, signV2, toXml, type SignType } from "../crypto/v2";
-import { randomAlnum } from "../crypto/v3";
+import { checkSignV2, fromXml, signV2, toXml, type SignType } from "../crypto/v2";
+import { randomAlnum } from "../crypto/random";
 import type { MerchantMaterial } from "../crypto/keys";
+import { BILL_TYPES, beijingDayStart, tradeBill, type BillType } from "../bills/trade-bill";
+import { EngineError, close, lookup, place, refund, type EngineErrorCode } from "../engine/orders";
 import { v2OrderFields } from "../notify/payloads";
-import { completePayment, type SandboxContext } from "./context";
+import type { SandboxContext } from "./context";
 import { wireFault, type FaultAction } from "./faults";
 
 interface EndpointSpec {
+  handle: Handler;
   required: string[];
   oneOf?: string[];
   maxLength?: Record<string, number>;
   clientCert?: boolean;
+  /** Failures in downloadbill's shape (return_msg + error_code) instead of the usual ones. */
+  billErrors?: boolean;
 }
 
 const COMMON = ["appid", "mch_id", "nonce_str", "sign"];
 export const V2_ENDPOINTS: Record<string, EndpointSpec> = {
   "/pay/unifiedorder": {
+    handle: unifiedOrder,
     required: [
       ...COMMON,
       "body",
@@ -43,17 +51,25 @@ export const V2_ENDPOINTS: Record<string, EndpointSpec> = {
       detail: 6000,
     },
   },
-  "/pay/orderquery": { required: COMMON, oneOf: ["transaction_id", "out_trade_no"] },
-  "/pay/closeorder": { required: [...COMMON, "out_trade_no"] },
+  "/pay/orderquery": { handle: orderQuery, required: COMMON, oneOf: ["transaction_id", "out_trade_no"] },
+  "/pay/closeorder": { handle: closeOrder, required: [...COMMON, "out_trade_no"] },
   "/secapi/pay/refund": {
+    handle: refundOrder,
     required: [...COMMON, "out_refund_no", "total_fee", "refund_fee"],
     oneOf: ["transaction_id", "out_trade_no"],
     maxLength: { out_refund_no: 64, refund_desc: 80 },
     clientCert: true,
   },
   "/pay/refundquery": {
+    handle: refundQuery,
     required: COMMON,
     oneOf: ["refund_id", "out_refund_no", "transaction_id", "out_trade_no"],
+  },
+  "/pay/downloadbill": {
+    handle: downloadBill,
+    required: [...COMMON, "bill_date"],
+    maxLength: { bill_date: 8, bill_type: 8, tar_type: 8 },
+    billErrors: true,
   },
 };
 
@@ -71,6 +87,24 @@ class V2Fail extends Error {
 
 /** A bare HTTP 500 with no body, as a broken gateway in front of WeChat would answer. */
 class V2Http500 extends Error {}
+
+/** downloadbill's refusal: unsigned XML with return_msg and error_code. */
+class BillFail extends Error {
+  constructor(
+    readonly msg: string,
+    readonly errorCode = BILL_ERROR_CODE,
+  ) {
+    super(msg);
+  }
+}
+
+/** A success that is not signed XML: downloadbill answers the bill itself. */
+class RawAnswer {
+  constructor(
+    readonly type: string,
+    readonly body: string | Buffer,
+  ) {}
+}
 
 function commFail(ctx: Context, msg: string): void {
   // Communication-layer failures are unsigned (spec §2.1).
@@ -97,53 +131,81 @@ function signedReply(
   ctx.body = toXml(all);
 }
 
+type CommFail = "method" | "empty" | "xml" | "missing" | "format" | "merchant" | "sign" | "cert";
+
+/** downloadbill answers its failures in its own words, with an error_code, never signed. */
+const BILL_FAIL_MSG: Partial<Record<CommFail, string>> = {
+  method: "data format error",
+  empty: "missing parameter",
+  xml: "data format error",
+  missing: "missing parameter",
+  format: "data format error",
+  sign: "SIGN ERROR",
+};
+// ASSUMPTION: only 20002 (No Bill Exist) is a known error_code; every other bill failure says 20001.
+const BILL_ERROR_CODE = "20001";
+
+function billFail(ctx: Context, msg: string, errorCode: string): void {
+  ctx.type = "text/xml";
+  ctx.body = toXml({ return_code: "FAIL", return_msg: msg, error_code: errorCode });
+}
+
+function parseSignType(v: string | undefined): SignType | null {
+  if (!v || v === "MD5") return "MD5";
+  return v === "HMAC-SHA256" ? v : null;
+}
+
 export function payV2Routes(c: SandboxContext, opts: { tls: boolean }): Router {
   const r = new Router();
   for (const [path, spec] of Object.entries(V2_ENDPOINTS)) {
     r.all(path, async (ctx) => {
-      if (ctx.method !== "POST") return commFail(ctx, "REQUIRE_POST_METHOD");
+      const fail = (kind: CommFail, msg: string) =>
+        spec.billErrors ? billFail(ctx, BILL_FAIL_MSG[kind] ?? msg, BILL_ERROR_CODE) : commFail(ctx, msg);
+      if (ctx.method !== "POST") return fail("method", "REQUIRE_POST_METHOD");
       const raw = (await getRawBody(ctx.req, { limit: 64 * 1024, encoding: "utf8" }).catch(() => null)) ?? "";
-      if (!raw.trim()) return commFail(ctx, "POST_DATA_EMPTY");
+      if (!raw.trim()) return fail("empty", "POST_DATA_EMPTY");
       let req: Record<string, string>;
       try {
         req = await fromXml(raw);
-      } catch (e) {
-        return commFail(ctx, e instanceof BadXml ? "XML_FORMAT_ERROR" : "XML_FORMAT_ERROR");
+      } catch {
+        return fail("xml", "XML_FORMAT_ERROR");
       }
-      for (const f of spec.required) if (!req[f]) return commFail(ctx, `缺少参数${f}`);
+      for (const f of spec.required) if (!req[f]) return fail("missing", `缺少参数${f}`);
       if (spec.oneOf && !spec.oneOf.some((f) => req[f]))
-        return commFail(ctx, `缺少参数${spec.oneOf.join("或")}`);
+        return fail("missing", `缺少参数${spec.oneOf.join("或")}`);
       for (const [f, max] of Object.entries(spec.maxLength ?? {}))
-        if (req[f] && [...req[f]].length > max) return commFail(ctx, `参数格式校验错误:${f}`);
+        if (req[f] && [...req[f]].length > max) return fail("format", `参数格式校验错误:${f}`);
       const m = c.merchants.byMchid(req.mch_id);
       // ASSUMPTION: unknown merchant / appid mismatch answered at the communication layer.
-      if (!m || m.apiVersion !== "v2") return commFail(ctx, "MCHID_NOT_EXIST");
-      if (req.appid !== m.appid) return commFail(ctx, "APPID_MCHID_NOT_MATCH");
-      const signType: SignType =
-        req.sign_type === "HMAC-SHA256"
-          ? "HMAC-SHA256"
-          : req.sign_type && req.sign_type !== "MD5"
-            ? ("?" as SignType)
-            : "MD5";
-      if ((signType as string) === "?") return commFail(ctx, "sign_type参数格式错误");
-      if (!checkSignV2(req, m.apiV2Key, signType)) return commFail(ctx, "签名错误");
+      if (!m || m.apiVersion !== "v2") return fail("merchant", "MCHID_NOT_EXIST");
+      if (req.appid !== m.appid) return fail("merchant", "APPID_MCHID_NOT_MATCH");
+      const signType = parseSignType(req.sign_type);
+      if (!signType) return fail("format", "sign_type参数格式错误");
+      if (!checkSignV2(req, m.apiV2Key, signType)) return fail("sign", "签名错误");
       if (spec.clientCert) {
         const sock = ctx.req.socket as import("node:tls").TLSSocket;
         const cert =
           opts.tls && typeof sock.getPeerCertificate === "function" ? sock.getPeerCertificate() : null;
         if (!opts.tls || !sock.authorized || !cert || cert.subject?.CN !== m.mchid)
-          return commFail(ctx, "证书错误,请使用商户API证书");
+          return fail("cert", "证书错误,请使用商户API证书");
       }
       try {
-        const fields = await HANDLERS[path]!(c, m, req);
-        signedReply(ctx, m, signType, { result_code: "SUCCESS", ...fields });
+        const out = await spec.handle(c, m, req);
+        if (out instanceof RawAnswer) {
+          ctx.type = out.type;
+          ctx.body = out.body;
+          return;
+        }
+        signedReply(ctx, m, signType, { result_code: "SUCCESS", ...out });
       } catch (e) {
-        if (e instanceof V2Fail)
+        const failure = e instanceof EngineError ? new V2Fail(...V2_ERRORS[e.code]) : e;
+        if (failure instanceof V2Fail)
           return signedReply(ctx, m, signType, {
             result_code: "FAIL",
-            err_code: e.errCode,
-            err_code_des: e.des,
+            err_code: failure.errCode,
+            err_code_des: failure.des,
           });
+        if (e instanceof BillFail) return billFail(ctx, e.msg, e.errorCode);
         if (e instanceof V2Http500) {
           ctx.status = 500;
           ctx.body = "";
@@ -172,167 +234,140 @@ type Handler = (
   c: SandboxContext,
   m: MerchantMaterial,
   req: Record<string, string>,
-) => Promise<Record<string, unknown>>;
+) => Promise<Record<string, unknown> | RawAnswer>;
 
-const HANDLERS: Record<string, Handler> = {
-  async "/pay/unifiedorder"(c, m, req) {
-    if (!OUT_TRADE_NO.test(req.out_trade_no!)) throw new V2Fail("INVALID_REQUEST", "out_trade_no格式错误");
-    if (!/^[1-9]\d{0,9}$/.test(req.total_fee!)) throw new V2Fail("INVALID_REQUEST", "total_fee格式错误");
-    if (!["JSAPI", "NATIVE"].includes(req.trade_type!))
-      throw new V2Fail("INVALID_REQUEST", "trade_type不支持");
-    if (req.trade_type === "JSAPI" && !req.openid)
-      throw new V2Fail("INVALID_REQUEST", "JSAPI支付必须传openid");
-    if (req.trade_type === "NATIVE" && !req.product_id)
-      throw new V2Fail("INVALID_REQUEST", "NATIVE支付必须传product_id");
-    if (/\?/.test(req.notify_url!)) throw new V2Fail("INVALID_REQUEST", "notify_url不能带参数");
-    await applyFault(c, "prepay_error", m, req.out_trade_no!);
-    const fingerprint = JSON.stringify([req.body, req.total_fee, req.openid ?? "", req.trade_type]);
-    let o = c.store.order(m.mchid, req.out_trade_no!);
-    if (o) {
-      if (o.tradeState === "SUCCESS" || o.tradeState === "REFUND")
-        throw new V2Fail("ORDERPAID", "该订单已支付");
-      if (o.tradeState === "CLOSED") throw new V2Fail("ORDERCLOSED", "该订单已关闭");
-      if (o.fingerprint !== fingerprint) throw new V2Fail("OUT_TRADE_NO_USED", "商户订单号重复");
-    } else {
-      o = c.store.createOrder({
-        mchid: m.mchid,
-        appid: m.appid,
-        apiVersion: "v2",
-        outTradeNo: req.out_trade_no!,
-        tradeType: req.trade_type as "JSAPI" | "NATIVE",
-        description: req.body!,
-        totalFen: Number(req.total_fee),
-        openid: req.openid ?? null,
-        notifyUrl: req.notify_url!,
-        attach: req.attach ?? null,
-        timeExpire: parseTime(req.time_expire),
-        fingerprint,
-      });
-    }
-    c.store.prepay(o);
-    return { trade_type: o.tradeType, prepay_id: o.prepayId, ...(o.codeUrl ? { code_url: o.codeUrl } : {}) };
-  },
-
-  async "/pay/orderquery"(c, m, req) {
-    const o = req.transaction_id
-      ? c.store.orderByTransaction(m.mchid, req.transaction_id)
-      : c.store.order(m.mchid, req.out_trade_no!);
-    if (!o) throw new V2Fail("ORDERNOTEXIST", "此交易订单号不存在");
-    await applyFault(c, "query_error", m, o.outTradeNo);
-    return v2OrderFields(o);
-  },
-
-  async "/pay/closeorder"(c, m, req) {
-    const o = c.store.order(m.mchid, req.out_trade_no!);
-    if (!o) throw new V2Fail("ORDERNOTEXIST", "订单不存在");
-    await applyFault(c, "close_error", m, o.outTradeNo);
-    if (
-      c.scenarios.find("close_orderpaid", { mchid: m.mchid, outTradeNo: o.outTradeNo }) &&
-      o.tradeState === "NOTPAY"
-    )
-      completePayment(c, m.mchid, o.outTradeNo, o.openid); // paid at the last second
-    if (o.tradeState === "SUCCESS" || o.tradeState === "REFUND")
-      throw new V2Fail("ORDERPAID", "订单已支付，不能关闭");
-    if (o.tradeState === "CLOSED") throw new V2Fail("ORDERCLOSED", "订单已关闭");
-    if (c.now() - o.createdAt < c.closeMinAgeSeconds * 1000)
-      throw new V2Fail("SYSTEMERROR", "订单创建后需间隔后才能关闭");
-    o.tradeState = "CLOSED";
-    return {};
-  },
-
-  async "/secapi/pay/refund"(c, m, req) {
-    const o = req.transaction_id
-      ? c.store.orderByTransaction(m.mchid, req.transaction_id)
-      : c.store.order(m.mchid, req.out_trade_no!);
-    if (!o) throw new V2Fail("ORDERNOTEXIST", "订单不存在");
-    await applyFault(c, "refund_error", m, o.outTradeNo);
-    if (!OUT_REFUND_NO.test(req.out_refund_no!)) throw new V2Fail("PARAM_ERROR", "out_refund_no格式错误");
-    const refundFee = Number(req.refund_fee);
-    if (!Number.isSafeInteger(refundFee) || refundFee <= 0)
-      throw new V2Fail("PARAM_ERROR", "refund_fee格式错误");
-    if (Number(req.total_fee) !== o.totalFen)
-      throw new V2Fail("PARAM_ERROR", "订单金额或退款金额与之前请求不一致");
-    if (o.tradeState !== "SUCCESS" && o.tradeState !== "REFUND")
-      throw new V2Fail("TRADE_STATE_ERROR", "订单未支付");
-    let rf = c.store.refund(m.mchid, req.out_refund_no!);
-    if (!rf) {
-      if (o.refundedFen + refundFee > o.totalFen)
-        throw new V2Fail("INVALID_REQUEST", "refund_fee大于可退金额");
-      rf = startRefund(c, m, o, req.out_refund_no!, refundFee, req.notify_url ?? o.notifyUrl);
-    }
-    return {
-      transaction_id: o.transactionId,
-      out_trade_no: o.outTradeNo,
-      out_refund_no: rf.outRefundNo,
-      refund_id: rf.refundId,
-      refund_fee: rf.refundFen,
-      total_fee: o.totalFen,
-      cash_fee: o.totalFen,
-    };
-  },
-
-  async "/pay/refundquery"(c, m, req) {
-    let refunds;
-    if (req.out_refund_no) refunds = [c.store.refund(m.mchid, req.out_refund_no)].filter(Boolean);
-    else {
-      const o = req.transaction_id
-        ? c.store.orderByTransaction(m.mchid, req.transaction_id)
-        : c.store.order(m.mchid, req.out_trade_no ?? "");
-      refunds = o ? c.store.refundsOf(m.mchid, o.outTradeNo) : [];
-    }
-    if (refunds.length === 0) throw new V2Fail("REFUNDNOTEXIST", "退款订单查询失败");
-    const o = c.store.order(m.mchid, refunds[0]!.outTradeNo)!;
-    const out: Record<string, unknown> = {
-      transaction_id: o.transactionId,
-      out_trade_no: o.outTradeNo,
-      total_fee: o.totalFen,
-      cash_fee: o.totalFen,
-      refund_count: refunds.length,
-    };
-    refunds.forEach((rf, i) => {
-      out[`out_refund_no_${i}`] = rf!.outRefundNo;
-      out[`refund_id_${i}`] = rf!.refundId;
-      out[`refund_fee_${i}`] = rf!.refundFen;
-      out[`refund_status_${i}`] = rf!.status === "CLOSED" ? "REFUNDCLOSE" : rf!.status;
-      out[`refund_channel_${i}`] = "ORIGINAL";
-    });
-    return out;
-  },
+/** The engine's refusals in v2's words (err_code, err_code_des). */
+const V2_ERRORS: Record<EngineErrorCode, [string, string]> = {
+  ORDER_PAID: ["ORDERPAID", "该订单已支付"],
+  ORDER_CLOSED: ["ORDERCLOSED", "该订单已关闭"],
+  NOT_FOUND: ["ORDERNOTEXIST", "此交易订单号不存在"],
+  DUPLICATE: ["OUT_TRADE_NO_USED", "商户订单号重复"],
+  REFUND_TOO_LARGE: ["INVALID_REQUEST", "refund_fee大于可退金额"],
+  NOT_PAID: ["TRADE_STATE_ERROR", "订单未支付"],
+  AMOUNT_MISMATCH: ["PARAM_ERROR", "订单金额或退款金额与之前请求不一致"],
+  TOO_SOON_TO_CLOSE: ["SYSTEMERROR", "订单创建后需间隔后才能关闭"],
+  // Only the shopper's side (control API) meets these; listed so the table is total.
+  ORDER_EXPIRED: ["ORDERCLOSED", "订单已过期"],
+  OPENID_MISMATCH: ["INVALID_REQUEST", "openid不匹配"],
 };
+
+function found<T>(v: T | undefined): T {
+  if (v === undefined) throw new EngineError("NOT_FOUND");
+  return v;
+}
+
+async function unifiedOrder(c: SandboxContext, m: MerchantMaterial, req: Record<string, string>) {
+  if (!OUT_TRADE_NO.test(req.out_trade_no!)) throw new V2Fail("INVALID_REQUEST", "out_trade_no格式错误");
+  if (!/^[1-9]\d{0,9}$/.test(req.total_fee!)) throw new V2Fail("INVALID_REQUEST", "total_fee格式错误");
+  if (req.trade_type !== "JSAPI" && req.trade_type !== "NATIVE")
+    throw new V2Fail("INVALID_REQUEST", "trade_type不支持");
+  if (req.trade_type === "JSAPI" && !req.openid) throw new V2Fail("INVALID_REQUEST", "JSAPI支付必须传openid");
+  if (req.trade_type === "NATIVE" && !req.product_id)
+    throw new V2Fail("INVALID_REQUEST", "NATIVE支付必须传product_id");
+  if (/\?/.test(req.notify_url!)) throw new V2Fail("INVALID_REQUEST", "notify_url不能带参数");
+  await applyFault(c, "prepay_error", m, req.out_trade_no!);
+  const o = place(c, m, {
+    apiVersion: "v2",
+    outTradeNo: req.out_trade_no!,
+    tradeType: req.trade_type,
+    description: req.body!,
+    totalFen: Number(req.total_fee),
+    openid: req.openid ?? null,
+    notifyUrl: req.notify_url!,
+    attach: req.attach ?? null,
+    timeExpire: parseTime(req.time_expire),
+  });
+  return { trade_type: o.tradeType, prepay_id: o.prepayId, ...(o.codeUrl ? { code_url: o.codeUrl } : {}) };
+}
+
+async function orderQuery(c: SandboxContext, m: MerchantMaterial, req: Record<string, string>) {
+  const o = found(lookup(c, m.mchid, { transactionId: req.transaction_id, outTradeNo: req.out_trade_no }));
+  await applyFault(c, "query_error", m, o.outTradeNo);
+  return v2OrderFields(o);
+}
+
+async function closeOrder(c: SandboxContext, m: MerchantMaterial, req: Record<string, string>) {
+  const o = found(lookup(c, m.mchid, { outTradeNo: req.out_trade_no }));
+  await applyFault(c, "close_error", m, o.outTradeNo);
+  close(c, o);
+  return {};
+}
+
+async function refundOrder(c: SandboxContext, m: MerchantMaterial, req: Record<string, string>) {
+  const o = found(lookup(c, m.mchid, { transactionId: req.transaction_id, outTradeNo: req.out_trade_no }));
+  await applyFault(c, "refund_error", m, o.outTradeNo);
+  if (!OUT_REFUND_NO.test(req.out_refund_no!)) throw new V2Fail("PARAM_ERROR", "out_refund_no格式错误");
+  const refundFee = Number(req.refund_fee);
+  if (!Number.isSafeInteger(refundFee) || refundFee <= 0)
+    throw new V2Fail("PARAM_ERROR", "refund_fee格式错误");
+  const rf = refund(c, m, o, {
+    outRefundNo: req.out_refund_no!,
+    refundFen: refundFee,
+    totalFen: Number(req.total_fee),
+    notifyUrl: req.notify_url ?? o.notifyUrl,
+  });
+  return {
+    transaction_id: o.transactionId,
+    out_trade_no: o.outTradeNo,
+    out_refund_no: rf.outRefundNo,
+    refund_id: rf.refundId,
+    refund_fee: rf.refundFen,
+    total_fee: o.totalFen,
+    cash_fee: o.totalFen,
+  };
+}
+
+async function refundQuery(c: SandboxContext, m: MerchantMaterial, req: Record<string, string>) {
+  let refunds;
+  if (req.out_refund_no) refunds = [c.store.refund(m.mchid, req.out_refund_no)].filter((x) => !!x);
+  else {
+    const o = lookup(c, m.mchid, { transactionId: req.transaction_id, outTradeNo: req.out_trade_no });
+    refunds = o ? c.store.refundsOf(m.mchid, o.outTradeNo) : [];
+  }
+  if (refunds.length === 0) throw new V2Fail("REFUNDNOTEXIST", "退款订单查询失败");
+  const o = c.store.order(m.mchid, refunds[0]!.outTradeNo)!;
+  const out: Record<string, unknown> = {
+    transaction_id: o.transactionId,
+    out_trade_no: o.outTradeNo,
+    total_fee: o.totalFen,
+    cash_fee: o.totalFen,
+    refund_count: refunds.length,
+  };
+  refunds.forEach((rf, i) => {
+    out[`out_refund_no_${i}`] = rf.outRefundNo;
+    out[`refund_id_${i}`] = rf.refundId;
+    out[`refund_fee_${i}`] = rf.refundFen;
+    out[`refund_status_${i}`] = rf.status === "CLOSED" ? "REFUNDCLOSE" : rf.status;
+    out[`refund_channel_${i}`] = "ORIGINAL";
+  });
+  return out;
+}
+
+/** The downloadbill handler: any day, today included (WeChat only serves finished days). */
+async function downloadBill(
+  c: SandboxContext,
+  m: MerchantMaterial,
+  req: Record<string, string>,
+): Promise<RawAnswer> {
+  const d = /^(\d{4})(\d{2})(\d{2})$/.exec(req.bill_date!);
+  const start = d ? beijingDayStart(Number(d[1]), Number(d[2]), Number(d[3])) : null;
+  // ASSUMPTION: a malformed or impossible bill_date is a "data format error".
+  if (start === null) throw new BillFail("data format error");
+  const type = req.bill_type ?? "ALL";
+  // The sandbox never refunds from recharge coupons, so that bill never exists.
+  if (type === "RECHARGE_REFUND") throw new BillFail("No Bill Exist", "20002");
+  if (!(BILL_TYPES as readonly string[]).includes(type)) throw new BillFail("invalid bill_type");
+  if (req.tar_type !== undefined && req.tar_type !== "GZIP") throw new BillFail("data format error");
+  const text = tradeBill(c.store.merchantHistory(m.mchid), start, type as BillType);
+  if (text === null) throw new BillFail("No Bill Exist", "20002");
+  // ASSUMPTION: content types; the real ones are not documented.
+  return req.tar_type === "GZIP"
+    ? new RawAnswer("application/x-gzip", zlib.gzipSync(Buffer.from(text, "utf8")))
+    : new RawAnswer("text/plain; charset=utf-8", text);
+}
 
 /** yyyyMMddHHmmss (Beijing) → epoch ms. */
 function parseTime(s: string | undefined): number | null {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s ?? "");
   return m ? Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+08:00`) : null;
-}
-
-/** Accept a refund and complete it shortly after (scaled), then notify. Shared by v2 and v3. */
-export function startRefund(
-  c: SandboxContext,
-  m: MerchantMaterial,
-  o: import("../state/store").SandboxOrder,
-  outRefundNo: string,
-  refundFen: number,
-  notifyUrl: string | null,
-) {
-  const rf = c.store.addRefund({
-    mchid: m.mchid,
-    outTradeNo: o.outTradeNo,
-    transactionId: o.transactionId,
-    outRefundNo,
-    refundFen,
-    totalFen: o.totalFen,
-    notifyUrl,
-  });
-  o.refundedFen += refundFen;
-  o.tradeState = "REFUND";
-  setTimeout(
-    () => {
-      rf.status = "SUCCESS";
-      rf.successTime = c.now();
-      c.notifier.refund(m, rf);
-    },
-    Math.max(1, 5000 * c.timeScale),
-  ).unref();
-  return rf;
 }

@@ -1,24 +1,23 @@
 /**
  * Pay APIv3 on WeChat's paths (spec §3): the merchant's Authorization is verified with its
  * certificate (401 SIGN_ERROR otherwise), every answer is signed with Wechatpay-* headers in the
- * merchant's key mode, errors are `{code, message}` with WeChat's statuses.
+ * merchant's key mode, errors are `{code, message}` with WeChat's statuses. Order rules live in
+ * engine/orders.ts; this module only speaks v3.
  */
+import crypto from "node:crypto";
+import zlib from "node:zlib";
 import type { Context } from "koa";
 import Router from "@koa/router";
 import getRawBody from "raw-body";
+import { BILL_TYPES, beijingDayStart, tradeBill, type BillType } from "../bills/trade-bill";
 import type { MerchantMaterial } from "../crypto/keys";
-import {
-  gcmEncrypt,
-  parseAuthorization,
-  randomAlnum,
-  requestSigningMessage,
-  rsaVerifyB64,
-} from "../crypto/v3";
+import { randomAlnum } from "../crypto/random";
+import { gcmEncrypt, parseAuthorization, requestSigningMessage, rsaVerifyB64 } from "../crypto/v3";
 import { signV3Headers, transactionJson } from "../notify/payloads";
-import type { SandboxOrder } from "../state/store";
-import { completePayment, type SandboxContext } from "./context";
+import { EngineError, close, isPaid, lookup, place, refund, type EngineErrorCode } from "../engine/orders";
+import type { SandboxRefund } from "../state/store";
+import type { SandboxContext } from "./context";
 import { wireFault, type FaultAction } from "./faults";
-import { startRefund } from "./pay-v2";
 
 class V3Error extends Error {
   constructor(
@@ -29,6 +28,23 @@ class V3Error extends Error {
     super(message);
   }
 }
+
+/** The engine's refusals in v3's words: HTTP status, code, message. */
+const V3_ERRORS: Record<EngineErrorCode, [number, string, string]> = {
+  // ASSUMPTION: spelling ORDERPAID for a paid order (spec §6.1 leaves ORDER_PAID/ORDERPAID open).
+  ORDER_PAID: [400, "ORDERPAID", "该订单已支付"],
+  ORDER_CLOSED: [400, "ORDER_CLOSED", "订单已关闭"],
+  NOT_FOUND: [404, "ORDER_NOT_EXIST", "订单不存在"],
+  // ASSUMPTION: HTTP 400 for re-entry with other parameters (spec §6.2).
+  DUPLICATE: [400, "INVALID_REQUEST", "201 商户订单号重复"],
+  REFUND_TOO_LARGE: [400, "INVALID_REQUEST", "申请退款金额超过订单可退金额"],
+  NOT_PAID: [404, "RESOURCE_NOT_EXISTS", "订单不存在"],
+  AMOUNT_MISMATCH: [400, "PARAM_ERROR", "参数错误: amount.total does not match the order"],
+  TOO_SOON_TO_CLOSE: [400, "INVALID_REQUEST", "订单创建时间过短，暂不能关单"],
+  // Only the shopper's side (control API) meets these; listed so the table is total.
+  ORDER_EXPIRED: [400, "ORDER_CLOSED", "订单已过期"],
+  OPENID_MISMATCH: [400, "PARAM_ERROR", "openid不匹配"],
+};
 
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
 const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
@@ -42,8 +58,9 @@ function reply(
 ): void {
   const body = payload === undefined ? "" : JSON.stringify(payload);
   ctx.status = status;
-  const signer = m ?? c.merchants.byName("v3-public-key")!;
-  for (const [k, v] of Object.entries(signV3Headers(c.merchants.keys, signer, body, c.now()))) ctx.set(k, v);
+  // No merchant to go by (an unknown mchid): sign in public-key mode, the mode new merchants get.
+  const keyMode = m?.keyMode ?? "public_key";
+  for (const [k, v] of Object.entries(signV3Headers(c.merchants.keys, keyMode, body, c.now()))) ctx.set(k, v);
   ctx.set("Request-ID", randomAlnum(32));
   if (body) {
     ctx.type = "application/json";
@@ -107,36 +124,22 @@ function prepay(kind: "JSAPI" | "NATIVE"): Handler {
     need(b.amount?.currency === undefined || b.amount.currency === "CNY", "amount.currency");
     if (kind === "JSAPI") need(str(b.payer?.openid, 128), "payer.openid", "JSAPI支付必须传openid");
     await applyFault(c, "prepay_error", m, b.out_trade_no);
-    const fingerprint = JSON.stringify([b.description, b.amount.total, b.payer?.openid ?? "", kind]);
-    let o = c.store.order(m.mchid, b.out_trade_no);
-    if (o) {
-      if (o.tradeState === "SUCCESS" || o.tradeState === "REFUND")
-        throw new V3Error(400, "ORDERPAID", "该订单已支付");
-      if (o.tradeState === "CLOSED") throw new V3Error(400, "ORDER_CLOSED", "订单已关闭");
-      // ASSUMPTION: HTTP 400 for re-entry with other parameters (spec §6.2).
-      if (o.fingerprint !== fingerprint) throw new V3Error(400, "INVALID_REQUEST", "201 商户订单号重复");
-    } else {
-      o = c.store.createOrder({
-        mchid: m.mchid,
-        appid: m.appid,
-        apiVersion: "v3",
-        outTradeNo: b.out_trade_no,
-        tradeType: kind,
-        description: b.description,
-        totalFen: b.amount.total,
-        openid: b.payer?.openid ?? null,
-        notifyUrl: b.notify_url,
-        attach: typeof b.attach === "string" ? b.attach : null,
-        timeExpire: b.time_expire ? Date.parse(b.time_expire) : null,
-        fingerprint,
-      });
-    }
-    c.store.prepay(o);
+    const o = place(c, m, {
+      apiVersion: "v3",
+      outTradeNo: b.out_trade_no,
+      tradeType: kind,
+      description: b.description,
+      totalFen: b.amount.total,
+      openid: b.payer?.openid ?? null,
+      notifyUrl: b.notify_url,
+      attach: typeof b.attach === "string" ? b.attach : null,
+      timeExpire: b.time_expire ? Date.parse(b.time_expire) : null,
+    });
     return [200, kind === "JSAPI" ? { prepay_id: o.prepayId } : { code_url: o.codeUrl }];
   };
 }
 
-function refundJson(c: SandboxContext, r: import("../state/store").SandboxRefund) {
+function refundJson(r: SandboxRefund) {
   const iso = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().replace(/\.\d{3}Z$/, "+08:00");
   return {
     refund_id: r.refundId,
@@ -159,7 +162,15 @@ function refundJson(c: SandboxContext, r: import("../state/store").SandboxRefund
   };
 }
 
-export function payV3Routes(c: SandboxContext): Router {
+/** A 200 that WeChat does not sign: the bill file download. */
+class Unsigned {
+  constructor(
+    readonly type: string,
+    readonly body: string | Buffer,
+  ) {}
+}
+
+export function payV3Routes(c: SandboxContext, urls: () => { baseUrl: string }): Router {
   const r = new Router();
   const route = (method: "get" | "post", path: string, h: Handler) =>
     r[method](path, async (ctx) => {
@@ -177,11 +188,19 @@ export function payV3Routes(c: SandboxContext): Router {
           }
         }
         const [status, payload] = await h(c, m, ctx, body);
+        if (payload instanceof Unsigned) {
+          ctx.status = status;
+          ctx.type = payload.type;
+          ctx.body = payload.body;
+          return;
+        }
         reply(c, ctx, m, status, payload);
       } catch (e) {
         // Sign errors for the merchant the Authorization names, so it can verify even a refusal.
         m ??= c.merchants.byMchid(parseAuthorization(ctx.get("authorization"))?.mchid);
-        if (e instanceof V3Error) return reply(c, ctx, m, e.status, { code: e.code, message: e.message });
+        const failure = e instanceof EngineError ? new V3Error(...V3_ERRORS[e.code]) : e;
+        if (failure instanceof V3Error)
+          return reply(c, ctx, m, failure.status, { code: failure.code, message: failure.message });
         throw e;
       }
     });
@@ -190,23 +209,23 @@ export function payV3Routes(c: SandboxContext): Router {
   route("post", "/v3/pay/transactions/native", prepay("NATIVE"));
 
   const query =
-    (find: (c: SandboxContext, m: MerchantMaterial, ctx: Context) => SandboxOrder | undefined): Handler =>
+    (key: (ctx: Context) => { transactionId?: string; outTradeNo?: string }): Handler =>
     async (c, m, ctx) => {
       need(ctx.query.mchid === m.mchid, "mchid");
-      const o = find(c, m, ctx);
-      if (!o) throw new V3Error(404, "ORDER_NOT_EXIST", "订单不存在");
+      const o = lookup(c, m.mchid, key(ctx));
+      if (!o) throw new EngineError("NOT_FOUND");
       await applyFault(c, "query_error", m, o.outTradeNo);
       return [200, transactionJson(o)];
     };
   route(
     "get",
     "/v3/pay/transactions/out-trade-no/:no",
-    query((c, m, ctx) => c.store.order(m.mchid, ctx.params.no!)),
+    query((ctx) => ({ outTradeNo: ctx.params.no })),
   );
   route(
     "get",
     "/v3/pay/transactions/id/:id",
-    query((c, m, ctx) => c.store.orderByTransaction(m.mchid, ctx.params.id!)),
+    query((ctx) => ({ transactionId: ctx.params.id })),
   );
 
   route("post", "/v3/pay/transactions/out-trade-no/:no/close", async (c, m, ctx, b) => {
@@ -214,17 +233,12 @@ export function payV3Routes(c: SandboxContext): Router {
     const o = c.store.order(m.mchid, ctx.params.no!);
     if (!o) return [204, undefined]; // community: closing an unknown out_trade_no also answers 204 (spec §3.6)
     await applyFault(c, "close_error", m, o.outTradeNo);
-    if (
-      c.scenarios.find("close_orderpaid", { mchid: m.mchid, outTradeNo: o.outTradeNo }) &&
-      o.tradeState === "NOTPAY"
-    )
-      completePayment(c, m.mchid, o.outTradeNo, o.openid);
-    // ASSUMPTION: spelling ORDERPAID for a paid order (spec §6.1 leaves ORDER_PAID/ORDERPAID open).
-    if (o.tradeState === "SUCCESS" || o.tradeState === "REFUND")
-      throw new V3Error(400, "ORDERPAID", "订单已支付");
-    if (c.now() - o.createdAt < c.closeMinAgeSeconds * 1000)
-      throw new V3Error(400, "INVALID_REQUEST", "订单创建时间过短，暂不能关单");
-    o.tradeState = "CLOSED";
+    try {
+      close(c, o);
+    } catch (e) {
+      // v3 close is idempotent: closing a closed order answers 204 again.
+      if (!(e instanceof EngineError && e.code === "ORDER_CLOSED")) throw e;
+    }
     return [204, undefined];
   });
 
@@ -235,26 +249,57 @@ export function payV3Routes(c: SandboxContext): Router {
     need(Number.isSafeInteger(b.amount?.refund) && b.amount.refund >= 1, "amount.refund");
     need(Number.isSafeInteger(b.amount?.total), "amount.total");
     need(b.amount?.currency === "CNY", "amount.currency");
-    const o = b.transaction_id
-      ? c.store.orderByTransaction(m.mchid, b.transaction_id)
-      : c.store.order(m.mchid, b.out_trade_no);
-    if (!o || (o.tradeState !== "SUCCESS" && o.tradeState !== "REFUND"))
-      throw new V3Error(404, "RESOURCE_NOT_EXISTS", "订单不存在");
+    const o = lookup(c, m.mchid, { transactionId: b.transaction_id, outTradeNo: b.out_trade_no });
+    // An unknown or unpaid order is one thing to v3: nothing to refund (checked before any fault).
+    if (!o || !isPaid(o)) throw new EngineError("NOT_PAID");
     await applyFault(c, "refund_error", m, o.outTradeNo);
-    need(b.amount.total === o.totalFen, "amount.total", "does not match the order");
-    let rf = c.store.refund(m.mchid, b.out_refund_no);
-    if (!rf) {
-      if (o.refundedFen + b.amount.refund > o.totalFen)
-        throw new V3Error(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额");
-      rf = startRefund(c, m, o, b.out_refund_no, b.amount.refund, b.notify_url ?? null);
-    }
-    return [200, refundJson(c, rf)];
+    const rf = refund(c, m, o, {
+      outRefundNo: b.out_refund_no,
+      refundFen: b.amount.refund,
+      totalFen: b.amount.total,
+      notifyUrl: b.notify_url ?? null,
+    });
+    return [200, refundJson(rf)];
   });
 
   route("get", "/v3/refund/domestic/refunds/:no", async (c, m, ctx) => {
     const rf = c.store.refund(m.mchid, ctx.params.no!);
     if (!rf) throw new V3Error(404, "RESOURCE_NOT_EXISTS", "退款单不存在");
-    return [200, refundJson(c, rf)];
+    return [200, refundJson(rf)];
+  });
+
+  route("get", "/v3/bill/tradebill", async (c, m, ctx) => {
+    const q = ctx.query as Record<string, string | undefined>;
+    const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(q.bill_date ?? "");
+    const start = d ? beijingDayStart(Number(d[1]), Number(d[2]), Number(d[3])) : null;
+    need(start !== null, "bill_date", "must be a date yyyy-MM-dd");
+    const type = q.bill_type ?? "ALL";
+    // ASSUMPTION: the *_SPECIAL and RECHARGE_REFUND types are not simulated and answer PARAM_ERROR.
+    need((BILL_TYPES as readonly string[]).includes(type), "bill_type", "must be ALL, SUCCESS or REFUND");
+    need(q.tar_type === undefined || q.tar_type === "GZIP", "tar_type", "must be GZIP when given");
+    const text = tradeBill(c.store.merchantHistory(m.mchid), start!, type as BillType);
+    if (text === null) throw new V3Error(400, "NO_STATEMENT_EXIST", "该日期没有账单");
+    const token = c.billFiles.issue(m.mchid, text);
+    const gzip = q.tar_type === "GZIP" ? "&tartype=gzip" : "";
+    return [
+      200,
+      {
+        hash_type: "SHA1",
+        // SHA1 of the uncompressed text, also when the file is served gzipped.
+        hash_value: crypto.createHash("sha1").update(text, "utf8").digest("hex"),
+        download_url: `${urls().baseUrl}/v3/billdownload/file?token=${token}${gzip}`,
+      },
+    ];
+  });
+
+  // Authenticated like every v3 call (the signature covers path and query), answered unsigned.
+  route("get", "/v3/billdownload/file", async (c, m, ctx) => {
+    const text = c.billFiles.get(String(ctx.query.token ?? ""), m.mchid);
+    // ASSUMPTION: an unknown, expired or foreign token answers 400 INVALID_REQUEST.
+    if (text === null) throw new V3Error(400, "INVALID_REQUEST", "账单下载链接已失效");
+    return ctx.query.tartype === "gzip"
+      ? [200, new Unsigned("application/x-gzip", zlib.gzipSync(Buffer.from(text, "utf8")))]
+      : [200, new Unsigned("text/plain; charset=utf-8", text)];
   });
 
   route("get", "/v3/certificates", async (c, m) => {
