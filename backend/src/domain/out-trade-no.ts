@@ -1,5 +1,5 @@
 /**
- * out_trade_no: 6–32 chars of [0-9A-Za-z_-|*] (spec §4). Ours: "MP" + UTC yyyyMMdd + 16 random
+ * out_trade_no: 6–32 chars of [0-9A-Za-z_-|*] (docs/wechatpay-spec.md §4). Ours: "MP" + UTC yyyyMMdd + 16 random
  * base62 chars = 26 chars, unguessable so order numbers cannot be enumerated.
  */
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

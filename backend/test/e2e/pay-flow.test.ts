@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-/** Independent check of the paySign (spec §2.10 for v2, §3.9 for v3). */
+/** Independent check of the paySign (docs/wechatpay-spec.md §2.10 for v2, §3.9 for v3). */
 function checkPaySign(stack: Stack, params: any): boolean {
   const c = stack.merchant.credentials;
   if (c.apiVersion === "v2") {

@@ -1,7 +1,7 @@
 /**
  * The sandbox's own APIv2 crypto and XML (independent of backend/: this is the oracle the backend is
  * tested against). Sign = upper hex of MD5 or HMAC-SHA256 over the sorted non-empty fields plus
- * `&key=` (spec §2.2).
+ * `&key=` (docs/wechatpay-spec.md §2.2).
  */
 import crypto from "node:crypto";
 import { parseStringPromise } from "xml2js";
@@ -59,7 +59,7 @@ export async function fromXml(text: string): Promise<Record<string, string>> {
   return out;
 }
 
-/** Refund notify req_info: AES-256-ECB under lower-hex md5(v2 key) (spec §2.9). */
+/** Refund notify req_info: AES-256-ECB under lower-hex md5(v2 key) (docs/wechatpay-spec.md §2.9). */
 export function encryptReqInfo(plainXml: string, v2Key: string): string {
   const key = Buffer.from(crypto.createHash("md5").update(v2Key).digest("hex"), "utf8");
   const c = crypto.createCipheriv("aes-256-ecb", key, null);
@@ -71,7 +71,7 @@ export function decryptEcb(b64: string, key: Buffer): string {
   return Buffer.concat([d.update(Buffer.from(b64, "base64")), d.final()]).toString("utf8");
 }
 
-/** wx.requestPayment paySign for v2 (spec §2.10), so tests can check what a backend hands out. */
+/** wx.requestPayment paySign for v2 (docs/wechatpay-spec.md §2.10), so tests can check what a backend hands out. */
 export function paySignV2(
   appId: string,
   timeStamp: string,

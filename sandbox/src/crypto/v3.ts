@@ -85,7 +85,7 @@ export function gcmDecrypt(key: string | Buffer, nonce: string, aad: string, cip
   return Buffer.concat([d.update(data.subarray(0, data.length - 16)), d.final()]).toString("utf8");
 }
 
-/** v3 mini-program paySign (spec §3.9). */
+/** v3 mini-program paySign (docs/wechatpay-spec.md §3.9). */
 export function paySignV3(
   appId: string,
   timeStamp: string,

@@ -1,6 +1,6 @@
 /**
  * What a notify looks like on the wire, per protocol version: the sandbox builds these the way
- * WeChat does (spec §2.8, §2.9, §3.8), with hooks for the fault scenarios.
+ * WeChat does (docs/wechatpay-spec.md §2.8, §2.9, §3.8), with hooks for the fault scenarios.
  */
 import crypto from "node:crypto";
 import type { KeyMaterial, MerchantMaterial } from "../crypto/keys";

@@ -80,7 +80,7 @@ export class Store {
     const c = this.codes.get(code);
     if (!c || c.appid !== appid) return "invalid";
     if (c.usedAt !== null) return "used";
-    if (this.now() - c.issuedAt > CODE_TTL_MS) return "invalid"; // ASSUMPTION: expired codes answer 40029 (spec §1.1)
+    if (this.now() - c.issuedAt > CODE_TTL_MS) return "invalid"; // ASSUMPTION: expired codes answer 40029 (docs/wechatpay-spec.md §1.1)
     c.usedAt = this.now();
     return { openid: c.openid };
   }

@@ -13,7 +13,7 @@ export interface SandboxContext {
   notifier: Notifier;
   now: () => number;
   timeScale: number;
-  /** Minimum order age before close is allowed (spec §2.5 mentions 5 minutes; default 0). */
+  /** Minimum order age before close is allowed (docs/wechatpay-spec.md §2.5 mentions 5 minutes; default 0). */
   closeMinAgeSeconds: number;
   /** How long a `timeout` fault holds a request when its rule gives no `ms`. */
   timeoutMs: number;

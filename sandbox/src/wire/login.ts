@@ -1,4 +1,4 @@
-/** GET /sns/jscode2session (spec §1.1): WeChat's success body and errcodes, with a `rid` suffix. */
+/** GET /sns/jscode2session (docs/wechatpay-spec.md §1.1): WeChat's success body and errcodes, with a `rid` suffix. */
 import crypto from "node:crypto";
 import Router from "@koa/router";
 import type { SandboxContext } from "./context";
@@ -26,7 +26,7 @@ export function loginRoutes(c: SandboxContext): Router {
       ctx.body = { errcode, errmsg: `${errmsg}, ${rid()}` };
     };
     const m = c.merchants.byAppid(q.appid);
-    // ASSUMPTION: 40013/40125 for a wrong appid/secret on this endpoint (seen on cgi-bin; spec §1.1).
+    // ASSUMPTION: 40013/40125 for a wrong appid/secret on this endpoint (seen on cgi-bin; docs/wechatpay-spec.md §1.1).
     if (!m) return err(40013, "invalid appid");
     if (q.secret !== m.appsecret) return err(40125, "invalid appsecret");
     if (q.grant_type !== "authorization_code" || !q.js_code) return err(40029, "invalid code");
@@ -47,7 +47,7 @@ export function loginRoutes(c: SandboxContext): Router {
     const res = c.store.redeemCode(m.appid, q.js_code);
     if (res === "invalid") return err(40029, "invalid code");
     if (res === "used") return err(40163, "code been used");
-    // Success: the current API omits errcode (spec §1.1).
+    // Success: the current API omits errcode (docs/wechatpay-spec.md §1.1).
     ctx.body = { session_key: crypto.randomBytes(16).toString("base64"), openid: res.openid };
   });
   return r;

@@ -1,5 +1,5 @@
 /**
- * Pay APIv2 on WeChat's paths (spec §2): XML in and out, MD5 or HMAC-SHA256 signs, signed
+ * Pay APIv2 on WeChat's paths (docs/wechatpay-spec.md §2): XML in and out, MD5 or HMAC-SHA256 signs, signed
  * answers, WeChat's error codes. Each endpoint is one entry of data (required fields, lengths,
  * one-of groups, its handler); a small checker runs before the handler. Order rules live in
  * engine/orders.ts; this module only speaks v2.
@@ -107,7 +107,7 @@ class RawAnswer {
 }
 
 function commFail(ctx: Context, msg: string): void {
-  // Communication-layer failures are unsigned (spec §2.1).
+  // Communication-layer failures are unsigned (docs/wechatpay-spec.md §2.1).
   ctx.type = "text/xml";
   ctx.body = toXml({ return_code: "FAIL", return_msg: msg });
 }

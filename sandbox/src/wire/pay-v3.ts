@@ -1,5 +1,5 @@
 /**
- * Pay APIv3 on WeChat's paths (spec §3): the merchant's Authorization is verified with its
+ * Pay APIv3 on WeChat's paths (docs/wechatpay-spec.md §3): the merchant's Authorization is verified with its
  * certificate (401 SIGN_ERROR otherwise), every answer is signed with Wechatpay-* headers in the
  * merchant's key mode, errors are `{code, message}` with WeChat's statuses. Order rules live in
  * engine/orders.ts; this module only speaks v3.
@@ -31,11 +31,11 @@ class V3Error extends Error {
 
 /** The engine's refusals in v3's words: HTTP status, code, message. */
 const V3_ERRORS: Record<EngineErrorCode, [number, string, string]> = {
-  // ASSUMPTION: spelling ORDERPAID for a paid order (spec §6.1 leaves ORDER_PAID/ORDERPAID open).
+  // ASSUMPTION: spelling ORDERPAID for a paid order (docs/wechatpay-spec.md §6.1 leaves ORDER_PAID/ORDERPAID open).
   ORDER_PAID: [400, "ORDERPAID", "该订单已支付"],
   ORDER_CLOSED: [400, "ORDER_CLOSED", "订单已关闭"],
   NOT_FOUND: [404, "ORDER_NOT_EXIST", "订单不存在"],
-  // ASSUMPTION: HTTP 400 for re-entry with other parameters (spec §6.2).
+  // ASSUMPTION: HTTP 400 for re-entry with other parameters (docs/wechatpay-spec.md §6.2).
   DUPLICATE: [400, "INVALID_REQUEST", "201 商户订单号重复"],
   REFUND_TOO_LARGE: [400, "INVALID_REQUEST", "申请退款金额超过订单可退金额"],
   NOT_PAID: [404, "RESOURCE_NOT_EXISTS", "订单不存在"],
@@ -76,7 +76,7 @@ function authenticate(c: SandboxContext, ctx: Context, raw: string): MerchantMat
   if (!m || m.apiVersion !== "v3") throw new V3Error(401, "SIGN_ERROR", "商户号不存在或未开通APIv3");
   if (auth.serial.toUpperCase() !== m.merchantCertificateSerial.toUpperCase())
     throw new V3Error(401, "SIGN_ERROR", "证书序列号错误");
-  // ASSUMPTION: requests more than 5 minutes off are refused (spec §3.2 "precise window UNCONFIRMED").
+  // ASSUMPTION: requests more than 5 minutes off are refused (docs/wechatpay-spec.md §3.2 "precise window UNCONFIRMED").
   if (!/^\d+$/.test(auth.timestamp) || Math.abs(c.now() / 1000 - Number(auth.timestamp)) > 300)
     throw new V3Error(401, "SIGN_ERROR", "时间戳与当前时间相差过大");
   const message = requestSigningMessage(ctx.method, ctx.originalUrl, auth.timestamp, auth.nonce, raw);
@@ -231,7 +231,7 @@ export function payV3Routes(c: SandboxContext, urls: () => { baseUrl: string }):
   route("post", "/v3/pay/transactions/out-trade-no/:no/close", async (c, m, ctx, b) => {
     need(b?.mchid === m.mchid, "mchid");
     const o = c.store.order(m.mchid, ctx.params.no!);
-    if (!o) return [204, undefined]; // community: closing an unknown out_trade_no also answers 204 (spec §3.6)
+    if (!o) return [204, undefined]; // community: closing an unknown out_trade_no also answers 204 (docs/wechatpay-spec.md §3.6)
     await applyFault(c, "close_error", m, o.outTradeNo);
     try {
       close(c, o);
