@@ -2,19 +2,11 @@
  * Every bad input gets a 4xx with a stable code from shared/ and leaves stored data untouched:
  * login codes, order bodies, idempotency, other people's orders, expired sessions.
  */
-import { idemKey, startStack, startTestSandbox, type Sandbox, type Stack } from "../helpers/sandbox-stack";
+import { idemKey, useSandbox, useStack } from "../helpers/sandbox-stack";
 
-let sandbox: Sandbox;
-let stack: Stack;
 let clockOffsetMs = 0;
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  stack = await startStack(sandbox, "v3-public-key", { now: () => new Date(Date.now() + clockOffsetMs) });
-});
-afterAll(async () => {
-  await stack.close();
-  await sandbox.close();
-});
+const sandbox = useSandbox();
+const stack = useStack(sandbox, "v3-public-key", { now: () => new Date(Date.now() + clockOffsetMs) });
 
 async function snapshot() {
   const [o] = await stack.h.ds.query(`SELECT count(*)::int AS orders FROM orders`);

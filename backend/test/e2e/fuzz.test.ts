@@ -7,29 +7,16 @@
 import fc from "fast-check";
 import { ERROR_CODES } from "@minipay/shared";
 import { merchantIdFor } from "../../src/merchants/secrets";
-import {
-  idemKey,
-  payingOrder,
-  startStack,
-  startTestSandbox,
-  type Sandbox,
-  type Stack,
-} from "../helpers/sandbox-stack";
+import { idemKey, payingOrder, useSandbox, useStack } from "../helpers/sandbox-stack";
 
-let sandbox: Sandbox;
-let stack: Stack;
 let token: string;
 let orderId: string;
+const sandbox = useSandbox();
+const stack = useStack(sandbox, "v3-public-key");
 beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  stack = await startStack(sandbox, "v3-public-key");
   const p = await payingOrder(stack);
   token = p.token;
   orderId = p.order.id;
-});
-afterAll(async () => {
-  await stack.close();
-  await sandbox.close();
 });
 
 const seen = { answers: 0, fiveXx: [] as string[] };

@@ -3,20 +3,12 @@
  * only stored sealed, and WeChat's login failures (busy, quota, blocked) map to stable codes with
  * the code left usable when WeChat did not consume it.
  */
-import { startStack, startTestSandbox, type Sandbox, type Stack } from "../helpers/sandbox-stack";
+import { useSandbox, useStack } from "../helpers/sandbox-stack";
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-});
-afterAll(() => sandbox.close());
+const sandbox = useSandbox();
 
 describe("login codes", () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack(sandbox, "v3-public-key");
-  });
-  afterAll(() => stack.close());
+  const stack = useStack(sandbox, "v3-public-key");
   it("a code is exchanged at most once", async () => {
     const c = await stack.sb.loginCode(stack.merchant.credentials.appid);
     const first = await stack.api("POST", "/api/v1/session", { body: { code: c.code } });
@@ -38,12 +30,7 @@ describe("login codes", () => {
 });
 
 describe("login failures from WeChat", () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack(sandbox, "v3-public-key");
-  });
-  afterAll(() => stack.close());
-  afterEach(() => stack.sb.clearScenarios());
+  const stack = useStack(sandbox, "v3-public-key");
 
   it.each([
     [-1 as const, 503, "WECHAT_BUSY"],

@@ -6,19 +6,9 @@
 import crypto from "node:crypto";
 import { merchantIdFor } from "../../src/merchants/secrets";
 import { createTestDatabaseUrl } from "../helpers/db";
-import {
-  payingOrder,
-  startStack,
-  startTestSandbox,
-  type Sandbox,
-  type Stack,
-} from "../helpers/sandbox-stack";
+import { payingOrder, startStack, useSandbox, type Stack } from "../helpers/sandbox-stack";
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-});
-afterAll(() => sandbox.close());
+const sandbox = useSandbox();
 
 it("a restart with a different merchant list keeps every old order with its own merchant", async () => {
   const databaseUrl = await createTestDatabaseUrl();

@@ -5,24 +5,9 @@
  * closed number's CLOSED never closes the order, and a payment on a number that could not be
  * closed is flagged as a duplicate payment.
  */
-import {
-  eventually,
-  idemKey,
-  startStack,
-  startTestSandbox,
-  type Sandbox,
-  type Stack,
-} from "../helpers/sandbox-stack";
+import { eventually, idemKey, useSandbox, useStack, type Stack } from "../helpers/sandbox-stack";
 
-let sandbox: Sandbox;
-const stacks: Stack[] = [];
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-});
-afterAll(async () => {
-  for (const s of stacks) await s.close();
-  await sandbox.close();
-});
+const sandbox = useSandbox();
 
 async function newOrder(stack: Stack) {
   const { token, openid } = await stack.login();
@@ -43,12 +28,7 @@ async function newOrder(stack: Stack) {
 }
 
 describe.each(["v2-hmac", "v3-public-key"] as const)("merchant %s", (name) => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack(sandbox, name);
-    stacks.push(stack);
-  });
-  afterEach(() => stack.sb.clearScenarios());
+  const stack = useStack(sandbox, name);
 
   it("QR then in-app pay: a second WeChat number, the first closed at WeChat, paid once", async () => {
     const s = await newOrder(stack);

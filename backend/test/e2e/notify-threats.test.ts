@@ -3,20 +3,9 @@
  * duplicates applied once, probes / unknown serials / skewed timestamps rejected with no state
  * change (±299 s accepted), a validly signed notify with a tampered amount flagged, never applied.
  */
-import {
-  eventually,
-  payingOrder,
-  startStack,
-  startTestSandbox,
-  type Sandbox,
-  type Stack,
-} from "../helpers/sandbox-stack";
+import { eventually, payingOrder, useSandbox, useStack, type Stack } from "../helpers/sandbox-stack";
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-});
-afterAll(() => sandbox.close());
+const sandbox = useSandbox();
 
 function notifyAttempts(stack: Stack, outTradeNo: string) {
   return stack.sb.notifications({ out_trade_no: outTradeNo });
@@ -33,12 +22,7 @@ async function rejections(stack: Stack, reason: string): Promise<number> {
 describe.each(["v2-hmac", "v3-public-key", "v3-platform-cert"] as const)(
   "notify threats, merchant %s",
   (name) => {
-    let stack: Stack;
-    beforeAll(async () => {
-      stack = await startStack(sandbox, name);
-    });
-    afterAll(() => stack.close());
-    afterEach(() => stack.sb.clearScenarios());
+    const stack = useStack(sandbox, name);
 
     it("10 concurrent duplicate notifies make exactly one transition and one fulfilment event", async () => {
       const { token, openid, order, prepayId } = await payingOrder(stack);
@@ -85,12 +69,7 @@ describe.each(["v2-hmac", "v3-public-key", "v3-platform-cert"] as const)(
 describe.each(["v3-public-key", "v3-platform-cert"] as const)(
   "v3 notify authenticity, merchant %s",
   (name) => {
-    let stack: Stack;
-    beforeAll(async () => {
-      stack = await startStack(sandbox, name);
-    });
-    afterAll(() => stack.close());
-    afterEach(() => stack.sb.clearScenarios());
+    const stack = useStack(sandbox, name);
 
     it("a WECHATPAY/SIGNTEST/ probe is rejected, and the real notify after it is applied", async () => {
       const before = await rejections(stack, "probe");

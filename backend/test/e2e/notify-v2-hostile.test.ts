@@ -3,20 +3,12 @@
  * notify): each a 4xx, and no stored order changes.
  */
 import crypto from "node:crypto";
-import { idemKey, startStack, startTestSandbox, type Sandbox, type Stack } from "../helpers/sandbox-stack";
+import { idemKey, useSandbox, useStack } from "../helpers/sandbox-stack";
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-});
-afterAll(() => sandbox.close());
+const sandbox = useSandbox();
 
 describe("hostile bodies on the v2 notify endpoint", () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack(sandbox, "v2-md5");
-  });
-  afterAll(() => stack.close());
+  const stack = useStack(sandbox, "v2-md5");
 
   const post = (body: string, path = "/notify/wechat/v2/pay") =>
     fetch(`${stack.h.url}${path}`, { method: "POST", headers: { "content-type": "text/xml" }, body }).then(

@@ -5,21 +5,9 @@
  * → verify; and the same with the notify dropped, where verify alone reaches paid.
  */
 import crypto from "node:crypto";
-import {
-  MERCHANTS,
-  eventually,
-  idemKey,
-  startStack,
-  startTestSandbox,
-  type Sandbox,
-  type Stack,
-} from "../helpers/sandbox-stack";
+import { eventually, idemKey, MERCHANTS, useSandbox, useStack, type Stack } from "../helpers/sandbox-stack";
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-});
-afterAll(() => sandbox.close());
+const sandbox = useSandbox();
 
 /** Independent check of the paySign (docs/wechatpay-spec.md §2.10 for v2, §3.9 for v3). */
 function checkPaySign(stack: Stack, params: any): boolean {
@@ -66,12 +54,7 @@ async function createOrder(
 }
 
 describe.each(MERCHANTS)("pay flow with sandbox merchant %s", (name) => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack(sandbox, name);
-  });
-  afterAll(() => stack.close());
-  afterEach(() => stack.sb.clearScenarios());
+  const stack = useStack(sandbox, name);
 
   it("login → order → jsapi params → pay → notify → paid → verify says paid", async () => {
     const { token, openid } = await stack.login();

@@ -2,27 +2,12 @@
  * Payment edges: the per-user verify rate limit, paying an order that is already paid, and
  * WeChat's orderquery failing (502, order unchanged).
  */
-import {
-  idemKey,
-  payingOrder,
-  startStack,
-  startTestSandbox,
-  type Sandbox,
-  type Stack,
-} from "../helpers/sandbox-stack";
+import { idemKey, payingOrder, useSandbox, useStack } from "../helpers/sandbox-stack";
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-});
-afterAll(() => sandbox.close());
+const sandbox = useSandbox();
 
 describe("verify is rate limited per user", () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack(sandbox, "v3-public-key", { verifyPerMinute: 2 });
-  });
-  afterAll(() => stack.close());
+  const stack = useStack(sandbox, "v3-public-key", { verifyPerMinute: 2 });
 
   it("the third verify in a minute → 429 RATE_LIMITED, another user is unaffected", async () => {
     const { token } = await stack.login();
@@ -49,12 +34,7 @@ describe("verify is rate limited per user", () => {
 });
 
 describe("paying twice and WeChat failing", () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack(sandbox, "v3-platform-cert");
-  });
-  afterAll(() => stack.close());
-  afterEach(() => stack.sb.clearScenarios());
+  const stack = useStack(sandbox, "v3-platform-cert");
 
   it("asking to pay a paid order → 409 ORDER_ALREADY_PAID", async () => {
     const { token, openid, order, prepayId } = await payingOrder(stack, {

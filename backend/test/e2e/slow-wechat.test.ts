@@ -4,29 +4,14 @@
  * With more payments in flight than the pool has connections, health, the catalogue, other
  * shoppers' orders and notifies all keep answering at once.
  */
-import {
-  idemKey,
-  payingOrder,
-  startStack,
-  startTestSandbox,
-  type Sandbox,
-  type Stack,
-} from "../helpers/sandbox-stack";
+import { idemKey, payingOrder, useSandbox, useStack } from "../helpers/sandbox-stack";
 
 const POOL_SIZE = 10; // backend/src/db/data-source.ts
 const HANG_MS = 4000;
 
-let sandbox: Sandbox;
-let stack: Stack;
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  // The gateway waits longer than WeChat hangs, so every payment stays in flight for HANG_MS.
-  stack = await startStack(sandbox, "v3-public-key", { timeoutMs: HANG_MS * 2 });
-});
-afterAll(async () => {
-  await stack.close();
-  await sandbox.close();
-});
+const sandbox = useSandbox();
+// The gateway waits longer than WeChat hangs, so every payment stays in flight for HANG_MS.
+const stack = useStack(sandbox, "v3-public-key", { timeoutMs: HANG_MS * 2 });
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t0 = performance.now();

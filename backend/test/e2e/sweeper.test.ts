@@ -3,19 +3,11 @@
  * WeChat first and then locally (stock returned), and an order paid at the last second settled as
  * paid rather than expired. Time moves through the injected clock, never by sleeping.
  */
-import { idemKey, startStack, startTestSandbox, type Sandbox, type Stack } from "../helpers/sandbox-stack";
+import { idemKey, useSandbox, useStack } from "../helpers/sandbox-stack";
 
-let sandbox: Sandbox;
-let stack: Stack;
 let clockOffsetMs = 0;
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  stack = await startStack(sandbox, "v3-public-key", { now: () => new Date(Date.now() + clockOffsetMs) });
-});
-afterAll(async () => {
-  await stack.close();
-  await sandbox.close();
-});
+const sandbox = useSandbox();
+const stack = useStack(sandbox, "v3-public-key", { now: () => new Date(Date.now() + clockOffsetMs) });
 
 describe("sweeper", () => {
   let token: string;

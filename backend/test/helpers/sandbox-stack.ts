@@ -152,3 +152,43 @@ export async function payingOrder(
     prepayId: pay.body.params.package.slice("prepay_id=".length) as string,
   };
 }
+
+/** An object that forwards to what `current()` holds once a hook has set it. */
+function lateBound<T extends object>(what: string, current: () => T | null): T {
+  return new Proxy({} as T, {
+    get(_t, p) {
+      const v = current();
+      if (!v) throw new Error(`${what} is used before its beforeAll hook ran`);
+      const x = (v as Record<string | symbol, unknown>)[p];
+      return typeof x === "function" ? x.bind(v) : x;
+    },
+  });
+}
+
+/** A sandbox started before the tests of the enclosing file or describe and closed after them. */
+export function useSandbox(): Sandbox {
+  let sb: Sandbox | null = null;
+  beforeAll(async () => {
+    sb = await startTestSandbox();
+  });
+  afterAll(() => sb?.close());
+  return lateBound("the sandbox", () => sb);
+}
+
+/**
+ * A stack (backend + database) for the enclosing file or describe, on `sandbox`: started before
+ * its tests, scenarios cleared after each test, closed after all of them.
+ */
+export function useStack(
+  sandbox: Sandbox,
+  names: SandboxMerchantName | SandboxMerchantName[],
+  opts: Parameters<typeof startStack>[2] = {},
+): Stack {
+  let stack: Stack | null = null;
+  beforeAll(async () => {
+    stack = await startStack(sandbox, names, opts);
+  });
+  afterEach(() => stack?.sb.clearScenarios());
+  afterAll(() => stack?.close());
+  return lateBound("the stack", () => stack);
+}
