@@ -91,11 +91,7 @@ describe("orders: bad input changes nothing", () => {
   });
 
   it("someone else's order is 404 for read, pay and verify", async () => {
-    const mine = await stack.api("POST", "/api/v1/orders", {
-      token,
-      body: { items: [{ productId: "mooncake", quantity: 1 }] },
-      headers: { "idempotency-key": idemKey() },
-    });
+    const mine = await stack.order(token, "mooncake", 1);
     const other = (await stack.login()).token;
     for (const [method, p, body] of [
       ["GET", `/api/v1/orders/${mine.body.id}`, undefined],
@@ -135,11 +131,7 @@ describe("orders: bad input changes nothing", () => {
   });
 
   it("unknown payment method → 400; an expired session → 401 SESSION_EXPIRED", async () => {
-    const o = await stack.api("POST", "/api/v1/orders", {
-      token,
-      body: { items: [{ productId: "mooncake", quantity: 1 }] },
-      headers: { "idempotency-key": idemKey() },
-    });
+    const o = await stack.order(token, "mooncake", 1);
     const m = await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, {
       token,
       body: { method: "alipay" },

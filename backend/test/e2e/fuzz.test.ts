@@ -71,12 +71,7 @@ describe("the audit's reproductions answer 400 VALIDATION_FAILED", () => {
   );
 
   it("only the exact cursor form the server issues is accepted", async () => {
-    for (let i = 0; i < 3; i++)
-      await stack.api("POST", "/api/v1/orders", {
-        token,
-        body: { items: [{ productId: "red-envelope", quantity: 1 }] },
-        headers: { "idempotency-key": idemKey() },
-      });
+    for (let i = 0; i < 3; i++) await stack.order(token, "red-envelope", 1);
     const page = await stack.api("GET", "/api/v1/orders?limit=1", { token });
     const issued: string = page.body.nextCursor;
     expect((await send("GET", `/api/v1/orders?limit=1&cursor=${issued}`, { auth: true })).status).toBe(200);

@@ -5,17 +5,13 @@
  * closed number's CLOSED never closes the order, and a payment on a number that could not be
  * closed is flagged as a duplicate payment.
  */
-import { eventually, idemKey, useSandbox, useStack, type Stack } from "../helpers/sandbox-stack";
+import { eventually, useSandbox, useStack, type Stack } from "../helpers/sandbox-stack";
 
 const sandbox = useSandbox();
 
 async function newOrder(stack: Stack) {
   const { token, openid } = await stack.login();
-  const o = await stack.api("POST", "/api/v1/orders", {
-    token,
-    body: { items: [{ productId: "oolong-tea", quantity: 1 }] },
-    headers: { "idempotency-key": idemKey() },
-  });
+  const o = await stack.order(token, "oolong-tea", 1);
   const pay = (method: "jsapi" | "native") =>
     stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, { token, body: { method } });
   const state = async () => (await stack.api("GET", `/api/v1/orders/${o.body.id}`, { token })).body.state;

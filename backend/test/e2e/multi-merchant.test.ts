@@ -10,7 +10,6 @@ import { merchantIdFor } from "../../src/merchants/secrets";
 import type { MerchantSeed } from "../../src/merchants/sources";
 import {
   eventually,
-  idemKey,
   payingOrder,
   startStack,
   startTestSandbox,
@@ -121,11 +120,7 @@ describe("which merchant a shopper belongs to", () => {
     expect(await ids(`?appid=${v2.credentials.appid}`)).not.toContain("v3a-only");
     const b = await stack.login(undefined, v2);
     expect(await ids("", b.token)).not.toContain("v3a-only");
-    const order = await stack.api("POST", "/api/v1/orders", {
-      token: b.token,
-      body: { items: [{ productId: "v3a-only", quantity: 1 }] },
-      headers: { "idempotency-key": idemKey() },
-    });
+    const order = await stack.order(b.token, "v3a-only", 1);
     expect(order.status).toBe(400);
     expect(order.body.error.code).toBe("PRODUCT_NOT_FOUND");
     const quote = await stack.api("POST", `/api/v1/quotes?appid=${v2.credentials.appid}`, {

@@ -3,7 +3,7 @@
  * notify): each a 4xx, and no stored order changes.
  */
 import crypto from "node:crypto";
-import { idemKey, useSandbox, useStack } from "../helpers/sandbox-stack";
+import { useSandbox, useStack } from "../helpers/sandbox-stack";
 
 const sandbox = useSandbox();
 
@@ -33,11 +33,7 @@ describe("hostile bodies on the v2 notify endpoint", () => {
 
   it("refuses XXE, malformed XML, a forged sign and another merchant's notify; no order changes", async () => {
     const { token } = await stack.login();
-    const o = await stack.api("POST", "/api/v1/orders", {
-      token,
-      body: { items: [{ productId: "mooncake", quantity: 1 }] },
-      headers: { "idempotency-key": idemKey() },
-    });
+    const o = await stack.order(token, "mooncake", 1);
     await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, { token, body: { method: "jsapi" } });
     const c = stack.merchant.credentials;
     const genuine = {

@@ -2,7 +2,7 @@
  * Payment edges: the per-user verify rate limit, paying an order that is already paid, and
  * WeChat's orderquery failing (502, order unchanged).
  */
-import { idemKey, payingOrder, useSandbox, useStack } from "../helpers/sandbox-stack";
+import { payingOrder, useSandbox, useStack } from "../helpers/sandbox-stack";
 
 const sandbox = useSandbox();
 
@@ -11,22 +11,14 @@ describe("verify is rate limited per user", () => {
 
   it("the third verify in a minute → 429 RATE_LIMITED, another user is unaffected", async () => {
     const { token } = await stack.login();
-    const o = await stack.api("POST", "/api/v1/orders", {
-      token,
-      body: { items: [{ productId: "test-1-fen", quantity: 1 }] },
-      headers: { "idempotency-key": idemKey() },
-    });
+    const o = await stack.order(token, "test-1-fen", 1);
     for (let i = 0; i < 2; i++)
       expect((await stack.api("POST", `/api/v1/orders/${o.body.id}/verify`, { token })).status).toBe(200);
     const third = await stack.api("POST", `/api/v1/orders/${o.body.id}/verify`, { token });
     expect(third.status).toBe(429);
     expect(third.body.error.code).toBe("RATE_LIMITED");
     const other = await stack.login();
-    const theirs = await stack.api("POST", "/api/v1/orders", {
-      token: other.token,
-      body: { items: [{ productId: "test-1-fen", quantity: 1 }] },
-      headers: { "idempotency-key": idemKey() },
-    });
+    const theirs = await stack.order(other.token, "test-1-fen", 1);
     expect(
       (await stack.api("POST", `/api/v1/orders/${theirs.body.id}/verify`, { token: other.token })).status,
     ).toBe(200);

@@ -4,7 +4,7 @@
  * With more payments in flight than the pool has connections, health, the catalogue, other
  * shoppers' orders and notifies all keep answering at once.
  */
-import { idemKey, payingOrder, useSandbox, useStack } from "../helpers/sandbox-stack";
+import { payingOrder, useSandbox, useStack } from "../helpers/sandbox-stack";
 
 const POOL_SIZE = 10; // backend/src/db/data-source.ts
 const HANG_MS = 4000;
@@ -24,11 +24,7 @@ it("with WeChat hanging on prepay and more payments in flight than pool connecti
   const shoppers = [];
   for (let i = 0; i < POOL_SIZE + 2; i++) {
     const { token } = await stack.login();
-    const o = await stack.api("POST", "/api/v1/orders", {
-      token,
-      body: { items: [{ productId: "red-envelope", quantity: 1 }] },
-      headers: { "idempotency-key": idemKey() },
-    });
+    const o = await stack.order(token, "red-envelope", 1);
     shoppers.push({ token, orderId: o.body.id as string });
   }
   await stack.sb.scenario({ action: "prepay_error", mode: "timeout", ms: HANG_MS, times: 100 });
@@ -80,11 +76,7 @@ it("with WeChat hanging on prepay and more payments in flight than pool connecti
 
 it("two concurrent taps on pay end with one prepay and the same wx.requestPayment package", async () => {
   const { token } = await stack.login();
-  const o = await stack.api("POST", "/api/v1/orders", {
-    token,
-    body: { items: [{ productId: "oolong-tea", quantity: 1 }] },
-    headers: { "idempotency-key": idemKey() },
-  });
+  const o = await stack.order(token, "oolong-tea", 1);
   const taps = await Promise.all(
     [0, 1, 2, 3].map(() =>
       stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, { token, body: { method: "jsapi" } }),

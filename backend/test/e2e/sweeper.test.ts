@@ -3,7 +3,7 @@
  * WeChat first and then locally (stock returned), and an order paid at the last second settled as
  * paid rather than expired. Time moves through the injected clock, never by sleeping.
  */
-import { idemKey, useSandbox, useStack } from "../helpers/sandbox-stack";
+import { useSandbox, useStack } from "../helpers/sandbox-stack";
 
 let clockOffsetMs = 0;
 const sandbox = useSandbox();
@@ -17,11 +17,7 @@ describe("sweeper", () => {
 
   it("an expired order cannot be paid, and the sweeper expires it and returns its stock", async () => {
     const before = (await stack.h.ds.query(`SELECT stock FROM products WHERE id = 'oolong-tea'`))[0].stock;
-    const o = await stack.api("POST", "/api/v1/orders", {
-      token,
-      body: { items: [{ productId: "oolong-tea", quantity: 2 }] },
-      headers: { "idempotency-key": idemKey() },
-    });
+    const o = await stack.order(token, "oolong-tea", 2);
     clockOffsetMs = 31 * 60_000;
     try {
       const r = await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, {
@@ -49,11 +45,7 @@ describe("sweeper", () => {
 
   it("the sweeper recovers a payment whose notify was lost (after a minute, through orderquery)", async () => {
     const { token: t, openid } = await stack.login();
-    const o = await stack.api("POST", "/api/v1/orders", {
-      token: t,
-      body: { items: [{ productId: "red-envelope", quantity: 1 }] },
-      headers: { "idempotency-key": idemKey() },
-    });
+    const o = await stack.order(t, "red-envelope", 1);
     const pay = await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, {
       token: t,
       body: { method: "jsapi" },
@@ -86,11 +78,7 @@ describe("sweeper", () => {
 
   it("an expiring order paid at the last second (close answers ORDERPAID) becomes paid, not expired", async () => {
     const { token: t } = await stack.login();
-    const o = await stack.api("POST", "/api/v1/orders", {
-      token: t,
-      body: { items: [{ productId: "red-envelope", quantity: 1 }] },
-      headers: { "idempotency-key": idemKey() },
-    });
+    const o = await stack.order(t, "red-envelope", 1);
     await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, { token: t, body: { method: "jsapi" } });
     await stack.sb.addScenarios([
       { match: { out_trade_no: o.body.outTradeNo }, action: "close_orderpaid" },

@@ -36,6 +36,13 @@ export interface Stack {
   ): Promise<{ status: number; body: any }>;
   /** The sandbox's control API, typed (pay, scenarios, login codes, notifications). */
   sb: SandboxControl;
+  /** POST /api/v1/orders for one line, with a fresh Idempotency-Key unless one is given. */
+  order(
+    token: string,
+    productId: string,
+    quantity: number,
+    key?: string,
+  ): Promise<{ status: number; body: any }>;
   /** Log a shopper in to the first merchant's mini-program, or to `merchant`'s. */
   login(openid?: string, merchant?: MerchantSeed): Promise<{ token: string; openid: string }>;
   close(): Promise<void>;
@@ -93,6 +100,12 @@ export async function startStack(
         body: o.body !== undefined ? JSON.stringify(o.body) : undefined,
       }),
     sb: sandbox.control,
+    order: (token, productId, quantity, key = idemKey()) =>
+      stack.api("POST", "/api/v1/orders", {
+        token,
+        body: { items: [{ productId, quantity }] },
+        headers: { "idempotency-key": key },
+      }),
     login: async (openid, m = merchant) => {
       const c = await sandbox.control.loginCode(m.credentials.appid, openid);
       const s = await stack.api("POST", "/api/v1/session", {

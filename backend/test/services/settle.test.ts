@@ -36,6 +36,9 @@ const facts = (outTradeNo: string, over: Partial<TradeFacts> = {}): TradeFacts =
   tradeStateDesc: null,
   ...over,
 });
+/** A paying order of this file's shopper. */
+const paying = (productId: string, quantity: number) =>
+  makeOrder(h.db, { merchantId: m.id, userId, productId, quantity, state: "paying" });
 const row = async (id: string) =>
   (await h.ds.query(`SELECT state, stock_released, transaction_id FROM orders WHERE id = $1`, [id]))[0];
 const stock = async (productId: string): Promise<number> =>
@@ -48,13 +51,7 @@ const anomalyKinds = async (orderId: string) =>
 const count = async (sql: string, id: string): Promise<number> => (await h.ds.query(sql, [id]))[0].n;
 
 it("SUCCESS moves a paying order to paid once, with one event and one outbox row", async () => {
-  const o = await makeOrder(h.db, {
-    merchantId: m.id,
-    userId,
-    productId: "oolong-tea",
-    quantity: 1,
-    state: "paying",
-  });
+  const o = await paying("oolong-tea", 1);
   const f = facts(o.outTradeNo);
   expect(await settle(h.deps, m, f, "notify")).toMatchObject({
     result: "applied",
@@ -77,13 +74,7 @@ it.each([
   ["currency_mismatch", { currency: "USD" }],
   ["missing_amount", { totalFen: null }],
 ])("%s is flagged and nothing moves", async (kind, over) => {
-  const o = await makeOrder(h.db, {
-    merchantId: m.id,
-    userId,
-    productId: "oolong-tea",
-    quantity: 1,
-    state: "paying",
-  });
+  const o = await paying("oolong-tea", 1);
   expect(await settle(h.deps, m, facts(o.outTradeNo, over), "notify")).toMatchObject({
     result: "anomaly",
     anomaly: kind,
@@ -93,13 +84,7 @@ it.each([
 });
 
 it("facts about another merchant or an unknown order are flagged without touching any order", async () => {
-  const o = await makeOrder(h.db, {
-    merchantId: m.id,
-    userId,
-    productId: "oolong-tea",
-    quantity: 1,
-    state: "paying",
-  });
+  const o = await paying("oolong-tea", 1);
   expect(await settle(h.deps, m, facts(o.outTradeNo, { mchid: "1999999999" }), "notify")).toMatchObject({
     anomaly: "wrong_merchant",
   });
@@ -111,13 +96,7 @@ it("facts about another merchant or an unknown order are flagged without touchin
 
 it("CLOSED closes a paying order and gives its stock back once", async () => {
   const before = await stock("mooncake");
-  const o = await makeOrder(h.db, {
-    merchantId: m.id,
-    userId,
-    productId: "mooncake",
-    quantity: 2,
-    state: "paying",
-  });
+  const o = await paying("mooncake", 2);
   expect(await stock("mooncake")).toBe(before - 2);
   const closed = facts(o.outTradeNo, { tradeState: "CLOSED", transactionId: null, totalFen: null });
   expect(await settle(h.deps, m, closed, "sweeper")).toMatchObject({ result: "applied", to: "closed" });
@@ -165,13 +144,7 @@ it("a late payment when the stock is gone is paid and says: refund or fulfil", a
 });
 
 it("a second transaction for a paid order is flagged as a duplicate payment", async () => {
-  const o = await makeOrder(h.db, {
-    merchantId: m.id,
-    userId,
-    productId: "oolong-tea",
-    quantity: 1,
-    state: "paying",
-  });
+  const o = await paying("oolong-tea", 1);
   await settle(h.deps, m, facts(o.outTradeNo), "notify");
   expect(await settle(h.deps, m, facts(o.outTradeNo), "notify")).toMatchObject({
     anomaly: "duplicate_payment",
@@ -179,13 +152,7 @@ it("a second transaction for a paid order is flagged as a duplicate payment", as
 });
 
 it("concurrent settles of one payment apply it exactly once", async () => {
-  const o = await makeOrder(h.db, {
-    merchantId: m.id,
-    userId,
-    productId: "oolong-tea",
-    quantity: 1,
-    state: "paying",
-  });
+  const o = await paying("oolong-tea", 1);
   const f = facts(o.outTradeNo);
   const outcomes = await Promise.all(Array.from({ length: 8 }, () => settle(h.deps, m, f, "notify")));
   expect(outcomes.filter((x) => x.result === "applied")).toHaveLength(1);

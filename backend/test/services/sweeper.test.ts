@@ -60,6 +60,9 @@ const paid = (no: string, totalFen: number): TradeFacts => ({
   successTime: new Date(clock),
   tradeStateDesc: null,
 });
+/** A paying order made at the test clock's now. */
+const paying = (productId: string, quantity: number) =>
+  makeOrder(h.db, { merchantId: id, userId, productId, quantity, state: "paying", now: new Date(clock) });
 const stateOf = async (orderId: string): Promise<string> =>
   (await h.ds.query(`SELECT state FROM orders WHERE id = $1`, [orderId]))[0].state;
 
@@ -69,14 +72,7 @@ beforeEach(async () => {
 });
 
 it("a paying order is left alone for a minute, then asked about and settled as paid", async () => {
-  const o = await makeOrder(h.db, {
-    merchantId: id,
-    userId,
-    productId: "oolong-tea",
-    quantity: 1,
-    state: "paying",
-    now: new Date(clock),
-  });
+  const o = await paying("oolong-tea", 1);
   const w = scriptedWechat({ query: (no) => paid(no, 6800) });
   const sweeper = new Sweeper(h.deps, async () => w.m);
   expect(await sweeper.runOnce()).toEqual({ queried: 0, expired: 0 });
@@ -88,14 +84,7 @@ it("a paying order is left alone for a minute, then asked about and settled as p
 
 it("an expired paying order is closed at WeChat first, then expired with its stock returned", async () => {
   const before = (await h.ds.query(`SELECT stock FROM products WHERE id = 'mooncake'`))[0].stock;
-  const o = await makeOrder(h.db, {
-    merchantId: id,
-    userId,
-    productId: "mooncake",
-    quantity: 2,
-    state: "paying",
-    now: new Date(clock),
-  });
+  const o = await paying("mooncake", 2);
   clock += 31 * 60_000;
   const w = scriptedWechat({ query: () => null });
   await new Sweeper(h.deps, async () => w.m).runOnce();
@@ -105,14 +94,7 @@ it("an expired paying order is closed at WeChat first, then expired with its sto
 });
 
 it("close answering 'already paid' settles the order as paid instead of expiring it", async () => {
-  const o = await makeOrder(h.db, {
-    merchantId: id,
-    userId,
-    productId: "oolong-tea",
-    quantity: 1,
-    state: "paying",
-    now: new Date(clock),
-  });
+  const o = await paying("oolong-tea", 1);
   clock += 31 * 60_000;
   const w = scriptedWechat({ close: () => "already_paid", query: (no) => paid(no, 6800) });
   await new Sweeper(h.deps, async () => w.m).runOnce();
@@ -120,14 +102,7 @@ it("close answering 'already paid' settles the order as paid instead of expiring
 });
 
 it("a failing close or query is logged and retried on the next pass; nothing changes meanwhile", async () => {
-  const o = await makeOrder(h.db, {
-    merchantId: id,
-    userId,
-    productId: "oolong-tea",
-    quantity: 1,
-    state: "paying",
-    now: new Date(clock),
-  });
+  const o = await paying("oolong-tea", 1);
   clock += 31 * 60_000;
   const down = scriptedWechat({
     close: () => new Error("WeChat down"),
@@ -142,14 +117,7 @@ it("a failing close or query is logged and retried on the next pass; nothing cha
 });
 
 it("an order whose merchant has no credentials is skipped and logged, not expired blindly", async () => {
-  const o = await makeOrder(h.db, {
-    merchantId: id,
-    userId,
-    productId: "oolong-tea",
-    quantity: 1,
-    state: "paying",
-    now: new Date(clock),
-  });
+  const o = await paying("oolong-tea", 1);
   clock += 31 * 60_000;
   await new Sweeper(h.deps, async () => null).runOnce();
   expect(await stateOf(o.id)).toBe("paying");
