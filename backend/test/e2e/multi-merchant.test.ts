@@ -80,6 +80,19 @@ afterEach(async () => {
   await stack.sb.clearScenarios();
 });
 
+/** A paying order of `m` that the sandbox pays, its notify captured (and held back) by the proxy. */
+async function paidButHeld(m: MerchantSeed) {
+  const p = await payingOrder(stack, undefined, m);
+  proxy.setForward(false);
+  const before = proxy.captured.length;
+  await stack.sb.pay({ prepay_id: p.prepayId, openid: p.openid, outcome: "SUCCESS" });
+  const genuine = await eventually(async () => proxy.captured.slice(before).find((c) => c.body.length > 0));
+  return { p, genuine };
+}
+
+/** Post captured notify bytes, exactly as WeChat sent them, to a URL of the backend. */
+const replay = (c: Captured, url: string) => fetch(url, { method: "POST", headers: c.headers, body: c.body });
+
 const idOf = (m: MerchantSeed) => merchantIdFor(m.credentials.mchid);
 
 async function state(orderId: string): Promise<string> {
@@ -173,21 +186,9 @@ describe("notifies", () => {
   ])("a genuine notify of %s posted to %s's URLs is refused and changes nothing", async (from, to) => {
     const src = stack.merchants.find((m) => m.name === from)!;
     const dst = stack.merchants.find((m) => m.name === to)!;
-    const p = await payingOrder(stack, undefined, src);
-    proxy.setForward(false);
-    const before = proxy.captured.length;
-    await stack.sb.pay({
-      prepay_id: p.prepayId,
-      openid: p.openid,
-      outcome: "SUCCESS",
-    });
-    const genuine = await eventually(async () => proxy.captured.slice(before).find((c) => c.body.length > 0));
+    const { p, genuine } = await paidButHeld(src);
     for (const version of ["v2", "v3"]) {
-      const r = await fetch(`${stack.h.url}/notify/wechat/${idOf(dst)}/${version}/pay`, {
-        method: "POST",
-        headers: genuine.headers,
-        body: genuine.body,
-      });
+      const r = await replay(genuine, `${stack.h.url}/notify/wechat/${idOf(dst)}/${version}/pay`);
       expect(r.status).toBeGreaterThanOrEqual(400);
       expect(r.status).toBeLessThan(500);
     }
@@ -197,11 +198,7 @@ describe("notifies", () => {
     ]);
     expect(anomalies[0].n).toBe(0);
     // The same bytes at the right merchant's URL are accepted: the refusal was about the merchant.
-    const right = await fetch(`${stack.h.url}${genuine.path}`, {
-      method: "POST",
-      headers: genuine.headers,
-      body: genuine.body,
-    });
+    const right = await replay(genuine, `${stack.h.url}${genuine.path}`);
     expect(right.ok).toBe(true); // v2 answers 200 with XML, v3 204
     expect(await state(p.order.id)).toBe("paid");
   });
@@ -216,20 +213,8 @@ describe("notifies", () => {
   });
 
   it("the legacy URL without a merchant id serves the oldest merchant", async () => {
-    const p = await payingOrder(stack, undefined, v2);
-    proxy.setForward(false);
-    const before = proxy.captured.length;
-    await stack.sb.pay({
-      prepay_id: p.prepayId,
-      openid: p.openid,
-      outcome: "SUCCESS",
-    });
-    const genuine = await eventually(async () => proxy.captured.slice(before).find((c) => c.body.length > 0));
-    const r = await fetch(`${stack.h.url}/notify/wechat/v2/pay`, {
-      method: "POST",
-      headers: genuine.headers,
-      body: genuine.body,
-    });
+    const { p, genuine } = await paidButHeld(v2);
+    const r = await replay(genuine, `${stack.h.url}/notify/wechat/v2/pay`);
     expect(r.status).toBe(200);
     expect(await state(p.order.id)).toBe("paid");
   });
