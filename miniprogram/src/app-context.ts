@@ -1,6 +1,6 @@
 /** Wires the client once: API client, session, platform adapter, language. */
 import type { ClientConfig } from "@minipay/shared";
-import { createApi, type Api } from "./api/client";
+import { createApi, type Api } from "@minipay/shared";
 import { uniHttp } from "./api/http";
 import { Session, uniStorage } from "./api/session";
 import { PayFlow } from "./flows/pay-flow";

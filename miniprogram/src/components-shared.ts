@@ -1,6 +1,5 @@
 /** Small helpers the pages share. */
-import { formatCny, type OrderState } from "@minipay/shared";
-import { ApiError } from "./api/client";
+import { ApiError, formatCny, type OrderState } from "@minipay/shared";
 import { messageFor, systemLang, type Lang } from "./i18n";
 
 export const yuan = formatCny;
