@@ -1,4 +1,4 @@
-import { ApiError, createApi, type HttpAdapter, type HttpRequest } from "./client";
+import { ApiError, createApi, TIMEOUTS, type HttpAdapter, type HttpRequest } from "./client";
 
 const order = {
   id: "0b0e9a2e-8d7e-4f57-9a57-2c4a7c1a0001",
@@ -137,5 +137,14 @@ describe("API client", () => {
     expect(s.calls[1]!.url).toBe("http://api/api/v1/quotes");
     expect(s.calls[1]!.method).toBe("POST");
     expect(s.calls[1]!.data).toEqual({ items: [{ productId: "red-envelope", quantity: 2 }] });
+  });
+
+  it("waits longer than the backend's WeChat budget on calls that reach WeChat", async () => {
+    const s = scripted([() => ({ statusCode: 200, data: order }), () => ({ statusCode: 200, data: order })]);
+    const { client } = api(s.http);
+    await client.order(order.id);
+    await client.verify(order.id);
+    expect(s.calls.map((c) => c.timeoutMs)).toEqual([TIMEOUTS.defaultMs, TIMEOUTS.upstreamMs]);
+    expect(TIMEOUTS.upstreamMs).toBeGreaterThan(3 * 5000 + 300);
   });
 });

@@ -59,12 +59,21 @@ export interface ApiDeps {
   retries?: number;
 }
 
+/**
+ * Client-side timeouts. Calls that reach WeChat wait longer than the backend's own WeChat budget
+ * (5 s per try, up to 3 tries, plus backoff), so the client never gives up on an answer that is
+ * still coming and then retries into a second prepay.
+ */
+export const TIMEOUTS = { defaultMs: 10_000, upstreamMs: 25_000 };
+
 interface CallOpts {
   auth?: boolean;
   body?: unknown;
   headers?: Record<string, string>;
   /** Safe to resend after a network failure (GETs, idempotent writes). */
   retry?: boolean;
+  /** The backend calls WeChat for this one: use the longer timeout. */
+  upstream?: boolean;
 }
 
 export function createApi(d: ApiDeps) {
@@ -75,7 +84,13 @@ export function createApi(d: ApiDeps) {
     if (o.body !== undefined) header["content-type"] = "application/json";
     const t = o.auth ? d.token() : null;
     if (t) header.authorization = `Bearer ${t}`;
-    return d.http({ method, url: `${d.baseUrl}${API_PREFIX}${path}`, data: o.body, header });
+    return d.http({
+      method,
+      url: `${d.baseUrl}${API_PREFIX}${path}`,
+      data: o.body,
+      header,
+      timeoutMs: o.upstream ? TIMEOUTS.upstreamMs : TIMEOUTS.defaultMs,
+    });
   }
 
   async function call<S extends z.ZodType>(
@@ -123,6 +138,7 @@ export function createApi(d: ApiDeps) {
     login: (code: string, appid?: string) =>
       call("POST", "/session", SessionResponse, {
         body: (appid ? { code, appid } : { code }) satisfies SessionRequest,
+        upstream: true,
       }),
     products: () => call("GET", "/products", ProductList, { retry: true }),
     // Prices a cart without reserving anything, so it is safe to resend.
@@ -148,9 +164,14 @@ export function createApi(d: ApiDeps) {
         auth: true,
         body: { method },
         retry: true,
+        upstream: true,
       }),
     verify: (id: string) =>
-      call("POST", `/orders/${encodeURIComponent(id)}/verify`, Order, { auth: true, retry: true }),
+      call("POST", `/orders/${encodeURIComponent(id)}/verify`, Order, {
+        auth: true,
+        retry: true,
+        upstream: true,
+      }),
   };
 }
 
