@@ -48,6 +48,8 @@ export const UI_TEXT = {
   },
   "result.checking": { zh: "正在确认支付结果", en: "Checking the payment" },
   "result.paid": { zh: "支付成功", en: "Payment successful" },
+  "result.waitingScan": { zh: "等待支付", en: "Waiting for payment" },
+  "result.unknown": { zh: "暂时无法确认支付结果", en: "Could not check the payment yet" },
   "result.notPaid": { zh: "未支付", en: "Not paid" },
   "result.cancelled": { zh: "你已取消支付，订单仍可支付", en: "You cancelled; the order can still be paid" },
   "result.failed": { zh: "支付未完成，订单仍可支付", en: "The payment did not complete; you can try again" },
