@@ -121,7 +121,10 @@ const sel = (test: string) => `[data-test="${test}"]`;
 async function toConfirm(page: Page, product: string, prefix?: string) {
   await page.goto(`${backend.url}/app/`);
   await page.locator(sel(`plus-${product}`)).click({ timeout: 20_000 });
-  if (prefix) await shot(page, `${prefix}-1-shop`);
+  if (prefix) {
+    await shot(page, `${prefix}-1-shop`);
+    expect(await smallTargets(page)).toEqual([]);
+  }
   await page.locator(sel("checkout")).click();
   await page.locator(sel("total")).waitFor({ timeout: 20_000 });
   if (prefix) await shot(page, `${prefix}-2-confirm`);
@@ -155,10 +158,24 @@ async function uiText(page: Page): Promise<string> {
   });
 }
 
+/** Buttons and tabs on the page smaller than a 44 px tap target. */
+async function smallTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll("uni-button, .tabs__item"))
+      .map((el) => ({ el, r: el.getBoundingClientRect() }))
+      .filter(({ r }) => r.width > 0 && (r.height < 44 || r.width < 44))
+      .map(({ el, r }) => `${el.getAttribute("data-test")}: ${r.width}×${r.height}`),
+  );
+}
+
 describe("H5 shop in a real browser", () => {
   it("shop → confirm (quote) → sandbox cashier → result paid → my orders → order detail", async () => {
     await journey("pay", async (page) => {
-      await buyOne(page, "red-envelope", "zh");
+      await toConfirm(page, "red-envelope", "zh");
+      expect(await smallTargets(page)).toEqual([]);
+      await page.locator(sel("pay")).click();
+      await page.locator(sel("cashier-pay")).waitFor({ timeout: 20_000 });
+      await shot(page, "zh-3-cashier");
       expect(await page.locator(sel("cashier-amount")).innerText()).toBe("¥9.90");
       await page.locator(sel("cashier-pay")).click();
       await resultState(page, "paid");
@@ -168,12 +185,14 @@ describe("H5 shop in a real browser", () => {
       );
       await page.locator(sel("done")).waitFor();
       await shot(page, "zh-4-result-paid");
+      expect(await smallTargets(page)).toEqual([]);
       await page.locator(sel("my-orders")).click();
       await page
         .locator(`${sel("order-row")}[data-state="paid"]`)
         .first()
         .waitFor({ timeout: 20_000 });
       await shot(page, "zh-5-orders");
+      expect(await smallTargets(page)).toEqual([]);
       await page.locator(sel("tab-unpaid")).click();
       await page.locator(sel("empty")).waitFor();
       await page.locator(sel("tab-all")).click();

@@ -206,6 +206,69 @@ describe("mp-weixin build in a WeChat-like logic layer", () => {
   }, 60_000);
 });
 
+describe("mp-weixin build: the shop page in the logic layer", () => {
+  it("a failed request shows the banner; its retry (a component event) loads the shop", async () => {
+    const log = { logins: [] as unknown[], payments: [] as unknown[], requests: [] as string[] };
+    const real = wechat(log);
+    let failures = 3; // the first try and both of the client's own retries
+    const rt = new WechatRuntime(out, {
+      wx: {
+        ...real,
+        request(o: any) {
+          if (failures > 0 && o.url.endsWith("/api/v1/products")) {
+            failures--;
+            setTimeout(() => o.fail?.({ errMsg: "request:fail timeout" }), 0);
+            return { abort() {} };
+          }
+          return real.request(o);
+        },
+      },
+      account: { appId: appid, envVersion: "develop" },
+      randomBytes: crypto.randomBytes,
+    });
+    try {
+      rt.launch();
+      // The client retries reads itself first; only then does the banner appear.
+      await until(rt, "the error banner", () => !!rt.find("retry"), 30_000);
+      expect(rt.text("error")).toContain("网络不给力");
+      rt.tap("retry");
+      await until(rt, "products after retry", () => !!rt.find("plus-red-envelope"));
+    } finally {
+      rt.dispose();
+    }
+  }, 60_000);
+
+  it('"+" stops at the per-line limit; English system, English texts', async () => {
+    const log = { logins: [] as unknown[], payments: [] as unknown[], requests: [] as string[] };
+    const rt = new WechatRuntime(out, {
+      wx: wechat(log),
+      language: "en",
+      account: { appId: appid, envVersion: "develop" },
+      randomBytes: crypto.randomBytes,
+    });
+    try {
+      rt.launch();
+      await until(rt, "shop shows products", () => !!rt.find("plus-red-envelope"));
+      expect(rt.title).toBe("Shop");
+      expect(rt.text("stock-red-envelope")).toMatch(/^\d+ in stock$/);
+      for (let i = 0; i < 99; i++) {
+        rt.tap("plus-red-envelope");
+        await until(rt, `qty ${i + 1}`, () => rt.text("qty-red-envelope") === String(i + 1));
+      }
+      expect(rt.find("plus-red-envelope")!.attrs.disabled).toBe(true);
+      expect(rt.text("checkout")).toBe("Checkout (99)");
+      const uiText = rt
+        .nodes()
+        .filter((n) => n.tag !== "#text" && !("data-user-content" in n.attrs))
+        .flatMap((n) => n.children.filter((c) => c.tag === "#text").map((c) => c.text))
+        .join(" ");
+      expect(uiText).not.toMatch(/[\u4e00-\u9fff]/);
+    } finally {
+      rt.dispose();
+    }
+  }, 60_000);
+});
+
 /** The shopper's orders, asked with the token the app keeps in its storage. */
 async function myOrders(rt: WechatRuntime): Promise<any> {
   const token = rt.storage.get("minipay.token");
