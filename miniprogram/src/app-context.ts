@@ -36,7 +36,12 @@ export function lang(): Lang {
     try {
       language = uni.getAppBaseInfo().language;
     } catch {
-      language = undefined;
+      // Base libraries before getAppBaseInfo have only the deprecated call.
+      try {
+        language = uni.getSystemInfoSync().language;
+      } catch {
+        language = undefined;
+      }
     }
     langCache = systemLang(language);
   }

@@ -7,7 +7,7 @@ import { ref } from "vue";
 import { isFinal, isPayable, type CreateOrderRequest, type Order } from "@minipay/shared";
 import { lang, ready, watchOrder } from "../app-context";
 import type { PayResult } from "../flows/pay-flow";
-import { errorText, t } from "../i18n";
+import { errorText, messageFor, t } from "../i18n";
 
 export type PayOutcome =
   | { status: "success"; order: Order; message: "" }
@@ -69,7 +69,7 @@ export function usePay() {
         status: "fail",
         order,
         message: isFinal(order.state)
-          ? errorText({ code: "ORDER_NOT_PAYABLE" }, lang())
+          ? messageFor("ORDER_NOT_PAYABLE", lang())
           : t(lang(), "result.confirming"),
       };
     });
