@@ -256,6 +256,27 @@ describe("H5 shop in a real browser", () => {
     });
   });
 
+  it("no answer after ~30 s: says the payment is being confirmed, with a re-check and My orders", async () => {
+    await journey(
+      "confirming",
+      async (page) => {
+        await buyOne(page, "mooncake");
+        await page.locator(sel("cashier-cancel")).click();
+        await resultState(page, "paying");
+        // Come back as if the sheet had said ok while WeChat has no payment: the page waits, then says so.
+        const url = page.url().replace(/payResult=cancel/, "payResult=ok");
+        await page.goto("about:blank");
+        await page.goto(url);
+        await resultState(page, "paying");
+        for (let i = 0; i < 8; i++) await page.clock.fastForward(5_000);
+        await page.locator(sel("recheck")).waitFor({ timeout: 10_000 });
+        expect(await page.locator(sel("hint")).innerText()).toContain("我的订单");
+        await shot(page, "zh-12-result-confirming");
+      },
+      { fakeClock: true },
+    );
+  });
+
   it("with the notify dropped, the result page still reaches paid through verify", async () => {
     await control("POST", "scenarios", { action: "drop_notify" });
     try {
