@@ -1,32 +1,51 @@
 /** Wires the client once: API client, session, platform adapter, language. */
-import type { ClientConfig } from "@minipay/shared";
-import { createApi, type Api } from "./api/client";
+import { createApi, type Api, type ClientConfig } from "@minipay/shared";
 import { uniHttp } from "./api/http";
 import { Session, uniStorage } from "./api/session";
-import { PayFlow } from "./flows/pay-flow";
-import { uiLang } from "./components-shared";
-import type { Lang } from "./i18n";
+import { apiBaseFor, asEnvVersion } from "./config";
+import { OrderWatcher, PayFlow, type Timing, type WatchState } from "./flows/pay-flow";
+import { systemLang, type Lang } from "./i18n";
 import { currentPlatform } from "./platform";
 import type { Platform } from "./platform/types";
+import { newIdempotencyKey } from "./util/random";
 
 export interface AppContext {
   api: Api;
   session: Session;
   platform: Platform;
   config: ClientConfig;
-  lang: Lang;
   payFlow: PayFlow;
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-export const timing = { sleep, now: () => Date.now() };
+export const timing: Timing = { sleep, now: () => Date.now() };
 
 function apiBase(): string {
   let base = ""; // H5: served by the backend itself, same origin
   // #ifdef MP-WEIXIN
-  base = import.meta.env.VITE_API_BASE || "http://127.0.0.1:3000";
+  base = apiBaseFor(import.meta.env, asEnvVersion(uni.getAccountInfoSync().miniProgram.envVersion));
   // #endif
   return base;
+}
+
+let langCache: Lang | null = null;
+/** The shopper's language, read once from the system: English if it is English, else Chinese. */
+export function lang(): Lang {
+  if (!langCache) {
+    let language: string | undefined;
+    try {
+      language = uni.getAppBaseInfo().language;
+    } catch {
+      // Base libraries before getAppBaseInfo have only the deprecated call.
+      try {
+        language = uni.getSystemInfoSync().language;
+      } catch {
+        language = undefined;
+      }
+    }
+    langCache = systemLang(language);
+  }
+  return langCache;
 }
 
 let ctx: Promise<AppContext> | null = null;
@@ -46,10 +65,9 @@ export function appContext(): Promise<AppContext> {
     session = new Session(
       uniStorage,
       () => platform.login(),
-      (code) => api.login(code),
+      (code) => api.login(code, platform.appid ?? undefined),
     );
-    const lang: Lang = uiLang();
-    return { api, session, platform, config, lang, payFlow: new PayFlow(api, platform, timing) };
+    return { api, session, platform, config, payFlow: new PayFlow(api, platform) };
   })().catch((err) => {
     ctx = null; // let a retry start over
     throw err;
@@ -64,16 +82,13 @@ export async function ready(): Promise<AppContext> {
   return c;
 }
 
-export function newIdempotencyKey(): string {
-  const b = new Uint8Array(16);
-  crypto.getRandomValues(b);
-  return "mp-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+/** One key per confirm visit, from the platform's random source. */
+export async function idempotencyKey(): Promise<string> {
+  const c = await appContext();
+  return newIdempotencyKey((n) => c.platform.randomBytes(n));
 }
 
-/** Pay for an order, then show the result page (which asks the backend, never the callback). */
-export async function payAndShowResult(orderId: string): Promise<void> {
+export async function watchOrder(orderId: string, onUpdate: (s: WatchState) => void): Promise<OrderWatcher> {
   const c = await ready();
-  const r = await c.payFlow.pay(orderId);
-  if (r.kind === "done")
-    uni.redirectTo({ url: `/pages/result/result?orderId=${orderId}&payResult=${r.callback}` });
+  return new OrderWatcher(c.api, orderId, timing, onUpdate);
 }

@@ -20,9 +20,12 @@ function allJs(d: string): string {
 }
 
 beforeAll(() => {
+  const env = { ...process.env };
+  delete env.VITE_URL_CHECK;
   const r = spawnSync(path.resolve(dir, "../node_modules/.bin/uni"), ["build", "-p", "mp-weixin"], {
     cwd: dir,
     encoding: "utf8",
+    env,
   });
   if (r.status !== 0) throw new Error(`mp-weixin build failed:\n${r.stdout}\n${r.stderr}`);
 }, 120_000);
@@ -36,6 +39,11 @@ describe("mp-weixin build", () => {
     expect(app.pages).toEqual(pages);
     for (const p of pages) expect(fs.existsSync(path.join(out, `${p}.js`))).toBe(true);
     expect(fs.existsSync(path.join(out, "project.config.json"))).toBe(true);
+  });
+
+  it("keeps WeChat's request-domain check on unless a local build turns it off", () => {
+    const project = JSON.parse(fs.readFileSync(path.join(out, "project.config.json"), "utf8"));
+    expect(project.setting.urlCheck).toBe(true);
   });
 
   it("compiles in the WeChat adapter and not the sandbox one", () => {

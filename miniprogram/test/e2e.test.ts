@@ -1,7 +1,9 @@
 /**
  * The shopper's whole journey in a real headless Chromium (from npm: @sparticuz/chromium +
- * playwright-core) against the H5 build served by the real backend, paying in the real sandbox's
- * cashier: pay → paid; cancel → still payable → pay again; notify dropped → paid through verify.
+ * playwright-core) at 375×812, against the H5 build served by the real backend, paying in the real
+ * sandbox's cashier: pay → paid; back from the cashier → still one order; cancel → pay again;
+ * notify dropped → paid through verify; a QR paid after 40 s (the page's clock is faked) → paid;
+ * WeChat timing out → a retry, not a spinner; an English system → English only.
  * Screenshots of every page go to test-artifacts/e2e/.
  */
 import { spawnSync } from "node:child_process";
@@ -27,6 +29,7 @@ beforeAll(async () => {
     env: { ...process.env, UNI_PLATFORM: "h5" },
   });
   if (r.status !== 0) throw new Error(`H5 build failed:\n${r.stdout}\n${r.stderr}`);
+  fs.rmSync(shots, { recursive: true, force: true }); // only this run's pictures
   fs.mkdirSync(shots, { recursive: true });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "minipay-e2e-"));
   sandbox = await startSandbox({
@@ -45,6 +48,8 @@ beforeAll(async () => {
     H5_DIST_DIR: path.join(dir, "dist/build/h5"),
     LOG_LEVEL: "silent",
     SWEEPER_INTERVAL_MS: "0",
+    // A short WeChat timeout keeps the "WeChat times out" journey bounded (3 tries ≈ 3 s).
+    WECHAT_TIMEOUT_MS: "1000",
   });
   const chrome = chromiumFromNpm();
   browser = await pw.launch({
@@ -83,13 +88,24 @@ function chromiumFromNpm(): { executablePath: string; args: string[] } {
 }
 
 async function shot(page: Page, name: string) {
+  await page.waitForTimeout(300); // let transitions settle
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
 /** Run a journey in a fresh browser context (a new shopper); screenshot on failure. */
-async function journey(name: string, fn: (page: Page) => Promise<void>) {
-  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN" });
+async function journey(
+  name: string,
+  fn: (page: Page) => Promise<void>,
+  opts: { locale?: string; fakeClock?: boolean } = {},
+) {
+  const ctx = await browser.newContext({
+    viewport: { width: 375, height: 812 },
+    deviceScaleFactor: 2,
+    locale: opts.locale ?? "zh-CN",
+    timezoneId: "Europe/London", // not China: times must still show in China time
+  });
   const page = await ctx.newPage();
+  if (opts.fakeClock) await page.clock.install();
   try {
     await fn(page);
   } catch (err) {
@@ -100,67 +116,278 @@ async function journey(name: string, fn: (page: Page) => Promise<void>) {
   }
 }
 
-async function buyOne(page: Page, product: string, prefix: string) {
+const sel = (test: string) => `[data-test="${test}"]`;
+
+async function toConfirm(page: Page, product: string, prefix?: string) {
   await page.goto(`${backend.url}/app/`);
-  await page.locator(`[data-test="plus-${product}"]`).click({ timeout: 20_000 });
-  await shot(page, `${prefix}-1-shop`);
-  await page.locator('[data-test="checkout"]').click();
-  await page.locator('[data-test="total"]').waitFor({ timeout: 20_000 });
-  await shot(page, `${prefix}-2-confirm`);
-  await page.locator('[data-test="pay"]').click();
-  await page.locator('[data-test="cashier-pay"]').waitFor({ timeout: 20_000 });
-  await shot(page, `${prefix}-3-cashier`);
+  await page.locator(sel(`plus-${product}`)).click({ timeout: 20_000 });
+  if (prefix) {
+    await shot(page, `${prefix}-1-shop`);
+    expect(await smallTargets(page)).toEqual([]);
+  }
+  await page.locator(sel("checkout")).click();
+  await page.locator(sel("total")).waitFor({ timeout: 20_000 });
+  if (prefix) await shot(page, `${prefix}-2-confirm`);
 }
 
-const resultState = (page: Page, state: string) =>
-  page.locator(`[data-test="result-state"][data-state="${state}"]`).waitFor({ timeout: 40_000 });
+async function buyOne(page: Page, product: string, prefix?: string) {
+  await toConfirm(page, product, prefix);
+  await page.locator(sel("pay")).click();
+  await page.locator(sel("cashier-pay")).waitFor({ timeout: 20_000 });
+  if (prefix) await shot(page, `${prefix}-3-cashier`);
+}
+
+const resultState = (page: Page, state: string, timeout = 40_000) =>
+  page.locator(`${sel("result-state")}[data-state="${state}"]`).waitFor({ timeout });
+
+async function control(method: "POST" | "DELETE", p: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${sandbox.url}/__sandbox/${p}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** The UI's own text (server data such as product names excluded) has no Chinese in it. */
+async function uiText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const body = document.body.cloneNode(true) as HTMLElement;
+    body.querySelectorAll("[data-user-content], script, style").forEach((n) => n.remove());
+    return (body.textContent ?? "").replace(/\s+/g, " ");
+  });
+}
+
+/** Buttons and tabs on the page smaller than a 44 px tap target. */
+async function smallTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll("uni-button, .tabs__item"))
+      .map((el) => ({ el, r: el.getBoundingClientRect() }))
+      .filter(({ r }) => r.width > 0 && (r.height < 44 || r.width < 44))
+      .map(({ el, r }) => `${el.getAttribute("data-test")}: ${r.width}×${r.height}`),
+  );
+}
 
 describe("H5 shop in a real browser", () => {
-  it("shop → confirm → sandbox cashier → result paid → my orders shows it paid", async () => {
+  it("shop → confirm (quote) → sandbox cashier → result paid → my orders → order detail", async () => {
     await journey("pay", async (page) => {
-      await buyOne(page, "red-envelope", "pay");
-      expect(await page.locator('[data-test="cashier-amount"]').innerText()).toBe("¥9.90");
-      await page.locator('[data-test="cashier-pay"]').click();
+      await toConfirm(page, "red-envelope", "zh");
+      expect(await smallTargets(page)).toEqual([]);
+      await page.locator(sel("pay")).click();
+      await page.locator(sel("cashier-pay")).waitFor({ timeout: 20_000 });
+      await shot(page, "zh-3-cashier");
+      expect(await page.locator(sel("cashier-amount")).innerText()).toBe("¥9.90");
+      await page.locator(sel("cashier-pay")).click();
       await resultState(page, "paid");
-      await shot(page, "pay-4-result");
-      await page.locator('[data-test="my-orders"]').click();
-      await page.locator('[data-test="order-row"][data-state="paid"]').first().waitFor({ timeout: 20_000 });
-      await shot(page, "pay-5-orders");
-      await page.locator('[data-test="order-row"]').first().click();
-      await page.locator('[data-test="detail-state"]').waitFor();
-      await shot(page, "pay-6-order-detail");
+      expect(await page.locator(sel("amount")).innerText()).toBe("¥9.90");
+      expect(await page.locator(sel("paid-at")).innerText()).toMatch(
+        /支付时间 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/,
+      );
+      await page.locator(sel("done")).waitFor();
+      await shot(page, "zh-4-result-paid");
+      expect(await smallTargets(page)).toEqual([]);
+      await page.locator(sel("my-orders")).click();
+      await page
+        .locator(`${sel("order-row")}[data-state="paid"]`)
+        .first()
+        .waitFor({ timeout: 20_000 });
+      await shot(page, "zh-5-orders");
+      expect(await smallTargets(page)).toEqual([]);
+      await page.locator(sel("tab-unpaid")).click();
+      await page.locator(sel("empty")).waitFor();
+      await page.locator(sel("tab-all")).click();
+      await page.locator(sel("order-row")).first().click();
+      await page.locator(sel("detail-state")).waitFor();
+      expect(await page.locator(sel("paid-at")).innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+      await shot(page, "zh-6-order-detail");
+    });
+  });
+
+  it("back from the cashier and pay again: still one order (one key per confirm visit)", async () => {
+    await journey("back", async (page) => {
+      await buyOne(page, "oolong-tea");
+      const firstCashier = page.url();
+      await page.goBack();
+      await page.locator(sel("total")).waitFor({ timeout: 20_000 });
+      await page.locator(sel("pay")).click();
+      await page.locator(sel("cashier-pay")).waitFor({ timeout: 20_000 });
+      expect(page.url()).toBe(firstCashier); // the same order's same prepay
+      await page.locator(sel("cashier-pay")).click();
+      await resultState(page, "paid");
+      await page.locator(sel("my-orders")).click();
+      await page.locator(sel("order-row")).first().waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("order-row")).count()).toBe(1);
     });
   });
 
   it("cancel in the cashier leaves the order payable, and paying again succeeds", async () => {
     await journey("cancel", async (page) => {
-      await buyOne(page, "mooncake", "cancel");
-      await page.locator('[data-test="cashier-cancel"]').click();
+      await buyOne(page, "mooncake");
+      await page.locator(sel("cashier-cancel")).click();
       await resultState(page, "paying");
-      await shot(page, "cancel-4-result");
-      await page.locator('[data-test="pay-again"]').click();
-      await page.locator('[data-test="pay"]').click({ timeout: 20_000 });
-      await page.locator('[data-test="cashier-pay"]').click({ timeout: 20_000 });
+      await page.locator(sel("pay-again")).waitFor();
+      await shot(page, "zh-7-result-cancelled");
+      await page.locator(sel("pay-again")).click();
+      await page.locator(sel("cashier-pay")).click({ timeout: 20_000 });
       await resultState(page, "paid");
+      await page.locator(sel("my-orders")).click();
+      await page
+        .locator(`${sel("order-row")}[data-state="paid"]`)
+        .first()
+        .waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("order-row")).count()).toBe(1);
     });
   });
 
-  it("with the notify dropped, the result page still reaches paid through verify", async () => {
-    await fetch(`${sandbox.url}/__sandbox/scenarios`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ action: "drop_notify" }),
+  it("an unpaid order shows a countdown and can be paid from its detail page", async () => {
+    await journey("unpaid", async (page) => {
+      await buyOne(page, "mooncake");
+      await page.locator(sel("cashier-cancel")).click();
+      await resultState(page, "paying");
+      await page.locator(sel("my-orders")).click();
+      await page.locator(sel("tab-unpaid")).click();
+      await page
+        .locator(`${sel("order-row")}[data-state="paying"]`)
+        .first()
+        .click({ timeout: 20_000 });
+      await page.locator(sel("countdown")).waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("countdown")).innerText()).toMatch(/剩余支付时间 \d\d:\d\d/);
+      await shot(page, "zh-8-order-unpaid");
     });
+  });
+
+  it("no answer after ~30 s: says the payment is being confirmed, with a re-check and My orders", async () => {
+    await journey(
+      "confirming",
+      async (page) => {
+        await buyOne(page, "mooncake");
+        await page.locator(sel("cashier-cancel")).click();
+        await resultState(page, "paying");
+        // Come back as if the sheet had said ok while WeChat has no payment: the page waits, then says so.
+        const url = page.url().replace(/payResult=cancel/, "payResult=ok");
+        await page.goto("about:blank");
+        await page.goto(url);
+        await resultState(page, "paying");
+        for (let i = 0; i < 8; i++) await page.clock.fastForward(5_000);
+        await page.locator(sel("recheck")).waitFor({ timeout: 10_000 });
+        expect(await page.locator(sel("hint")).innerText()).toContain("我的订单");
+        await shot(page, "zh-12-result-confirming");
+      },
+      { fakeClock: true },
+    );
+  });
+
+  it("with the notify dropped, the result page still reaches paid through verify", async () => {
+    await control("POST", "scenarios", { action: "drop_notify" });
     try {
       await journey("dropped", async (page) => {
-        await buyOne(page, "oolong-tea", "dropped");
-        await page.locator('[data-test="cashier-pay"]').click();
+        await buyOne(page, "oolong-tea");
+        await page.locator(sel("cashier-pay")).click();
         await resultState(page, "paid");
       });
-      const n: any = await (await fetch(`${sandbox.url}/__sandbox/notifications`)).json();
-      expect(n.notifications.some((a: any) => a.dropped)).toBe(true);
+      const a: any = await (await fetch(`${sandbox.url}/__sandbox/notifications`)).json();
+      expect(a.notifications.some((x: any) => x.dropped)).toBe(true);
     } finally {
-      await fetch(`${sandbox.url}/__sandbox/scenarios`, { method: "DELETE" });
+      await control("DELETE", "scenarios");
     }
+  });
+
+  it("a QR code paid after 40 s turns to paid (the page's clock is faked, the wait is real logic)", async () => {
+    await journey(
+      "qr",
+      async (page) => {
+        await toConfirm(page, "red-envelope");
+        await page.locator(sel("pay-native")).click();
+        await page.locator(sel("native-qr")).waitFor({ timeout: 20_000 });
+        await page.locator(sel("out-trade-no")).waitFor();
+        await shot(page, "zh-9-result-qr");
+        const outTradeNo = (await page.locator(sel("out-trade-no")).innerText()).trim();
+        await page.clock.fastForward(40_000);
+        await page.locator(sel("native-qr")).waitFor(); // still live, still polling
+        const paid = await control("POST", "pay", { out_trade_no: outTradeNo });
+        expect(paid.status).toBe(200);
+        for (let i = 0; i < 4; i++) await page.clock.fastForward(5_000);
+        await resultState(page, "paid", 20_000);
+        await shot(page, "zh-10-result-qr-paid");
+      },
+      { fakeClock: true },
+    );
+  });
+
+  it('"我已完成支付" checks at once', async () => {
+    await journey(
+      "qr-ipaid",
+      async (page) => {
+        await toConfirm(page, "red-envelope");
+        await page.locator(sel("pay-native")).click();
+        await page.locator(sel("out-trade-no")).waitFor({ timeout: 20_000 });
+        const outTradeNo = (await page.locator(sel("out-trade-no")).innerText()).trim();
+        // Stop the page's clock 10 s on: the poller sleeps and no timer fires from here on.
+        await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 10_000);
+        await control("POST", "pay", { out_trade_no: outTradeNo });
+        // A paused clock also stops animation frames, so dispatch the tap rather than wait for "stable".
+        await page.locator(sel("i-paid")).dispatchEvent("click");
+        await resultState(page, "paid", 10_000); // no clock moved: the tap did it
+      },
+      { fakeClock: true },
+    );
+  });
+
+  it("WeChat timing out shows a retry, not an endless spinner; the retry then finds it paid", async () => {
+    await control("POST", "scenarios", [
+      { action: "drop_notify" },
+      { action: "query_error", mode: "timeout" },
+    ]);
+    try {
+      await journey("slow", async (page) => {
+        await buyOne(page, "red-envelope");
+        await page.locator(sel("cashier-pay")).click();
+        await page.locator(sel("retry")).waitFor({ timeout: 30_000 });
+        expect(await page.locator(sel("error")).innerText()).toMatch(/支付服务/);
+        await shot(page, "zh-11-result-wechat-timeout");
+        await control("DELETE", "scenarios");
+        await page.locator(sel("retry")).click();
+        await resultState(page, "paid");
+      });
+    } finally {
+      await control("DELETE", "scenarios");
+    }
+  });
+
+  it("an English system shows English only", async () => {
+    await journey(
+      "en",
+      async (page) => {
+        await page.goto(`${backend.url}/app/`);
+        await page.locator(sel("plus-red-envelope")).click({ timeout: 20_000 });
+        const seen: string[] = [];
+        const check = async (name: string) => {
+          const text = await uiText(page);
+          seen.push(text);
+          expect([name, text]).not.toEqual([
+            name,
+            expect.stringMatching(/[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/),
+          ]);
+          await shot(page, `en-${name}`);
+        };
+        await check("1-shop");
+        await page.locator(sel("checkout")).click();
+        await page.locator(sel("total")).waitFor({ timeout: 20_000 });
+        await check("2-confirm");
+        await page.locator(sel("pay")).click();
+        await page.locator(sel("cashier-pay")).click({ timeout: 20_000 });
+        await resultState(page, "paid");
+        await page.locator(sel("done")).waitFor();
+        await check("3-result");
+        await page.locator(sel("my-orders")).click();
+        await page.locator(sel("order-row")).first().waitFor({ timeout: 20_000 });
+        await check("4-orders");
+        await page.locator(sel("order-row")).first().click();
+        await page.locator(sel("detail-state")).waitFor();
+        await check("5-order-detail");
+        expect(seen.join(" ")).toContain("Payment successful");
+      },
+      { locale: "en-US" },
+    );
   });
 });

@@ -2,3 +2,4 @@ export * from "./errors";
 export * from "./money";
 export * from "./order-states";
 export * from "./api";
+export * from "./client";

@@ -1,18 +1,5 @@
-/** The one seam to the network, so the API client is testable without uni. */
-export interface HttpRequest {
-  method: "GET" | "POST";
-  url: string;
-  data?: unknown;
-  header?: Record<string, string>;
-  timeoutMs?: number;
-}
-
-export interface HttpResponse {
-  statusCode: number;
-  data: unknown;
-}
-
-export type HttpAdapter = (req: HttpRequest) => Promise<HttpResponse>;
+/** uni.request as the API client's HTTP adapter. */
+import type { HttpAdapter } from "@minipay/shared";
 
 /** uni.request as a promise; network failures reject, HTTP errors resolve with their status. */
 export const uniHttp: HttpAdapter = (req) =>

@@ -15,7 +15,10 @@ describe("H5 sandbox platform", () => {
       }) as any,
       storage: { get: (k) => store.get(k) ?? null, set: (k, v) => void store.set(k, v) },
       navigate: () => undefined,
+      fillRandom: (b) => b.fill(7),
     });
+    expect(p.appid).toBe("wx1");
+    expect(await p.randomBytes(2)).toEqual(new Uint8Array([7, 7]));
     expect(await p.login()).toBe("c1");
     expect(await p.login()).toBe("c2");
     expect(bodies).toEqual([{ appid: "wx1" }, { appid: "wx1", openid: "oABC" }]);
@@ -30,6 +33,7 @@ describe("H5 sandbox platform", () => {
       fetch: fetch,
       storage: { get: () => "oABC", set: () => undefined },
       navigate: (u) => (went = u),
+      fillRandom: (b) => b,
     });
     const r = await p.requestPayment(
       { timeStamp: "1", nonceStr: "n", package: "prepay_id=wx9", signType: "RSA", paySign: "s" },

@@ -16,6 +16,8 @@ export interface SandboxPlatformDeps {
   fetch: typeof fetch;
   storage: { get(k: string): string | null; set(k: string, v: string): void };
   navigate(url: string): void;
+  /** Web Crypto's getRandomValues (fine in a browser, which is the only place this runs). */
+  fillRandom(b: Uint8Array): Uint8Array;
 }
 
 export function resultUrl(appUrl: string, orderId: string): string {
@@ -26,6 +28,8 @@ export function createSandboxPlatform(d: SandboxPlatformDeps): Platform {
   const base = d.sandboxUrl.replace(/\/$/, "");
   return {
     name: "h5-sandbox",
+    appid: d.appid,
+    randomBytes: async (n) => d.fillRandom(new Uint8Array(n)),
     async login() {
       const openid = d.storage.get(OPENID_KEY);
       const res = await d.fetch(`${base}/__sandbox/login-codes`, {

@@ -26,6 +26,7 @@ export function currentPlatform(config: ClientConfig): Platform {
     fetch: window.fetch.bind(window),
     storage: { get: (k) => localStorage.getItem(k), set: (k, v) => localStorage.setItem(k, v) },
     navigate: (url) => window.location.assign(url),
+    fillRandom: (b) => window.crypto.getRandomValues(b),
   });
   // #endif
   if (!p) throw new Error(`no platform adapter for this build (${config.appid})`);

@@ -1,8 +1,10 @@
 /**
  * Typed client for the backend (/api/v1), built on the shared zod schemas: every response is
  * parsed, every error becomes an ApiError with a stable code. Reads and idempotent writes are
- * retried on network failures; a 401 triggers one re-login and one retry.
+ * retried on network failures; a 401 triggers one re-login and one retry. The network is injected
+ * (HttpAdapter), so the same client runs in a mini-program, a browser or Node.
  */
+import type { z } from "zod";
 import {
   API_PREFIX,
   ClientConfig,
@@ -11,12 +13,30 @@ import {
   OrderList,
   PaymentResponse,
   ProductList,
+  Quote,
   SessionResponse,
   type CreateOrderRequest,
   type PaymentMethod,
-} from "@minipay/shared";
-import type { z } from "zod";
-import type { HttpAdapter } from "./http";
+  type QuoteRequest,
+  type SessionRequest,
+} from "./api";
+
+/** The one seam to the network. */
+export interface HttpRequest {
+  method: "GET" | "POST";
+  url: string;
+  data?: unknown;
+  header?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  data: unknown;
+}
+
+/** Network failures reject; HTTP errors resolve with their status. */
+export type HttpAdapter = (req: HttpRequest) => Promise<HttpResponse>;
 
 export class ApiError extends Error {
   constructor(
@@ -39,12 +59,21 @@ export interface ApiDeps {
   retries?: number;
 }
 
+/**
+ * Client-side timeouts. Calls that reach WeChat wait longer than the backend's own WeChat budget
+ * (5 s per try, up to 3 tries, plus backoff), so the client never gives up on an answer that is
+ * still coming and then retries into a second prepay.
+ */
+export const TIMEOUTS = { defaultMs: 10_000, upstreamMs: 25_000 };
+
 interface CallOpts {
   auth?: boolean;
   body?: unknown;
   headers?: Record<string, string>;
   /** Safe to resend after a network failure (GETs, idempotent writes). */
   retry?: boolean;
+  /** The backend calls WeChat for this one: use the longer timeout. */
+  upstream?: boolean;
 }
 
 export function createApi(d: ApiDeps) {
@@ -55,7 +84,13 @@ export function createApi(d: ApiDeps) {
     if (o.body !== undefined) header["content-type"] = "application/json";
     const t = o.auth ? d.token() : null;
     if (t) header.authorization = `Bearer ${t}`;
-    return d.http({ method, url: `${d.baseUrl}${API_PREFIX}${path}`, data: o.body, header });
+    return d.http({
+      method,
+      url: `${d.baseUrl}${API_PREFIX}${path}`,
+      data: o.body,
+      header,
+      timeoutMs: o.upstream ? TIMEOUTS.upstreamMs : TIMEOUTS.defaultMs,
+    });
   }
 
   async function call<S extends z.ZodType>(
@@ -98,9 +133,17 @@ export function createApi(d: ApiDeps) {
 
   return {
     config: () => call("GET", "/config", ClientConfig, { retry: true }),
-    // A login code is single-use: never resent automatically.
-    login: (code: string) => call("POST", "/session", SessionResponse, { body: { code } }),
+    // A login code is single-use: never resent automatically. appid is needed when the backend
+    // serves more than one mini-program.
+    login: (code: string, appid?: string) =>
+      call("POST", "/session", SessionResponse, {
+        body: (appid ? { code, appid } : { code }) satisfies SessionRequest,
+        upstream: true,
+      }),
     products: () => call("GET", "/products", ProductList, { retry: true }),
+    // Prices a cart without reserving anything, so it is safe to resend.
+    quote: (items: QuoteRequest["items"]) =>
+      call("POST", "/quotes", Quote, { auth: true, body: { items } satisfies QuoteRequest, retry: true }),
     createOrder: (req: CreateOrderRequest, idempotencyKey: string) =>
       call("POST", "/orders", Order, {
         auth: true,
@@ -121,9 +164,14 @@ export function createApi(d: ApiDeps) {
         auth: true,
         body: { method },
         retry: true,
+        upstream: true,
       }),
     verify: (id: string) =>
-      call("POST", `/orders/${encodeURIComponent(id)}/verify`, Order, { auth: true, retry: true }),
+      call("POST", `/orders/${encodeURIComponent(id)}/verify`, Order, {
+        auth: true,
+        retry: true,
+        upstream: true,
+      }),
   };
 }
 

@@ -1,5 +1,4 @@
-import { ApiError, createApi } from "./client";
-import type { HttpAdapter, HttpRequest } from "./http";
+import { ApiError, createApi, TIMEOUTS, type HttpAdapter, type HttpRequest } from "./client";
 
 const order = {
   id: "0b0e9a2e-8d7e-4f57-9a57-2c4a7c1a0001",
@@ -109,5 +108,43 @@ describe("API client", () => {
     const a = api(s.http);
     await a.client.createOrder({ items: [{ productId: "red-envelope", quantity: 2 }] }, "mp-key-1234");
     expect(s.calls.map((c) => c.header!["Idempotency-Key"])).toEqual(["mp-key-1234", "mp-key-1234"]);
+  });
+
+  it("sends the appid at login only when there is one", async () => {
+    const session = { token: "t", expiresAt: "x", user: { id: "u", openidHint: "o…" } };
+    const s = scripted([
+      () => ({ statusCode: 200, data: session }),
+      () => ({ statusCode: 200, data: session }),
+    ]);
+    const { client } = api(s.http);
+    await client.login("c1", "wx0123456789abcdef");
+    await client.login("c2");
+    expect(s.calls.map((c) => c.data)).toEqual([{ code: "c1", appid: "wx0123456789abcdef" }, { code: "c2" }]);
+  });
+
+  it("asks for a quote (no auth, no order) and parses it", async () => {
+    const quote = {
+      items: [{ ...order.items[0], stock: 7 }],
+      totalFen: 1980,
+      currency: "CNY",
+      description: "红包",
+      available: true,
+    };
+    const s = scripted(["network", () => ({ statusCode: 200, data: quote })]);
+    const { client } = api(s.http);
+    const q = await client.quote([{ productId: "red-envelope", quantity: 2 }]);
+    expect(q.items[0]!.stock).toBe(7);
+    expect(s.calls[1]!.url).toBe("http://api/api/v1/quotes");
+    expect(s.calls[1]!.method).toBe("POST");
+    expect(s.calls[1]!.data).toEqual({ items: [{ productId: "red-envelope", quantity: 2 }] });
+  });
+
+  it("waits longer than the backend's WeChat budget on calls that reach WeChat", async () => {
+    const s = scripted([() => ({ statusCode: 200, data: order }), () => ({ statusCode: 200, data: order })]);
+    const { client } = api(s.http);
+    await client.order(order.id);
+    await client.verify(order.id);
+    expect(s.calls.map((c) => c.timeoutMs)).toEqual([TIMEOUTS.defaultMs, TIMEOUTS.upstreamMs]);
+    expect(TIMEOUTS.upstreamMs).toBeGreaterThan(3 * 5000 + 300);
   });
 });
