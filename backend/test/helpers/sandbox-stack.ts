@@ -3,6 +3,7 @@
  * database, wired with the real WeChat adapters for one sandbox merchant.
  */
 import crypto from "node:crypto";
+import { createApi, type HttpAdapter } from "@minipay/shared";
 import { startTestSandbox, type SandboxControl, type TestSandbox } from "../../../sandbox/src/testing";
 import { wechatAdapters } from "../../src/boot";
 import { merchantIdFor } from "../../src/merchants/secrets";
@@ -36,6 +37,8 @@ export interface Stack {
   ): Promise<{ status: number; body: any }>;
   /** The sandbox's control API, typed (pay, scenarios, login codes, notifications). */
   sb: SandboxControl;
+  /** The typed API client of shared/ (the one the mini-program uses): every answer is schema-checked. */
+  client(token: string | null): ReturnType<typeof createApi>;
   /** POST /api/v1/orders for one line, with a fresh Idempotency-Key unless one is given. */
   order(
     token: string,
@@ -100,6 +103,17 @@ export async function startStack(
         body: o.body !== undefined ? JSON.stringify(o.body) : undefined,
       }),
     sb: sandbox.control,
+    client: (token) =>
+      createApi({
+        http: fetchAdapter,
+        baseUrl: h.url,
+        token: () => token,
+        relogin: async () => {
+          throw new Error("a test client does not log in again");
+        },
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        retries: 0,
+      }),
     order: (token, productId, quantity, key = idemKey()) =>
       stack.api("POST", "/api/v1/orders", {
         token,
@@ -108,16 +122,26 @@ export async function startStack(
       }),
     login: async (openid, m = merchant) => {
       const c = await sandbox.control.loginCode(m.credentials.appid, openid);
-      const s = await stack.api("POST", "/api/v1/session", {
-        body: { code: c.code, ...(merchants.length > 1 ? { appid: m.credentials.appid } : {}) },
-      });
-      if (s.status !== 200) throw new Error(`session ${s.status} ${JSON.stringify(s.body)}`);
-      return { token: s.body.token, openid: c.openid };
+      const s = await stack
+        .client(null)
+        .login(c.code, merchants.length > 1 ? m.credentials.appid : undefined);
+      return { token: s.token, openid: c.openid };
     },
     close: () => h.close(),
   };
   return stack;
 }
+
+/** The client's network seam over fetch. */
+const fetchAdapter: HttpAdapter = async (req) => {
+  const r = await fetch(req.url, {
+    method: req.method,
+    headers: req.header,
+    body: req.data === undefined ? undefined : JSON.stringify(req.data),
+  });
+  const text = await r.text();
+  return { statusCode: r.status, data: text ? JSON.parse(text) : null };
+};
 
 export function idemKey(): string {
   return "k-" + crypto.randomBytes(12).toString("hex");
@@ -149,21 +173,12 @@ export async function payingOrder(
   merchant?: MerchantSeed,
 ) {
   const { token, openid } = await stack.login(undefined, merchant);
-  const o = await stack.api("POST", "/api/v1/orders", {
-    token,
-    body: { items: [item] },
-    headers: { "idempotency-key": idemKey() },
-  });
-  const pay = await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, {
-    token,
-    body: { method: "jsapi" },
-  });
-  return {
-    token,
-    openid,
-    order: o.body,
-    prepayId: pay.body.params.package.slice("prepay_id=".length) as string,
-  };
+  // Through the shared typed client: the contract's schemas check every answer on the way.
+  const api = stack.client(token);
+  const order = await api.createOrder({ items: [item] }, idemKey());
+  const pay = await api.createPayment(order.id, "jsapi");
+  if (pay.method !== "jsapi") throw new Error("expected a jsapi payment");
+  return { token, openid, order, prepayId: pay.params.package.slice("prepay_id=".length) };
 }
 
 /** An object that forwards to what `current()` holds once a hook has set it. */
