@@ -7,6 +7,7 @@
  */
 import { isPayable } from "@minipay/shared";
 import type { PaymentOrders } from "../wechat/ports";
+import type { OrderRecord } from "../db/repositories";
 import type { MerchantIdentity, ServiceDeps } from "./deps";
 import { openTradeNumbers } from "./trade-numbers";
 import { settle } from "./settle";
@@ -56,6 +57,32 @@ export class Sweeper {
     }
   }
 
+  /**
+   * Close every WeChat number of the order that is still open, before the order expires here.
+   * false when it must not expire now: a close failed (next pass retries) or WeChat says paid.
+   */
+  private async closeAll(m: SweptMerchant, o: OrderRecord): Promise<boolean> {
+    let expire = true;
+    for (const no of await openTradeNumbers(this.deps, o)) {
+      let closed;
+      try {
+        closed = await m.gateway.closeOrder(no);
+      } catch (err) {
+        this.deps.logger.warn(
+          { err: (err as Error)?.message, outTradeNo: no },
+          "close at WeChat failed; next pass retries",
+        );
+        expire = false;
+        continue;
+      }
+      if (closed === "already_paid") {
+        await this.check(m, no);
+        expire = false;
+      } else await this.deps.db.repos.tradeNumbers.markClosed(o.merchantId, no, this.deps.now());
+    }
+    return expire;
+  }
+
   /** One pass over every merchant; returns what it did (for tests and logs). */
   async runOnce(limit = 50): Promise<{ queried: number; expired: number }> {
     const now = this.deps.now();
@@ -81,22 +108,7 @@ export class Sweeper {
     for (const o of await db.repos.orders.dueForExpiry(now, limit)) {
       const m = await merchant(o.merchantId);
       if (!m) continue;
-      if (o.state === "paying") {
-        let closed;
-        try {
-          closed = await m.gateway.closeOrder(o.outTradeNo);
-        } catch (err) {
-          logger.warn(
-            { err: (err as Error)?.message, outTradeNo: o.outTradeNo },
-            "close at WeChat failed; next pass retries",
-          );
-          continue;
-        }
-        if (closed === "already_paid") {
-          await this.check(m, o.outTradeNo);
-          continue;
-        }
-      }
+      if (o.state === "paying" && !(await this.closeAll(m, o))) continue;
       await db.transaction(async (r) => {
         const row = await r.orders.lock(o.merchantId, o.id, { skipLocked: true });
         if (!row || !isPayable(row.state)) return;

@@ -24,7 +24,8 @@ async function newOrder(stack: Stack) {
 }
 
 describe.each(["v2-hmac", "v3-public-key"] as const)("merchant %s", (name) => {
-  const stack = useStack(sandbox, name);
+  let clockOffsetMs = 0;
+  const stack = useStack(sandbox, name, { now: () => new Date(Date.now() + clockOffsetMs) });
 
   it("QR then in-app pay: a second WeChat number, the first closed at WeChat, paid once", async () => {
     const s = await newOrder(stack);
@@ -105,5 +106,24 @@ describe.each(["v2-hmac", "v3-public-key"] as const)("merchant %s", (name) => {
     });
     expect(anomaly).toEqual([{ kind: "duplicate_payment" }]);
     expect(await s.state()).toBe("paid");
+  });
+
+  it("expiry closes every open WeChat number of the order before expiring it", async () => {
+    const s = await newOrder(stack);
+    await s.pay("jsapi");
+    await s.pay("native");
+    clockOffsetMs = 31 * 60_000;
+    try {
+      await stack.h.sweeper.runOnce();
+    } finally {
+      clockOffsetMs = 0;
+    }
+    expect(await s.state()).toBe("expired");
+    expect((await s.numbers()).map((n) => n.closed)).toEqual([true, true]);
+    // WeChat agrees: neither number can be paid any more.
+    for (const n of await s.numbers())
+      await expect(
+        stack.sb.pay({ out_trade_no: n.out_trade_no, openid: s.openid, outcome: "SUCCESS" }),
+      ).rejects.toThrow();
   });
 });
