@@ -12,6 +12,8 @@ import { compose } from "./compose";
 import { loadConfig, type Config } from "./config";
 import { openDatabase } from "./db/open";
 import { createDb } from "./db/repositories";
+import type { JobEngine } from "./jobs/engine";
+import { startOrderJobs } from "./jobs/order-queues";
 import { createLogger, type Logger } from "./logger";
 import { createMerchantRegistry, type AdapterFactory } from "./merchants/registry";
 import { seedDemoCatalogues, seedMerchants } from "./merchants/seed";
@@ -77,7 +79,8 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
       ? parseMasterKey(config.MASTER_KEY)
       : loadOrCreateMasterKey(config.dataDir);
     const box = new SecretBox(masterKey);
-    const dbPort = createDb(db.ds);
+    let jobs: JobEngine | null = null;
+    const dbPort = createDb(db.ds, () => jobs?.sink() ?? null);
     const deps: ServiceDeps = { db: dbPort, now: () => new Date(), randomBytes: crypto.randomBytes, logger };
     const stored = await dbPort.repos.merchants.list();
     const seeds = await configuredMerchants(config, logger, stored.length > 0);
@@ -102,8 +105,16 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         orderTtlMinutes: config.ORDER_TTL_MINUTES,
         verifyPerMinute: config.VERIFY_RATE_PER_MINUTE,
         bodyLimitBytes: config.BODY_LIMIT_BYTES,
+        paymentCheckSeconds: config.PAYMENT_CHECK_SCHEDULE,
       },
     });
+    if (config.JOBS_ENABLED)
+      jobs = await startOrderJobs({
+        connectionString: (db.ds.options as { url: string }).url,
+        deps,
+        merchantById: (id) => registry.byId(id),
+        scheduleSeconds: config.PAYMENT_CHECK_SCHEDULE,
+      });
     const seeded = seeds ? await seedDemoCatalogues(catalog, seeds) : 0;
     if (seeded) logger.info({ products: seeded }, "seeded demo products");
 
@@ -149,6 +160,8 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
             logger.warn({ step: what, outcome }, "shutdown step did not finish cleanly");
         };
         await within(sweeper.stop(), "sweeper");
+        // Running jobs finish (or are abandoned to a retry) before the database goes.
+        if (jobs) await within(jobs.stop(Math.max(0, deadline - Date.now() - 2500)), "jobs");
         // Drain: stop accepting, let in-flight requests finish, then cut idle keep-alives.
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -29,6 +29,8 @@ export interface ComposeInput {
     orderTtlMinutes: number;
     verifyPerMinute: number;
     bodyLimitBytes: number;
+    /** Seconds from prepay to each payment check; default 30, 60, 120, 300, 600. */
+    paymentCheckSeconds?: readonly number[];
   };
 }
 
@@ -47,7 +49,7 @@ export function compose(i: ComposeInput): Composed {
   });
   const catalog = new CatalogService(deps);
   const orders = new OrderService(deps, i.limits.orderTtlMinutes);
-  const payments = new PaymentService(deps, orders);
+  const payments = new PaymentService(deps, orders, i.limits.paymentCheckSeconds);
   const notify = new NotifyService(deps);
   const app = createApp({
     logger: deps.logger,

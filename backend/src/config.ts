@@ -45,7 +45,19 @@ const Env = z.object({
   SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   VERIFY_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(9000),
-  SWEEPER_INTERVAL_MS: z.coerce.number().int().min(0).default(30000),
+  /** The safety-net sweep; per-order jobs do the regular work. 0 turns it off. */
+  SWEEPER_INTERVAL_MS: z.coerce.number().int().min(0).default(300000),
+  /** Background jobs (payment checks, expiry) on pg-boss in the same database. */
+  JOBS_ENABLED: z
+    .enum(["true", "false", "1", "0"])
+    .default("true")
+    .transform((v) => v === "true" || v === "1"),
+  /** Seconds from prepay to each payment check; the last repeats until the order expires. */
+  PAYMENT_CHECK_SCHEDULE: z
+    .string()
+    .default("30,60,120,300,600")
+    .transform((v) => v.split(",").map((x) => Number(x.trim())))
+    .pipe(z.array(z.number().int().min(1).max(3600)).min(1)),
   WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
   /** Where merchant credentials come from: the local sandbox, environment variables, or a JSON file. */
   MERCHANT_SOURCE: z.enum(["sandbox", "env", "file"]).default("sandbox"),

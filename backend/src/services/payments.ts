@@ -22,12 +22,16 @@ import type { MerchantIdentity, ServiceDeps } from "./deps";
 import type { OrderService } from "./orders";
 import { settle } from "./settle";
 import { allTradeNumbers } from "./trade-numbers";
+import { scheduleChecks } from "./order-checks";
 import { transition } from "./transition";
 import { mapUpstream } from "./upstream-errors";
 
 /** WeChat's prepay_id lives 2 h; we stop reusing it 10 min early so a shopper never gets a dead one. */
 const PREPAY_LIFETIME_MS = 2 * 3600_000;
 const PREPAY_SAFETY_MS = 10 * 60_000;
+
+/** About 30 s after prepay, then backing off (1, 2, 5, 10 min); the last step repeats until expiry. */
+export const DEFAULT_CHECK_SCHEDULE_SECONDS = [30, 60, 120, 300, 600] as const;
 
 /** What payments need of a merchant: who it is, where WeChat notifies, and its gateway. */
 export interface PayingMerchant extends MerchantIdentity {
@@ -45,6 +49,8 @@ export class PaymentService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly orders: OrderService,
+    /** Seconds from prepay to each payment check (the last one repeats until expiry). */
+    private readonly checkScheduleSeconds: readonly number[] = DEFAULT_CHECK_SCHEDULE_SECONDS,
   ) {}
 
   async create(
@@ -171,6 +177,14 @@ export class PaymentService {
       });
       if (order.state === "created")
         await transition(r, order, "paying", "api", { method, apiVersion: m.gateway.apiVersion });
+      // The checks commit with the attempt: a number WeChat knows is always watched.
+      if (stored)
+        await scheduleChecks(
+          r,
+          { orderId, merchantId: m.id, outTradeNo, expiresAt: order.expiresAt },
+          now,
+          this.checkScheduleSeconds,
+        );
       return stored ?? (await r.attempts.live(orderId, method, now))!;
     });
   }

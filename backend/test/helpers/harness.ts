@@ -22,6 +22,8 @@ import { SecretBox } from "../../src/security/secret-box";
 import type { ServiceDeps } from "../../src/services/deps";
 import type { Sweeper } from "../../src/services/sweeper";
 import { compose } from "../../src/compose";
+import type { JobEngine } from "../../src/jobs/engine";
+import { startOrderJobs } from "../../src/jobs/order-queues";
 import type { PaymentGateway, WechatAuth } from "../../src/wechat/types";
 import { createTestDatabaseUrl } from "./db";
 
@@ -35,6 +37,8 @@ export interface Harness {
   sweeper: Sweeper;
   registry: MerchantRegistry;
   box: SecretBox;
+  /** The job engine when `jobs` was asked for. */
+  jobs(): JobEngine | null;
   close(): Promise<void>;
 }
 
@@ -89,6 +93,8 @@ export async function startHarness(opts: {
   h5Dir?: string;
   /** The master key; reuse it to reopen a database's sealed credentials. */
   masterKey?: Buffer;
+  /** Run the job engine (payment checks, expiry) with this schedule in seconds; off by default. */
+  jobs?: { scheduleSeconds: number[] };
   /** The base URL WeChat is told to notify (a capturing proxy in some tests); the server's own by default. */
   publicBaseUrl?: (ownUrl: string) => string;
 }): Promise<Harness> {
@@ -104,7 +110,8 @@ export async function startHarness(opts: {
   });
   const logger = createLogger({ level: "info", pretty: false, destination: sink });
   const box = new SecretBox(opts.masterKey ?? crypto.randomBytes(32));
-  const db = createDb(ds);
+  let engine: JobEngine | null = null;
+  const db = createDb(ds, () => engine?.sink() ?? null);
   const deps: ServiceDeps = {
     db,
     now: opts.now ?? (() => new Date()),
@@ -135,8 +142,17 @@ export async function startHarness(opts: {
       orderTtlMinutes: 30,
       verifyPerMinute: opts.verifyPerMinute ?? 1000,
       bodyLimitBytes: opts.bodyLimit ?? 64 * 1024,
+      paymentCheckSeconds: opts.jobs?.scheduleSeconds,
     },
   });
+  if (opts.jobs)
+    engine = await startOrderJobs({
+      connectionString: (ds.options as { url: string }).url,
+      deps,
+      merchantById: (id) => registry.byId(id),
+      scheduleSeconds: opts.jobs.scheduleSeconds,
+      pollingIntervalSeconds: 0.5,
+    });
   await seedDemoCatalogues(catalog, seeds);
   server.on("request", app.callback());
   return {
@@ -149,7 +165,9 @@ export async function startHarness(opts: {
     box,
     sweeper,
     registry,
+    jobs: () => engine,
     close: async () => {
+      await engine?.stop(5000);
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await ds.destroy();

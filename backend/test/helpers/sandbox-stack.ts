@@ -6,6 +6,7 @@ import crypto from "node:crypto";
 import { createApi, type HttpAdapter } from "@minipay/shared";
 import { startTestSandbox, type SandboxControl, type TestSandbox } from "../../../sandbox/src/testing";
 import { wechatAdapters } from "../../src/boot";
+import type { AdapterFactory } from "../../src/merchants/registry";
 import { merchantIdFor } from "../../src/merchants/secrets";
 import {
   fetchSandboxMerchants,
@@ -73,13 +74,16 @@ export async function startStack(
     databaseUrl?: string;
     masterKey?: Buffer;
     publicBaseUrl?: (ownUrl: string) => string;
+    jobs?: { scheduleSeconds: number[] };
+    adapters?: AdapterFactory;
   } = {},
 ): Promise<Stack> {
   const merchants = await fetchSandboxMerchants(sandbox.url, Array.isArray(names) ? names : [names], 5000);
   const merchant = merchants[0]!;
   const h = await startHarness({
     merchants,
-    adapters: wechatAdapters(opts.timeoutMs ?? 3000),
+    adapters: opts.adapters ?? wechatAdapters(opts.timeoutMs ?? 3000),
+    jobs: opts.jobs,
     now: opts.now,
     verifyPerMinute: opts.verifyPerMinute,
     databaseUrl: opts.databaseUrl,

@@ -10,6 +10,7 @@ import { MerchantsRepo } from "./merchants";
 import { NotifyLogRepo } from "./notify-log";
 import { OrdersRepo } from "./orders";
 import { ProductsRepo } from "./products";
+import { jobScheduler, type JobScheduler, type JobSink } from "./jobs";
 import { TradeNumbersRepo } from "./trade-numbers";
 import type { Manager } from "./rows";
 import { UsersRepo } from "./users";
@@ -23,6 +24,8 @@ export interface Repos {
   merchants: MerchantsRepo;
   notifyLog: NotifyLogRepo;
   tradeNumbers: TradeNumbersRepo;
+  /** Jobs that commit with the transaction these repositories belong to. */
+  jobs: JobScheduler;
 }
 
 export interface Db {
@@ -32,7 +35,7 @@ export interface Db {
   ping(): Promise<boolean>;
 }
 
-export function createRepos(m: Manager): Repos {
+export function createRepos(m: Manager, sink: () => JobSink | null = () => null): Repos {
   return {
     orders: new OrdersRepo(m),
     events: new EventsRepo(m),
@@ -42,15 +45,18 @@ export function createRepos(m: Manager): Repos {
     merchants: new MerchantsRepo(m),
     notifyLog: new NotifyLogRepo(m),
     tradeNumbers: new TradeNumbersRepo(m),
+    jobs: jobScheduler(m, sink),
   };
 }
 
-export function createDb(ds: DataSource): Db {
+/** `jobs` is read at each enqueue: the job engine starts after the database is open. */
+export function createDb(ds: DataSource, jobs: () => JobSink | null = () => null): Db {
   return {
-    repos: createRepos(ds.manager),
-    transaction: (fn) => ds.transaction((em) => fn(createRepos(em))),
+    repos: createRepos(ds.manager, jobs),
+    transaction: (fn) => ds.transaction((em) => fn(createRepos(em, jobs))),
     ping: async () => (await ds.query("SELECT 1 AS ok"))[0]?.ok === 1,
   };
 }
 
 export type * from "./types";
+export type { JobScheduler, JobSink } from "./jobs";

@@ -128,6 +128,15 @@ export class OrdersRepo {
     return rows[0] ? toOrder(rows[0]) : null;
   }
 
+  /** Any order of the merchant, by id (jobs and admin; shopper reads use forUser). */
+  async byId(merchantId: string, id: string): Promise<OrderRecord | null> {
+    const rows: OrderRow[] = await this.m.query(`SELECT * FROM orders WHERE id = $1 AND merchant_id = $2`, [
+      id,
+      merchantId,
+    ]);
+    return rows[0] ? toOrder(rows[0]) : null;
+  }
+
   async byIdempotencyKey(userId: string, key: string): Promise<OrderRecord | null> {
     const rows: OrderRow[] = await this.m.query(
       `SELECT * FROM orders WHERE user_id = $1 AND idempotency_key = $2`,

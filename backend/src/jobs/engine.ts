@@ -1,0 +1,93 @@
+/**
+ * The job engine: pg-boss on the same PostgreSQL, so jobs survive restarts, are shared by every
+ * backend instance (workers fetch with SKIP LOCKED: one job runs once) and can be enqueued inside
+ * the transaction that causes them. pg-boss keeps its own tables in the `pgboss` schema and
+ * migrates them itself on start.
+ */
+import PgBoss from "pg-boss";
+import type { JobSink } from "../db/repositories";
+import type { Logger } from "../logger";
+
+export interface QueueSpec {
+  name: string;
+  /** Failed attempts retried this many times (with backoff). */
+  retryLimit: number;
+  /** `send` enqueues follow-up jobs (outside any transaction). */
+  handler: (data: Record<string, unknown>, send: JobEngine["send"]) => Promise<void>;
+}
+
+export class JobEngine {
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(o: {
+    connectionString: string;
+    logger: Logger;
+    queues: QueueSpec[];
+    pollingIntervalSeconds?: number;
+  }): Promise<JobEngine> {
+    const boss = new PgBoss({
+      connectionString: o.connectionString,
+      schema: "pgboss",
+      max: 4,
+      application_name: "minipay-jobs",
+    });
+    boss.on("error", (err) => o.logger.error({ err: err.message }, "job engine error"));
+    await boss.start();
+    const engine = new JobEngine(boss, o.logger);
+    for (const q of o.queues) {
+      // "short": one queued job per singleton key, so a step is never enqueued twice.
+      await boss.createQueue(q.name, {
+        name: q.name,
+        policy: "short",
+        retryLimit: q.retryLimit,
+        retryDelay: 10,
+        retryBackoff: true,
+      });
+      await boss.work<Record<string, unknown>>(
+        q.name,
+        { pollingIntervalSeconds: o.pollingIntervalSeconds ?? 2 },
+        async (jobs) => {
+          for (const job of jobs) {
+            try {
+              await q.handler(job.data, (queue, data, opts) => engine.send(queue, data, opts));
+            } catch (err) {
+              o.logger.warn({ queue: q.name, err: (err as Error).message }, "job failed; pg-boss retries it");
+              throw err;
+            }
+          }
+        },
+      );
+    }
+    return engine;
+  }
+
+  /** What the repositories call to enqueue inside a transaction. */
+  sink(): JobSink {
+    return async (queue, data, opts) => {
+      await this.boss.send(queue, data, {
+        startAfter: opts.startAfter,
+        singletonKey: opts.singletonKey,
+        db: opts.db as PgBoss.Db,
+      });
+    };
+  }
+
+  /** Enqueue outside any transaction (a job scheduling its next step). */
+  async send(queue: string, data: object, opts: { startAfter: Date; singletonKey: string }): Promise<void> {
+    await this.boss.send(queue, data, opts);
+  }
+
+  /** Jobs waiting or running in a queue (for tests and metrics). */
+  async depth(queue: string): Promise<number> {
+    return this.boss.getQueueSize(queue);
+  }
+
+  /** Stop fetching and wait for running jobs, at most `timeoutMs`. */
+  async stop(timeoutMs: number): Promise<void> {
+    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+    this.logger.info("job engine stopped");
+  }
+}
