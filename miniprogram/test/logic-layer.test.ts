@@ -35,7 +35,7 @@ beforeAll(async () => {
     DATA_DIR: tmp,
     DATABASE_URL: await createTestDatabaseUrl("logic_layer"),
     SANDBOX_URL: sandbox.url,
-    SANDBOX_MERCHANT: "v3-public-key",
+    SANDBOX_MERCHANTS: "v3-public-key",
     LOG_LEVEL: "silent",
     SWEEPER_INTERVAL_MS: "0",
   });
