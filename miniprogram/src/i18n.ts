@@ -39,7 +39,7 @@ export const UI_TEXT = {
   "shop.empty": { zh: "暂无商品", en: "No products yet" },
   "confirm.total": { zh: "合计", en: "Total" },
   "confirm.pay": { zh: "微信支付", en: "Pay" },
-  "confirm.payQr": { zh: "扫码支付", en: "Pay by QR code" },
+  "confirm.payQr": { zh: "扫码支付", en: "QR code" },
   "confirm.emptyCart": { zh: "购物车是空的", en: "The cart is empty" },
   "confirm.unavailable": { zh: "部分商品库存不足，请返回修改", en: "Some items are out of stock" },
   "confirm.note": {
