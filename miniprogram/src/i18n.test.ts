@@ -1,5 +1,5 @@
 import { ERRORS } from "@minipay/shared";
-import { messageFor, systemLang, t, UI_TEXT } from "./i18n";
+import { errorText, messageFor, systemLang, t, UI_TEXT } from "./i18n";
 
 describe("shopper texts", () => {
   it("uses the shared table in Chinese, English when the system language is English", () => {
@@ -19,5 +19,14 @@ describe("shopper texts", () => {
   it("English texts have no Chinese in them (one language at a time)", () => {
     for (const [k, v] of Object.entries(UI_TEXT))
       expect([k, v.en]).not.toEqual([k, expect.stringMatching(/[\u4e00-\u9fff]/)]);
+  });
+  it("turns API codes into text; anything else is logged (a bug) and offers a retry", () => {
+    const log = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    expect(errorText({ code: "OUT_OF_STOCK" }, "zh")).toBe(ERRORS.OUT_OF_STOCK.zh);
+    expect(log).not.toHaveBeenCalled();
+    const bug = new ReferenceError("crypto is not defined");
+    expect(errorText(bug, "en")).toBe("Network problem, please retry");
+    expect(log).toHaveBeenCalledWith(bug);
+    log.mockRestore();
   });
 });

@@ -39,7 +39,7 @@ export const UI_TEXT = {
   "shop.empty": { zh: "暂无商品", en: "No products yet" },
   "confirm.total": { zh: "合计", en: "Total" },
   "confirm.pay": { zh: "微信支付", en: "Pay" },
-  "confirm.payQr": { zh: "扫码支付", en: "Pay by QR code" },
+  "confirm.payQr": { zh: "扫码支付", en: "QR code" },
   "confirm.emptyCart": { zh: "购物车是空的", en: "The cart is empty" },
   "confirm.unavailable": { zh: "部分商品库存不足，请返回修改", en: "Some items are out of stock" },
   "confirm.note": {
@@ -109,10 +109,10 @@ export function stateText(s: OrderState, lang: Lang): string {
 
 /** What to tell the shopper about a failure: the API's stable code, else "network". */
 export function errorText(err: unknown, l: Lang): string {
-  if (err && typeof err === "object") {
-    if ((err as Error).name === "ConfigError") return messageFor("CONFIG", l);
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === "string") return messageFor(code, l);
-  }
-  return messageFor("NETWORK", l);
+  const code = err && typeof err === "object" ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === "string") return messageFor(code, l);
+  // Not an API answer: a bug or a misconfiguration. Log it for the developer (WeChat's console,
+  // the logic-layer test), and give the shopper something to do.
+  console.error(err);
+  return messageFor((err as Error | null)?.name === "ConfigError" ? "CONFIG" : "NETWORK", l);
 }

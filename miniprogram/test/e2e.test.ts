@@ -336,7 +336,7 @@ describe("H5 shop in a real browser", () => {
   it("WeChat timing out shows a retry, not an endless spinner; the retry then finds it paid", async () => {
     await control("POST", "scenarios", [
       { action: "drop_notify" },
-      { action: "query_error", mode: "timeout" },
+      { action: "query_error", mode: "timeout", ms: 3000 }, // longer than the backend's 1 s budget
     ]);
     try {
       await journey("slow", async (page) => {

@@ -35,7 +35,7 @@ beforeAll(async () => {
     DATA_DIR: tmp,
     DATABASE_URL: await createTestDatabaseUrl("logic_layer"),
     SANDBOX_URL: sandbox.url,
-    SANDBOX_MERCHANT: "v3-public-key",
+    SANDBOX_MERCHANTS: "v3-public-key",
     LOG_LEVEL: "silent",
     SWEEPER_INTERVAL_MS: "0",
   });
@@ -267,6 +267,29 @@ describe("mp-weixin build: the shop page in the logic layer", () => {
       rt.dispose();
     }
   }, 60_000);
+});
+
+describe("mp-weixin build: configuration at run time", () => {
+  it("a release version refuses an http backend (WeChat only talks https there)", async () => {
+    const log = { logins: [] as unknown[], payments: [] as unknown[], requests: [] as string[] };
+    const rt = new WechatRuntime(out, {
+      wx: wechat(log),
+      account: { appId: appid, envVersion: "release" },
+      randomBytes: crypto.randomBytes,
+    });
+    try {
+      rt.launch();
+      const end = Date.now() + 10_000;
+      while (!rt.find("error") && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(rt.text("error")).toContain("小程序配置有误");
+      expect(rt.errors.map((e: any) => e?.message)).toContainEqual(
+        expect.stringMatching(/release API base must be https/),
+      );
+      expect(log.requests).toEqual([]); // nothing went out over http
+    } finally {
+      rt.dispose();
+    }
+  }, 30_000);
 });
 
 /** The shopper's orders, asked with the token the app keeps in its storage. */
