@@ -25,6 +25,21 @@ export const ERRORS = {
     zh: "小程序未接入或 appid 不正确",
     en: "This mini-program (appid) is not configured here",
   },
+  MERCHANT_DISABLED: {
+    status: 403,
+    zh: "该商户已停止接单",
+    en: "This shop is not taking new orders",
+  },
+  PAYMENT_METHOD_SWITCHED: {
+    status: 409,
+    zh: "已改用其他支付方式，请重新发起支付",
+    en: "Another payment method was started for this order; start the payment again",
+  },
+  PAYMENT_ATTEMPTS_EXCEEDED: {
+    status: 409,
+    zh: "该订单切换支付方式次数过多",
+    en: "This order has switched payment method too many times",
+  },
   FORBIDDEN: { status: 403, zh: "没有权限", en: "Not allowed" },
   PRODUCT_NOT_FOUND: { status: 400, zh: "商品不存在或已下架", en: "The product does not exist" },
   QUANTITY_INVALID: { status: 400, zh: "购买数量不正确", en: "The quantity is not valid" },

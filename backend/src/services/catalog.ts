@@ -1,6 +1,7 @@
 /** Products: the catalogue each merchant prices from; sandbox merchants get demo products on first start. */
 import type { Product } from "@minipay/shared";
 import type { ServiceDeps } from "./deps";
+import { acceptingShoppers, type ShopMerchant } from "./orders";
 
 export const DEMO_PRODUCTS = [
   {
@@ -48,8 +49,9 @@ export class CatalogService {
     return DEMO_PRODUCTS.length;
   }
 
-  async list(merchantId: string): Promise<Product[]> {
-    const rows = await this.deps.db.repos.products.listActive(merchantId);
+  async list(merchant: ShopMerchant): Promise<Product[]> {
+    acceptingShoppers(merchant);
+    const rows = await this.deps.db.repos.products.listActive(merchant.id);
     return rows.map((r) => ({
       id: r.id,
       name: r.name,

@@ -7,6 +7,7 @@
  */
 import { isPayable } from "@minipay/shared";
 import type { OrderRecord, Repos } from "../db/repositories";
+import { isWechatCode } from "../wechat/common";
 import type { PaymentOrders } from "../wechat/ports";
 import type { MerchantIdentity, ServiceDeps } from "./deps";
 import { settle } from "./settle";
@@ -22,6 +23,22 @@ export const CLOSE_MIN_AGE_MS = 5 * 60_000;
 /** What checks need of a merchant: who it is, and the two calls they make. */
 export interface CheckedMerchant extends MerchantIdentity {
   gateway: Pick<PaymentOrders, "queryOrder" | "closeOrder">;
+}
+
+/**
+ * Close one number at WeChat. "Does not exist" counts as closed: a number whose prepay failed was
+ * never created there (a prepay still in flight for it is refused when it is stored, see payments).
+ */
+export async function closeAtWechat(
+  m: { gateway: Pick<PaymentOrders, "closeOrder"> },
+  outTradeNo: string,
+): Promise<"closed" | "already_paid" | "already_closed"> {
+  try {
+    return await m.gateway.closeOrder(outTradeNo);
+  } catch (err) {
+    if (isWechatCode(err, "ORDERNOTEXIST", "ORDER_NOT_EXIST")) return "already_closed";
+    throw err;
+  }
 }
 
 /** Ask WeChat about one number and apply the answer; false when WeChat could not be asked. */
@@ -56,7 +73,7 @@ export async function closeAndExpire(
     for (const no of await openTradeNumbers(deps, o)) {
       let closed;
       try {
-        closed = await m.gateway.closeOrder(no);
+        closed = await closeAtWechat(m, no);
       } catch (err) {
         deps.logger.warn(
           { err: (err as Error)?.message, outTradeNo: no },

@@ -34,6 +34,16 @@ export interface Shopper {
   id: string;
 }
 
+/** A merchant as the shop sees it: disabled ones (gone from the configuration) sell nothing new. */
+export interface ShopMerchant {
+  id: string;
+  disabled?: boolean;
+}
+
+export function acceptingShoppers(m: ShopMerchant): void {
+  if (m.disabled) throw new AppError("MERCHANT_DISABLED");
+}
+
 export class OrderService {
   constructor(
     private readonly deps: ServiceDeps,
@@ -41,7 +51,9 @@ export class OrderService {
   ) {}
 
   /** The price of a cart now, from the server's catalogue. Reserves nothing, writes nothing. */
-  async quote(merchantId: string, req: QuoteRequest): Promise<Quote> {
+  async quote(merchant: ShopMerchant, req: QuoteRequest): Promise<Quote> {
+    acceptingShoppers(merchant);
+    const merchantId = merchant.id;
     const ids = [...new Set(req.items.map((i) => i.productId))];
     const products = await this.deps.db.repos.products.byIds(merchantId, ids);
     const priced = priceOrder(req.items, catalogOf(products), { requireStock: false });
@@ -56,11 +68,13 @@ export class OrderService {
   }
 
   async create(
-    merchantId: string,
+    merchant: ShopMerchant,
     user: Shopper,
     idempotencyKey: string | undefined,
     req: CreateOrderRequest,
   ): Promise<Order> {
+    acceptingShoppers(merchant);
+    const merchantId = merchant.id;
     if (!idempotencyKey) throw new AppError("IDEMPOTENCY_KEY_REQUIRED");
     if (!IDEMPOTENCY_KEY_RE.test(idempotencyKey))
       throw new AppError("VALIDATION_FAILED", undefined, {
@@ -69,7 +83,7 @@ export class OrderService {
       });
     const hash = requestHash(req);
     const { repos } = this.deps.db;
-    const existing = await repos.orders.byIdempotencyKey(user.id, idempotencyKey);
+    const existing = await repos.orders.byIdempotencyKey(merchant.id, user.id, idempotencyKey);
     if (existing) return this.replay(existing, hash);
 
     try {
@@ -103,8 +117,10 @@ export class OrderService {
     } catch (err) {
       // Two requests with the same key raced: the loser returns the winner's order.
       if (uniqueViolation(err) === "orders_idempotency_uq") {
-        const again = await repos.orders.byIdempotencyKey(user.id, idempotencyKey);
+        const again = await repos.orders.byIdempotencyKey(merchant.id, user.id, idempotencyKey);
         if (again) return this.replay(again, hash);
+        // The key is taken by this user's order at another merchant (the app moved): not reusable.
+        throw new AppError("IDEMPOTENCY_KEY_REUSED");
       }
       throw err;
     }

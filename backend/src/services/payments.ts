@@ -22,7 +22,7 @@ import type { MerchantIdentity, ServiceDeps } from "./deps";
 import type { OrderService } from "./orders";
 import { settle } from "./settle";
 import { allTradeNumbers } from "./trade-numbers";
-import { scheduleChecks } from "./order-checks";
+import { closeAtWechat, scheduleChecks } from "./order-checks";
 import { transition } from "./transition";
 import { mapUpstream } from "./upstream-errors";
 
@@ -31,10 +31,14 @@ const PREPAY_LIFETIME_MS = 2 * 3600_000;
 const PREPAY_SAFETY_MS = 10 * 60_000;
 
 /** About 30 s after prepay, then backing off (1, 2, 5, 10 min); the last step repeats until expiry. */
+/** How many WeChat numbers one order may use (each method switch takes one). */
+export const MAX_TRADE_NUMBERS_PER_ORDER = 8;
+
 export const DEFAULT_CHECK_SCHEDULE_SECONDS = [30, 60, 120, 300, 600] as const;
 
 /** What payments need of a merchant: who it is, where WeChat notifies, and its gateway. */
 export interface PayingMerchant extends MerchantIdentity {
+  disabled?: boolean;
   gateway: PaymentGateway;
   notifyUrl(kind: "pay" | "refund"): string;
 }
@@ -66,8 +70,11 @@ export class PaymentService {
     const { db } = this.deps;
     const live = await db.repos.attempts.live(order.id, method, now);
     if (live) return this.answer(m.gateway, orderId, live);
+    // A merchant gone from the configuration serves its live prepays but starts no new WeChat order.
+    if (m.disabled) throw new AppError("MERCHANT_DISABLED");
 
-    const number = await this.numberFor(m, order, method, now);
+    const { number, retire } = await this.numberFor(m, order, method, now);
+    for (const n of retire) await this.retire(m, order, n);
     let result;
     try {
       result = await m.gateway.prepay({
@@ -88,44 +95,64 @@ export class PaymentService {
       return this.answer(m.gateway, orderId, theirs);
     }
     const attempt = await this.store(m, order.id, method, number, result, now);
+    if (!attempt) {
+      // The shopper switched method while this prepay was in flight: its number is being closed,
+      // so this prepay must never be paid. Close it again now that WeChat surely has it.
+      await this.closeQuietly(m, number);
+      throw new AppError("PAYMENT_METHOD_SWITCHED");
+    }
     return this.answer(m.gateway, orderId, attempt);
   }
 
   /**
-   * The WeChat order number to prepay with: the open one for this method, or a new one after the
-   * other method's numbers are closed at WeChat (the first number of an order is its own).
+   * Decide, with the order row locked (so concurrent taps, same method or not, take turns), the
+   * WeChat number to prepay with: the usable one for this method, or a new one. The numbers it
+   * replaces are marked "closing" in the same transaction, before WeChat is asked to close them,
+   * so a CLOSED answer about them can never close the order. The first number is the order's own.
    */
   private async numberFor(
     m: PayingMerchant,
     order: OrderRecord,
     method: PaymentMethod,
     now: Date,
-  ): Promise<string> {
-    const { tradeNumbers } = this.deps.db.repos;
-    const numbers = await tradeNumbers.forOrder(order.id);
-    const open = numbers.find((n) => n.method === method && !n.closedAt);
-    if (open) return open.outTradeNo;
-    for (const other of numbers.filter((n) => !n.closedAt)) await this.retire(m, order, other);
-    await tradeNumbers.add({
-      merchantId: m.id,
-      orderId: order.id,
-      method,
-      outTradeNo: numbers.length === 0 ? order.outTradeNo : newOutTradeNo(now, this.deps.randomBytes),
-      createdAt: now,
+  ): Promise<{ number: string; retire: TradeNumberRecord[] }> {
+    return this.deps.db.transaction(async (r) => {
+      const locked = await r.orders.lock(m.id, order.id);
+      if (!locked) throw new AppError("ORDER_NOT_FOUND");
+      checkPayable(locked, this.deps.now());
+      const numbers = await r.tradeNumbers.forOrder(order.id);
+      const usable = numbers.find((n) => n.method === method && !n.closedAt && !n.closingAt);
+      if (usable) return { number: usable.outTradeNo, retire: [] };
+      // Each switch costs WeChat a close and a prepay: bounded per order.
+      if (numbers.length >= MAX_TRADE_NUMBERS_PER_ORDER) throw new AppError("PAYMENT_ATTEMPTS_EXCEEDED");
+      const retire = numbers.filter((n) => !n.closedAt && !n.closingAt);
+      await r.tradeNumbers.markClosing(
+        m.id,
+        retire.map((n) => n.outTradeNo),
+        now,
+      );
+      const number = numbers.length === 0 ? order.outTradeNo : newOutTradeNo(now, this.deps.randomBytes);
+      await r.tradeNumbers.add({
+        merchantId: m.id,
+        orderId: order.id,
+        method,
+        outTradeNo: number,
+        createdAt: now,
+      });
+      return { number, retire };
     });
-    // Re-read: a concurrent tap may have added its number first (one open number per method).
-    const winner = (await tradeNumbers.forOrder(order.id)).find((n) => n.method === method && !n.closedAt);
-    return winner!.outTradeNo;
   }
 
-  /** Close a WeChat order number the shopper is switching away from. */
+  /**
+   * Close a number the shopper switched away from. Not closable now (too young, WeChat down): it
+   * stays "closing"; expiry closes it later, and a payment on it is still settled once.
+   */
   private async retire(m: PayingMerchant, order: OrderRecord, n: TradeNumberRecord): Promise<void> {
     const { db, logger } = this.deps;
     let closed;
     try {
-      closed = await m.gateway.closeOrder(n.outTradeNo);
+      closed = await closeAtWechat(m, n.outTradeNo);
     } catch (err) {
-      // Too young to close, or WeChat unreachable: leave it open; a payment on it still settles once.
       logger.warn(
         { err: (err as Error).message, outTradeNo: n.outTradeNo },
         "previous WeChat order left open",
@@ -148,6 +175,18 @@ export class PaymentService {
     });
   }
 
+  private async closeQuietly(m: PayingMerchant, outTradeNo: string): Promise<void> {
+    try {
+      if ((await closeAtWechat(m, outTradeNo)) !== "already_paid")
+        await this.deps.db.repos.tradeNumbers.markClosed(m.id, outTradeNo, this.deps.now());
+    } catch (err) {
+      this.deps.logger.warn(
+        { err: (err as Error).message, outTradeNo },
+        "superseded prepay left for expiry to close",
+      );
+    }
+  }
+
   /** Short transaction after WeChat answered: store the attempt as the live one, move created → paying. */
   private async store(
     m: PayingMerchant,
@@ -156,10 +195,13 @@ export class PaymentService {
     outTradeNo: string,
     result: { prepayId: string | null; codeUrl: string | null },
     now: Date,
-  ): Promise<AttemptRecord> {
+  ): Promise<AttemptRecord | null> {
     return this.deps.db.transaction(async (r) => {
       const order = await r.orders.lock(m.id, orderId);
       if (!order) throw new AppError("ORDER_NOT_FOUND");
+      // The number may have been replaced while WeChat answered: then nothing is handed out.
+      const tn = await r.tradeNumbers.lock(m.id, outTradeNo);
+      if (tn && (tn.closingAt || tn.closedAt)) return null;
       // Paid or closed while we were asking WeChat: the prepay must not be handed out.
       checkPayable(order, this.deps.now());
       await r.attempts.supersedeExpired(orderId, method, now);

@@ -84,7 +84,9 @@ export async function settle(
       // which is still payable under its open number.
       const numbers = await r.tradeNumbers.forOrder(order.id);
       const mine = numbers.find((n) => n.outTradeNo === facts.outTradeNo);
-      if (mine?.closedAt && numbers.some((n) => !n.closedAt))
+      const replaced = (n: { closedAt: Date | null; closingAt: Date | null }) =>
+        !!(n.closedAt || n.closingAt);
+      if (mine && replaced(mine) && numbers.some((n) => !replaced(n)))
         return { result: "noop", orderId: order.id, state: order.state, why: "superseded_number" };
     }
     if (decision.kind === "noop") {

@@ -7,7 +7,7 @@
  */
 import type { ServiceDeps } from "./deps";
 import { closeAndExpire, queryAndSettle, type CheckedMerchant } from "./order-checks";
-import { openTradeNumbers } from "./trade-numbers";
+import { allTradeNumbers } from "./trade-numbers";
 
 export type SweptMerchant = CheckedMerchant;
 
@@ -55,8 +55,8 @@ export class Sweeper {
     for (const o of await db.repos.orders.payingSince(new Date(now.getTime() - 60_000), now, limit)) {
       const m = await merchant(o.merchantId);
       if (!m) continue;
-      for (const no of await openTradeNumbers(this.deps, o))
-        await queryAndSettle(this.deps, m, no, "sweeper");
+      // Every number, closed ones too: a payment that raced a close is still found.
+      for (const no of await allTradeNumbers(this.deps, o)) await queryAndSettle(this.deps, m, no, "sweeper");
       queried++;
     }
     // 2. Expired orders: close at WeChat first (it may say "already paid"), then expire locally.

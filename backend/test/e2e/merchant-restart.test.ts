@@ -63,6 +63,13 @@ it("a restart with a different merchant list keeps every old order with its own 
     expect(rows[0].state).toBe("paid");
     expect((await stack.h.ds.query(`SELECT count(*)::int AS n FROM anomalies`))[0].n).toBe(0);
 
+    // Its shoppers' sessions still read and verify, but it sells nothing new.
+    const order = await stack.order(swept.token, "oolong-tea", 1);
+    expect(order.status).toBe(403);
+    expect(order.body.error.code).toBe("MERCHANT_DISABLED");
+    const products = await stack.api("GET", "/api/v1/products", { token: swept.token });
+    expect(products.body.error.code).toBe("MERCHANT_DISABLED");
+
     // A disabled merchant takes no new shoppers.
     const code = (await stack.sb.loginCode(v3.credentials.appid)).code;
     const login = await stack.api("POST", "/api/v1/session", { body: { code, appid: v3.credentials.appid } });

@@ -126,4 +126,82 @@ describe.each(["v2-hmac", "v3-public-key"] as const)("merchant %s", (name) => {
         stack.sb.pay({ out_trade_no: n.out_trade_no, openid: s.openid, outcome: "SUCCESS" }),
       ).rejects.toThrow();
   });
+
+  it("in-app pay and QR tapped at the same moment on a fresh order: never a 5xx, one usable number per method", async () => {
+    for (let i = 0; i < 4; i++) {
+      const s = await newOrder(stack);
+      const answers = await Promise.all([s.pay("jsapi"), s.pay("native")]);
+      for (const a of answers) {
+        expect(a.status).toBeLessThan(500);
+        if (a.status !== 200) expect(a.body.error.code).toBe("PAYMENT_METHOD_SWITCHED");
+      }
+      expect(answers.some((a) => a.status === 200)).toBe(true);
+      const open = (await s.numbers()).filter((n) => !n.closed);
+      expect(open.length).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it("a first prepay that failed leaves a number WeChat never had: switching, then expiry, still ends", async () => {
+    const s = await newOrder(stack);
+    await stack.sb.scenario({
+      action: "prepay_error",
+      mode: "SYSTEMERROR",
+      times: 20,
+      match: { out_trade_no: s.order.outTradeNo },
+    });
+    expect((await s.pay("jsapi")).status).toBe(502);
+    expect((await s.pay("native")).status).toBe(200);
+    clockOffsetMs = 31 * 60_000;
+    try {
+      await stack.h.sweeper.runOnce();
+    } finally {
+      clockOffsetMs = 0;
+    }
+    expect(await s.state()).toBe("expired");
+    expect((await s.numbers()).every((n) => n.closed)).toBe(true);
+  });
+
+  it("switching methods is bounded per order", async () => {
+    const s = await newOrder(stack);
+    for (let i = 0; i < 8; i++) expect((await s.pay(i % 2 ? "native" : "jsapi")).status).toBe(200);
+    expect((await s.pay("native")).status).toBe(200); // the usable native number is reused: no new one
+    const last = await s.pay("jsapi");
+    expect(last.status).toBe(409);
+    expect(last.body.error.code).toBe("PAYMENT_ATTEMPTS_EXCEEDED");
+  });
+});
+
+describe("a switch while the first prepay is still in flight (v3)", () => {
+  const stack = useStack(sandbox, "v3-public-key");
+
+  it("the late prepay is refused and closed at WeChat, so it can never take money unseen", async () => {
+    const s = await newOrder(stack);
+    await stack.sb.scenario({
+      action: "prepay_error",
+      mode: "timeout",
+      ms: 1500,
+      times: 1,
+      match: { out_trade_no: s.order.outTradeNo },
+    });
+    const slow = s.pay("jsapi");
+    await new Promise((r) => setTimeout(r, 400));
+    const qr = await s.pay("native");
+    expect(qr.status).toBe(200);
+    const late = await slow;
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe("PAYMENT_METHOD_SWITCHED");
+    // WeChat has the first number, and it is closed there: it cannot be paid.
+    await expect(
+      stack.sb.pay({ out_trade_no: s.order.outTradeNo, openid: s.openid, outcome: "SUCCESS" }),
+    ).rejects.toThrow();
+    const live = await stack.h.ds.query(
+      `SELECT method FROM payment_attempts WHERE order_id = $1 AND superseded_at IS NULL`,
+      [s.order.id],
+    );
+    expect(live).toEqual([{ method: "native" }]);
+    // A second in-app tap gets a fresh number, never the refused prepay.
+    const again = await s.pay("jsapi");
+    expect(again.status).toBe(200);
+    expect((await s.numbers()).map((n) => n.method)).toEqual(["jsapi", "native", "jsapi"]);
+  });
 });

@@ -16,6 +16,7 @@ export class TradeNumbers1732600000000 implements MigrationInterface {
       order_id uuid NOT NULL REFERENCES orders(id),
       method text NOT NULL CHECK (method IN ('jsapi','native')),
       created_at timestamptz NOT NULL DEFAULT now(),
+      closing_at timestamptz,
       closed_at timestamptz,
       PRIMARY KEY (merchant_id, out_trade_no))`);
     await q.query(`CREATE INDEX trade_numbers_order_idx ON trade_numbers (order_id)`);

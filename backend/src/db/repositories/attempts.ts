@@ -35,7 +35,11 @@ export class AttemptsRepo {
   /** The live attempt still usable at `now`, if any. */
   async live(orderId: string, method: PaymentMethod, now: Date): Promise<AttemptRecord | null> {
     const rows: AttemptRow[] = await this.m.query(
-      `SELECT * FROM payment_attempts WHERE order_id = $1 AND method = $2 AND superseded_at IS NULL AND expires_at > $3`,
+      // Only on a number still usable: a prepay for a number being closed is never handed out.
+      `SELECT a.* FROM payment_attempts a
+       LEFT JOIN trade_numbers t ON t.order_id = a.order_id AND t.out_trade_no = a.out_trade_no
+       WHERE a.order_id = $1 AND a.method = $2 AND a.superseded_at IS NULL AND a.expires_at > $3
+         AND t.closing_at IS NULL AND t.closed_at IS NULL`,
       [orderId, method, now],
     );
     return rows[0] ? toAttempt(rows[0]) : null;

@@ -137,10 +137,10 @@ export class OrdersRepo {
     return rows[0] ? toOrder(rows[0]) : null;
   }
 
-  async byIdempotencyKey(userId: string, key: string): Promise<OrderRecord | null> {
+  async byIdempotencyKey(merchantId: string, userId: string, key: string): Promise<OrderRecord | null> {
     const rows: OrderRow[] = await this.m.query(
-      `SELECT * FROM orders WHERE user_id = $1 AND idempotency_key = $2`,
-      [userId, key],
+      `SELECT * FROM orders WHERE user_id = $1 AND idempotency_key = $2 AND merchant_id = $3`,
+      [userId, key, merchantId],
     );
     return rows[0] ? toOrder(rows[0]) : null;
   }

@@ -9,6 +9,7 @@ interface Row {
   order_id: string;
   method: PaymentMethod;
   created_at: Date;
+  closing_at: Date | null;
   closed_at: Date | null;
 }
 
@@ -18,6 +19,7 @@ const toRecord = (r: Row): TradeNumberRecord => ({
   orderId: r.order_id,
   method: r.method,
   createdAt: new Date(r.created_at),
+  closingAt: r.closing_at ? new Date(r.closing_at) : null,
   closedAt: r.closed_at ? new Date(r.closed_at) : null,
 });
 
@@ -33,7 +35,24 @@ export class TradeNumbersRepo {
   }
 
   /** Record a number; a concurrent request that recorded it first wins (same number, same method). */
-  async add(t: Omit<TradeNumberRecord, "closedAt">): Promise<void> {
+  /** Inside a transaction: one number, locked (a prepay being stored against a close). */
+  async lock(merchantId: string, outTradeNo: string): Promise<TradeNumberRecord | null> {
+    const rows: Row[] = await this.m.query(
+      `SELECT * FROM trade_numbers WHERE merchant_id = $1 AND out_trade_no = $2 FOR UPDATE`,
+      [merchantId, outTradeNo],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async markClosing(merchantId: string, outTradeNos: string[], at: Date): Promise<void> {
+    if (outTradeNos.length === 0) return;
+    await this.m.query(
+      `UPDATE trade_numbers SET closing_at = COALESCE(closing_at, $3) WHERE merchant_id = $1 AND out_trade_no = ANY($2)`,
+      [merchantId, outTradeNos, at],
+    );
+  }
+
+  async add(t: Omit<TradeNumberRecord, "closedAt" | "closingAt">): Promise<void> {
     await this.m.query(
       `INSERT INTO trade_numbers (merchant_id, out_trade_no, order_id, method, created_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT DO NOTHING`,

@@ -45,6 +45,9 @@ export interface TradeNumberRecord {
   orderId: string;
   method: PaymentMethod;
   createdAt: Date;
+  /** Being replaced: set before WeChat is asked to close it, so its CLOSED never closes the order. */
+  closingAt: Date | null;
+  /** WeChat confirmed it closed (or never had it). */
   closedAt: Date | null;
 }
 

@@ -47,16 +47,16 @@ export function apiRouter(d: ApiDeps): Router {
     ctx.body = await d.auth.login(await d.registry.forApp(body.appid), body.code);
   });
   r.get("/products", async (ctx) => {
-    ctx.body = { products: await d.catalog.list((await merchant(ctx)).id) };
+    ctx.body = { products: await d.catalog.list(await merchant(ctx)) };
   });
   r.post("/quotes", async (ctx) => {
     const body = parse(QuoteRequest, ctx.state.body);
-    ctx.body = await d.orders.quote((await merchant(ctx)).id, body);
+    ctx.body = await d.orders.quote(await merchant(ctx), body);
   });
   r.post("/orders", user, async (ctx) => {
     const body = parse(CreateOrderRequest, ctx.state.body);
     const key = ctx.get("idempotency-key") || undefined;
-    ctx.body = await d.orders.create(merchantIn(ctx).id, userOf(ctx), key, body);
+    ctx.body = await d.orders.create(merchantIn(ctx), userOf(ctx), key, body);
     ctx.status = 201;
   });
   r.get("/orders", user, async (ctx) => {
