@@ -66,14 +66,8 @@ export async function v2Raw(
 }
 
 /** POST a signed v2 request; returns the parsed XML answer. */
-export async function v2(
-  base: string,
-  path: string,
-  m: any,
-  fields: Record<string, unknown>,
-  o: V2Opts = {},
-): Promise<Record<string, string>> {
-  return fromXml((await v2Raw(base, path, m, fields, o)).text);
+export async function v2(...args: Parameters<typeof v2Raw>): Promise<Record<string, string>> {
+  return fromXml((await v2Raw(...args)).text);
 }
 
 /** A signed v3 request with the merchant key; returns status, headers and body (text and bytes). */
@@ -149,6 +143,17 @@ export async function until<T>(fn: () => T | Promise<T>, ms = 5000): Promise<T> 
 }
 
 export const newNo = () => `T${Date.now()}${randomAlnum(8)}`;
+
+/** A minimal valid v2 unifiedorder (JSAPI, 1 fen) for tests that only need an order to exist. */
+export const v2Order = (no: string) => ({
+  body: "x",
+  out_trade_no: no,
+  total_fee: 1,
+  spbill_create_ip: "127.0.0.1",
+  notify_url: "http://127.0.0.1:9/n",
+  trade_type: "JSAPI",
+  openid: "o1",
+});
 
 /** Verify a response the way a merchant must: the serial names the key of its key mode. */
 export function verified(m: any, headers: Headers, body: string): boolean {

@@ -1,7 +1,7 @@
 /** code2Session and Pay v2 over real HTTP: success paths, every error path, and v2 notifies. */
 import { checkSignV2, decryptEcb, fromXml } from "../src/crypto/v2";
 import crypto from "node:crypto";
-import { newNo, receiver, sandbox, until, v2, V2_OK } from "./helpers";
+import { newNo, receiver, sandbox, until, v2, v2Order, V2_OK } from "./helpers";
 
 let s: Awaited<ReturnType<typeof sandbox>>;
 beforeAll(async () => {
@@ -258,15 +258,7 @@ describe("scenarios on v2", () => {
   it("query_error and close_error answer SYSTEMERROR until cleared", async () => {
     const m = s.m("v2-md5");
     const no = newNo();
-    await v2(s.sb.url, "/pay/unifiedorder", m, {
-      body: "x",
-      out_trade_no: no,
-      total_fee: 1,
-      spbill_create_ip: "127.0.0.1",
-      notify_url: "http://127.0.0.1:9/n",
-      trade_type: "JSAPI",
-      openid: "o1",
-    });
+    await v2(s.sb.url, "/pay/unifiedorder", m, v2Order(no));
     await s.control.scenario({
       match: { out_trade_no: no },
       action: "query_error",

@@ -1,7 +1,7 @@
 /** prepay_error on v2 unifiedorder and v3 jsapi/native: each mode, matching, `times`, `ms`, and close. */
 import { checkSignV2 } from "../src/crypto/v2";
 import type { ScenarioInput } from "../src/testing";
-import { newNo, sandbox, until, v2, v2Raw, v3 } from "./helpers";
+import { newNo, sandbox, until, v2, v2Order, v2Raw, v3 } from "./helpers";
 
 let s: Awaited<ReturnType<typeof sandbox>>;
 beforeAll(async () => {
@@ -12,15 +12,6 @@ afterEach(() => s.control.clearScenarios());
 
 const scenario = (rule: ScenarioInput) => s.control.scenario(rule);
 
-const v2Order = (no: string) => ({
-  body: "x",
-  out_trade_no: no,
-  total_fee: 1,
-  spbill_create_ip: "127.0.0.1",
-  notify_url: "http://127.0.0.1:9/n",
-  trade_type: "JSAPI",
-  openid: "o1",
-});
 const v3Order = (m: any, no: string, native = false) => ({
   appid: m.appid,
   mchid: m.mchid,

@@ -4,13 +4,18 @@
  * signing cannot hide one in its verification.
  */
 import crypto from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { encryptReqInfo, signV2, toXml, type SignType } from "../../../sandbox/src/crypto/v2";
+import { encryptReqInfo, toXml, type SignType } from "../../../sandbox/src/crypto/v2";
 import { gcmEncrypt, responseSigningMessage, rsaSignB64 } from "../../../sandbox/src/crypto/v3";
 import { NotifyFactsInvalidError, NotifyRejectedError } from "../../src/wechat/errors";
 import { createGateway } from "../../src/wechat/gateway-factory";
-import type { InboundNotify, MerchantCredentials } from "../../src/wechat/types";
+import type {
+  InboundNotify,
+  MerchantCredentials,
+  NotifySignType,
+  ParsedNotify,
+  TradeFacts,
+} from "../../src/wechat/types";
+import { rejectionOf, signedV2Xml, withServer } from "./stubs";
 
 const wechat = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
 const WECHAT_KEY = wechat.privateKey.export({ type: "pkcs8", format: "pem" }) as string;
@@ -108,8 +113,7 @@ const v2PayFields = (over: Record<string, string> = {}): Record<string, string> 
 });
 
 function v2Notify(fields: Record<string, string>, type: SignType): InboundNotify {
-  const xml = toXml({ ...fields, sign: signV2(fields, V2_KEY, type) });
-  return { headers: { "content-type": "text/xml" }, rawBody: Buffer.from(xml) };
+  return { headers: { "content-type": "text/xml" }, rawBody: Buffer.from(signedV2Xml(fields, V2_KEY, type)) };
 }
 
 function v2RefundNotify(over: Record<string, string> = {}): InboundNotify {
@@ -136,45 +140,58 @@ function v2RefundNotify(over: Record<string, string> = {}): InboundNotify {
   return { headers: {}, rawBody: Buffer.from(xml) };
 }
 
-async function factsError(p: Promise<unknown>): Promise<NotifyFactsInvalidError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(NotifyFactsInvalidError);
-  return err as NotifyFactsInvalidError;
+/** transaction() and v2PayFields() state the same payment; both versions must read it alike. */
+async function expectTheFixturePayment(parsed: Promise<ParsedNotify<TradeFacts>>, signType: NotifySignType) {
+  const { facts, signType: got } = await parsed;
+  expect(got).toBe(signType);
+  expect(facts).toMatchObject({ outTradeNo: "MP20261125ABC", tradeState: "SUCCESS", totalFen: 100 });
+  expect(facts.successTime?.toISOString()).toBe("2026-11-25T02:00:00.000Z");
+}
+
+const factsError = (p: Promise<unknown>) => rejectionOf(p, NotifyFactsInvalidError);
+
+/** One test per case: a message with `over` changed is refused, naming the reason and field. */
+function refusesEach<T>(
+  cases: [name: string, over: T, reason: string, field: string][],
+  parse: (over: T) => Promise<unknown>,
+) {
+  it.each(cases)("%s → NotifyFactsInvalidError", async (_name, over, reason, field) => {
+    const err = await factsError(parse(over));
+    expect(err).toMatchObject({ reason, field });
+  });
 }
 
 describe("v3 payment notify facts", () => {
   const gw = createGateway(v3Creds());
 
-  it("accepts a well-formed notify and says how it was signed", async () => {
-    const { facts, signType } = await gw.parsePaymentNotify(v3Notify(transaction()));
-    expect(signType).toBe("WECHATPAY2-SHA256-RSA2048");
-    expect(facts).toMatchObject({ outTradeNo: "MP20261125ABC", tradeState: "SUCCESS", totalFen: 100 });
-    expect(facts.successTime?.toISOString()).toBe("2026-11-25T02:00:00.000Z");
-  });
+  it("accepts a well-formed notify and says how it was signed", () =>
+    expectTheFixturePayment(gw.parsePaymentNotify(v3Notify(transaction())), "WECHATPAY2-SHA256-RSA2048"));
 
-  it.each<[string, Record<string, unknown>, string, string]>([
-    ["out_trade_no with NUL", { out_trade_no: "MP2026\u0000ABC" }, "control_character", "out_trade_no"],
-    ["success_time not a date", { success_time: "not a date" }, "not_a_date", "success_time"],
-    ["success_time 30 February", { success_time: "2026-02-30T10:00:00+08:00" }, "not_a_date", "success_time"],
-    ["out_trade_no too short", { out_trade_no: "AB12" }, "format", "out_trade_no"],
-    ["out_trade_no with a slash", { out_trade_no: "MP2026/ABCDE" }, "format", "out_trade_no"],
-    ["transaction_id not digits", { transaction_id: "42000000x1" }, "format", "transaction_id"],
-    ["transaction_id too long", { transaction_id: "4".repeat(33) }, "format", "transaction_id"],
-    ["negative amount", { amount: { total: -1, currency: "CNY" } }, "amount", "amount.total"],
-    ["fractional amount", { amount: { total: 1.5, currency: "CNY" } }, "amount", "amount.total"],
-    ["unsafe amount", { amount: { total: 2 ** 53, currency: "CNY" } }, "amount", "amount.total"],
-    ["amount as a string", { amount: { total: "100", currency: "CNY" } }, "format", "amount.total"],
-    ["odd currency", { amount: { total: 100, currency: "cny" } }, "format", "amount.currency"],
-    ["unknown trade_state", { trade_state: "PAID" }, "unknown_value", "trade_state"],
-    ["missing out_trade_no", { out_trade_no: undefined }, "missing", "out_trade_no"],
-    ["control character in an ignored field", { attach: "a\u0007b" }, "control_character", "attach"],
-  ])("%s → NotifyFactsInvalidError", async (_name, over, reason, field) => {
-    const err = await factsError(gw.parsePaymentNotify(v3Notify(transaction(over))));
-    expect(err).toMatchObject({ reason, field });
-  });
+  refusesEach<Record<string, unknown>>(
+    [
+      ["out_trade_no with NUL", { out_trade_no: "MP2026\u0000ABC" }, "control_character", "out_trade_no"],
+      ["success_time not a date", { success_time: "not a date" }, "not_a_date", "success_time"],
+      [
+        "success_time 30 February",
+        { success_time: "2026-02-30T10:00:00+08:00" },
+        "not_a_date",
+        "success_time",
+      ],
+      ["out_trade_no too short", { out_trade_no: "AB12" }, "format", "out_trade_no"],
+      ["out_trade_no with a slash", { out_trade_no: "MP2026/ABCDE" }, "format", "out_trade_no"],
+      ["transaction_id not digits", { transaction_id: "42000000x1" }, "format", "transaction_id"],
+      ["transaction_id too long", { transaction_id: "4".repeat(33) }, "format", "transaction_id"],
+      ["negative amount", { amount: { total: -1, currency: "CNY" } }, "amount", "amount.total"],
+      ["fractional amount", { amount: { total: 1.5, currency: "CNY" } }, "amount", "amount.total"],
+      ["unsafe amount", { amount: { total: 2 ** 53, currency: "CNY" } }, "amount", "amount.total"],
+      ["amount as a string", { amount: { total: "100", currency: "CNY" } }, "format", "amount.total"],
+      ["odd currency", { amount: { total: 100, currency: "cny" } }, "format", "amount.currency"],
+      ["unknown trade_state", { trade_state: "PAID" }, "unknown_value", "trade_state"],
+      ["missing out_trade_no", { out_trade_no: undefined }, "missing", "out_trade_no"],
+      ["control character in an ignored field", { attach: "a\u0007b" }, "control_character", "attach"],
+    ],
+    (over) => gw.parsePaymentNotify(v3Notify(transaction(over))),
+  );
 
   it("authentication comes first: a bad signature over bad facts is NotifyRejectedError", async () => {
     const n = v3Notify(transaction({ success_time: "not a date" }));
@@ -226,41 +243,47 @@ describe("v3 refund notify facts", () => {
     });
   });
 
-  it.each<[string, Record<string, unknown>, string, string]>([
-    ["out_refund_no with a newline", { out_refund_no: "RF2026\n1125" }, "control_character", "out_refund_no"],
-    ["unknown refund_status", { refund_status: "DONE" }, "unknown_value", "refund_status"],
-    ["negative refund", { amount: { total: 100, refund: -40 } }, "amount", "amount.refund"],
-    ["success_time not a date", { success_time: "2026-13-01T00:00:00+08:00" }, "not_a_date", "success_time"],
-  ])("%s → NotifyFactsInvalidError", async (_name, over, reason, field) => {
-    const err = await factsError(gw.parseRefundNotify(v3Notify(refund(over), "refund")));
-    expect(err).toMatchObject({ reason, field });
-  });
+  refusesEach<Record<string, unknown>>(
+    [
+      [
+        "out_refund_no with a newline",
+        { out_refund_no: "RF2026\n1125" },
+        "control_character",
+        "out_refund_no",
+      ],
+      ["unknown refund_status", { refund_status: "DONE" }, "unknown_value", "refund_status"],
+      ["negative refund", { amount: { total: 100, refund: -40 } }, "amount", "amount.refund"],
+      [
+        "success_time not a date",
+        { success_time: "2026-13-01T00:00:00+08:00" },
+        "not_a_date",
+        "success_time",
+      ],
+    ],
+    (over) => gw.parseRefundNotify(v3Notify(refund(over), "refund")),
+  );
 });
 
 describe("v2 payment notify facts", () => {
   const gw = createGateway(v2Creds("MD5"));
 
-  it("accepts a well-formed notify", async () => {
-    const { facts, signType } = await gw.parsePaymentNotify(v2Notify(v2PayFields(), "MD5"));
-    expect(signType).toBe("MD5");
-    expect(facts).toMatchObject({ outTradeNo: "MP20261125ABC", tradeState: "SUCCESS", totalFen: 100 });
-    expect(facts.successTime?.toISOString()).toBe("2026-11-25T02:00:00.000Z");
-  });
+  it("accepts a well-formed notify", () =>
+    expectTheFixturePayment(gw.parsePaymentNotify(v2Notify(v2PayFields(), "MD5")), "MD5"));
 
-  it.each<[string, Record<string, string>, string, string]>([
-    ["time_end=99999999999999", { time_end: "99999999999999" }, "not_a_date", "time_end"],
-    ["time_end on 31 April", { time_end: "20260431120000" }, "not_a_date", "time_end"],
-    ["time_end at 24:00", { time_end: "20261125240000" }, "not_a_date", "time_end"],
-    ["out_trade_no with NUL", { out_trade_no: "MP2026\u0000ABC" }, "control_character", "out_trade_no"],
-    ["out_trade_no of 33 chars", { out_trade_no: "M".repeat(33) }, "format", "out_trade_no"],
-    ["total_fee not an integer", { total_fee: "1e3" }, "amount", "total_fee"],
-    ["total_fee negative", { total_fee: "-5" }, "amount", "total_fee"],
-    ["transaction_id not digits", { transaction_id: "42000abc" }, "format", "transaction_id"],
-    ["odd fee_type", { fee_type: "C N" }, "format", "fee_type"],
-  ])("%s → NotifyFactsInvalidError", async (_name, over, reason, field) => {
-    const err = await factsError(gw.parsePaymentNotify(v2Notify(v2PayFields(over), "MD5")));
-    expect(err).toMatchObject({ reason, field });
-  });
+  refusesEach<Record<string, string>>(
+    [
+      ["time_end=99999999999999", { time_end: "99999999999999" }, "not_a_date", "time_end"],
+      ["time_end on 31 April", { time_end: "20260431120000" }, "not_a_date", "time_end"],
+      ["time_end at 24:00", { time_end: "20261125240000" }, "not_a_date", "time_end"],
+      ["out_trade_no with NUL", { out_trade_no: "MP2026\u0000ABC" }, "control_character", "out_trade_no"],
+      ["out_trade_no of 33 chars", { out_trade_no: "M".repeat(33) }, "format", "out_trade_no"],
+      ["total_fee not an integer", { total_fee: "1e3" }, "amount", "total_fee"],
+      ["total_fee negative", { total_fee: "-5" }, "amount", "total_fee"],
+      ["transaction_id not digits", { transaction_id: "42000abc" }, "format", "transaction_id"],
+      ["odd fee_type", { fee_type: "C N" }, "format", "fee_type"],
+    ],
+    (over) => gw.parsePaymentNotify(v2Notify(v2PayFields(over), "MD5")),
+  );
 });
 
 describe("v2 refund notify facts", () => {
@@ -278,14 +301,14 @@ describe("v2 refund notify facts", () => {
     expect(facts.status).toBe("CLOSED");
   });
 
-  it.each<[string, Record<string, string>, string, string]>([
-    ["success_time not a date", { success_time: "2026-11-25 25:00:00" }, "not_a_date", "success_time"],
-    ["unknown refund_status", { refund_status: "DONE" }, "unknown_value", "refund_status"],
-    ["refund_fee not digits", { refund_fee: "4O" }, "amount", "refund_fee"],
-  ])("%s → NotifyFactsInvalidError", async (_name, over, reason, field) => {
-    const err = await factsError(gw.parseRefundNotify(v2RefundNotify(over)));
-    expect(err).toMatchObject({ reason, field });
-  });
+  refusesEach<Record<string, string>>(
+    [
+      ["success_time not a date", { success_time: "2026-11-25 25:00:00" }, "not_a_date", "success_time"],
+      ["unknown refund_status", { refund_status: "DONE" }, "unknown_value", "refund_status"],
+      ["refund_fee not digits", { refund_fee: "4O" }, "amount", "refund_fee"],
+    ],
+    (over) => gw.parseRefundNotify(v2RefundNotify(over)),
+  );
 });
 
 describe("v2 sign type strictness", () => {
@@ -327,43 +350,33 @@ describe("v2 sign type strictness", () => {
 });
 
 describe("signed query answers are checked too", () => {
-  async function answering(
-    body: (version: "v2" | "v3") => { headers: Record<string, string>; body: string },
-  ) {
-    const server = http.createServer((req, res) => {
-      const a = body(req.url?.startsWith("/v3/") ? "v3" : "v2");
-      res.writeHead(200, a.headers);
-      res.end(a.body);
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-  }
-
   it("v3 order query with an impossible success_time", async () => {
     const payload = JSON.stringify(transaction({ success_time: "2026-11-25T10:00:00+25:00" }));
-    const { url, server } = await answering(() => ({
-      headers: { "content-type": "application/json", ...wechatHeaders(payload) },
-      body: payload,
-    }));
-    try {
-      const err = await factsError(createGateway(v3Creds(url), { retries: 0 }).queryOrder("MP20261125ABC"));
-      expect(err).toMatchObject({ reason: "not_a_date", field: "success_time" });
-    } finally {
-      await new Promise<void>((r) => server.close(() => r()));
-    }
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json", ...wechatHeaders(payload) });
+        res.end(payload);
+      },
+      async (url) => {
+        const err = await factsError(createGateway(v3Creds(url), { retries: 0 }).queryOrder("MP20261125ABC"));
+        expect(err).toMatchObject({ reason: "not_a_date", field: "success_time" });
+      },
+    );
   });
 
   it("v2 order query with an unknown trade_state", async () => {
-    const fields = { ...v2PayFields(), trade_state: "MAYBE" };
-    const xml = toXml({ ...fields, sign: signV2(fields, V2_KEY, "MD5") });
-    const { url, server } = await answering(() => ({ headers: { "content-type": "text/xml" }, body: xml }));
-    try {
-      const err = await factsError(
-        createGateway(v2Creds("MD5", false, url), { retries: 0 }).queryOrder("MP20261125ABC"),
-      );
-      expect(err).toMatchObject({ reason: "unknown_value", field: "trade_state" });
-    } finally {
-      await new Promise<void>((r) => server.close(() => r()));
-    }
+    const xml = signedV2Xml({ ...v2PayFields(), trade_state: "MAYBE" }, V2_KEY, "MD5");
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "text/xml" });
+        res.end(xml);
+      },
+      async (url) => {
+        const err = await factsError(
+          createGateway(v2Creds("MD5", false, url), { retries: 0 }).queryOrder("MP20261125ABC"),
+        );
+        expect(err).toMatchObject({ reason: "unknown_value", field: "trade_state" });
+      },
+    );
   });
 });

@@ -3,14 +3,13 @@
  * answer whose signature does not verify is a SignatureRejectedError, never trusted.
  */
 import crypto from "node:crypto";
-import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { SignatureRejectedError, WechatUpstreamError } from "../../src/wechat/errors";
 import { createGateway } from "../../src/wechat/gateway-factory";
-import type { MerchantCredentials } from "../../src/wechat/types";
-import { signV2, toXml } from "../../../sandbox/src/crypto/v2";
+import type { MerchantCredentials, RefundRequest } from "../../src/wechat/types";
 import { startWechatSandbox, type TestSandbox } from "./sandbox";
+import { rejectionOf, signedV2Xml, withServer } from "./stubs";
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
@@ -18,14 +17,27 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox?.close());
 
-async function failure(p: Promise<unknown>): Promise<WechatUpstreamError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WechatUpstreamError);
-  return err as WechatUpstreamError;
-}
+const failure = (p: Promise<unknown>) => rejectionOf(p, WechatUpstreamError);
+
+/** A refund the tests send where only the way it fails matters. */
+const REFUND: RefundRequest = {
+  outTradeNo: "ABCDEF123",
+  outRefundNo: "R1",
+  totalFen: 1,
+  refundFen: 1,
+  notifyUrl: "http://x/n",
+};
+
+/** A v2 business SUCCESS answer for this merchant about order ABCDEF123, plus `more`. */
+const v2Success = (creds: MerchantCredentials, more: Record<string, string>) => ({
+  return_code: "SUCCESS",
+  result_code: "SUCCESS",
+  appid: creds.appid,
+  mch_id: creds.mchid,
+  nonce_str: "n0nce",
+  out_trade_no: "ABCDEF123",
+  ...more,
+});
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -47,37 +59,24 @@ describe("transport failures", () => {
   });
 
   it("timeout", async () => {
-    const server = http.createServer(() => undefined); // never answers
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    try {
-      const creds = await sandbox.credentials("v2-md5");
-      const port = (server.address() as AddressInfo).port;
-      const gw = createGateway(
-        { ...creds, baseUrl: `http://127.0.0.1:${port}` },
-        { retries: 0, timeoutMs: 150 },
-      );
-      const err = await failure(gw.queryOrder("ABCDEF123"));
-      expect(err).toMatchObject({ failure: "timeout", detail: "timeout" });
-      expect(err.cause).toBeInstanceOf(Error);
-    } finally {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    }
+    const creds = await sandbox.credentials("v2-md5");
+    // The server never answers.
+    await withServer(
+      () => undefined,
+      async (baseUrl) => {
+        const gw = createGateway({ ...creds, baseUrl }, { retries: 0, timeoutMs: 150 });
+        const err = await failure(gw.queryOrder("ABCDEF123"));
+        expect(err).toMatchObject({ failure: "timeout", detail: "timeout" });
+        expect(err.cause).toBeInstanceOf(Error);
+      },
+    );
   });
 
   it("TLS: the sandbox's certificate is not trusted without its CA", async () => {
     const creds = await sandbox.credentials("v2-hmac");
     const untrusting: MerchantCredentials = { ...creds, v2: { ...creds.v2!, caPem: undefined } };
     const gw = createGateway(untrusting, { retries: 0 });
-    const err = await failure(
-      gw.refund({
-        outTradeNo: "ABCDEF123",
-        outRefundNo: "R1",
-        totalFen: 1,
-        refundFen: 1,
-        notifyUrl: "http://x/n",
-      }),
-    );
+    const err = await failure(gw.refund(REFUND));
     expect(err).toMatchObject({ failure: "network", detail: "tls" });
   });
 
@@ -94,15 +93,7 @@ describe("transport failures", () => {
       { ...creds, tlsBaseUrl: `https://127.0.0.1:${await closedPort()}` },
       { retries: 0 },
     );
-    const err = await failure(
-      gw.refund({
-        outTradeNo: "ABCDEF123",
-        outRefundNo: "R1",
-        totalFen: 1,
-        refundFen: 1,
-        notifyUrl: "http://x/n",
-      }),
-    );
+    const err = await failure(gw.refund(REFUND));
     expect(err.detail).toBe("connection_refused");
     expect(JSON.stringify(err.cause, Object.getOwnPropertyNames(err.cause))).not.toContain("PRIVATE KEY");
     expect(Object.keys(err.cause as object)).toEqual(["code"]);
@@ -133,40 +124,24 @@ describe("answers that do not verify", () => {
 
   it("v2: a SUCCESS answer signed with another key → SignatureRejectedError (forged)", async () => {
     const creds = await sandbox.credentials("v2-md5");
-    const fields = {
-      return_code: "SUCCESS",
-      result_code: "SUCCESS",
-      appid: creds.appid,
-      mch_id: creds.mchid,
-      nonce_str: "n0nce",
-      out_trade_no: "ABCDEF123",
-      trade_state: "SUCCESS",
-    };
-    const body = toXml({ ...fields, sign: signV2(fields, "not-the-merchant-key", "MD5") });
-    const server = http.createServer((_req, res) => res.end(body));
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    try {
-      const port = (server.address() as AddressInfo).port;
-      const gw = createGateway({ ...creds, baseUrl: `http://127.0.0.1:${port}` }, { retries: 0 });
-      const err = await failure(gw.queryOrder("ABCDEF123"));
-      expect(err).toBeInstanceOf(SignatureRejectedError);
-      expect(err).toMatchObject({ failure: "forged", reason: "bad_signature", step: "orderquery" });
-    } finally {
-      await new Promise<void>((r) => server.close(() => r()));
-    }
+    const fields = v2Success(creds, { trade_state: "SUCCESS" });
+    const body = signedV2Xml(fields, "not-the-merchant-key", "MD5");
+    await withServer(
+      (_req, res) => res.end(body),
+      async (baseUrl) => {
+        const gw = createGateway({ ...creds, baseUrl }, { retries: 0 });
+        const err = await failure(gw.queryOrder("ABCDEF123"));
+        expect(err).toBeInstanceOf(SignatureRejectedError);
+        expect(err).toMatchObject({ failure: "forged", reason: "bad_signature", step: "orderquery" });
+      },
+    );
   });
 });
 
 describe("retries", () => {
   it("a refund query is retried after a transient failure, like every query", async () => {
     const creds = await sandbox.credentials("v2-md5");
-    const fields = {
-      return_code: "SUCCESS",
-      result_code: "SUCCESS",
-      appid: creds.appid,
-      mch_id: creds.mchid,
-      nonce_str: "n0nce",
-      out_trade_no: "ABCDEF123",
+    const fields = v2Success(creds, {
       total_fee: "300",
       refund_count: "1",
       out_refund_no_0: "R-1",
@@ -174,26 +149,24 @@ describe("retries", () => {
       refund_fee_0: "100",
       refund_status_0: "SUCCESS",
       refund_success_time_0: "2026-11-25 10:05:00",
-    };
-    const body = toXml({ ...fields, sign: signV2(fields, creds.v2!.key, "MD5") });
-    let calls = 0;
-    const server = http.createServer((_req, res) => {
-      calls++;
-      if (calls === 1) {
-        res.writeHead(503);
-        res.end();
-      } else res.end(body);
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    try {
-      const port = (server.address() as AddressInfo).port;
-      const gw = createGateway({ ...creds, baseUrl: `http://127.0.0.1:${port}` }, { retries: 1 });
-      const r = await gw.queryRefund("R-1");
-      expect(calls).toBe(2);
-      expect(r).toMatchObject({ outRefundNo: "R-1", status: "SUCCESS", refundFen: 100, totalFen: 300 });
-      expect(r?.successTime?.toISOString()).toBe("2026-11-25T02:05:00.000Z");
-    } finally {
-      await new Promise<void>((r) => server.close(() => r()));
-    }
+    const body = signedV2Xml(fields, creds.v2!.key, "MD5");
+    let calls = 0;
+    await withServer(
+      (_req, res) => {
+        calls++;
+        if (calls === 1) {
+          res.writeHead(503);
+          res.end();
+        } else res.end(body);
+      },
+      async (baseUrl) => {
+        const gw = createGateway({ ...creds, baseUrl }, { retries: 1 });
+        const r = await gw.queryRefund("R-1");
+        expect(calls).toBe(2);
+        expect(r).toMatchObject({ outRefundNo: "R-1", status: "SUCCESS", refundFen: 100, totalFen: 300 });
+        expect(r?.successTime?.toISOString()).toBe("2026-11-25T02:05:00.000Z");
+      },
+    );
   });
 });

@@ -11,7 +11,8 @@ export type BillType = (typeof BILL_TYPES)[number];
 const DAY_MS = 86_400_000;
 const BEIJING_MS = 8 * 3_600_000;
 
-const ALL_COLUMNS = [
+// The headers in runs: the SUCCESS bill is the ALL bill without its refund columns.
+const ORDER_COLUMNS = [
   "交易时间",
   "公众账号ID",
   "商户号",
@@ -26,44 +27,27 @@ const ALL_COLUMNS = [
   "货币种类",
   "应结订单金额",
   "代金券金额",
+] as const;
+const REFUND_COLUMNS = [
   "微信退款单号",
   "商户退款单号",
   "退款金额",
   "充值券退款金额",
   "退款类型",
   "退款状态",
-  "商品名称",
-  "商户数据包",
-  "手续费",
-  "费率",
-  "订单金额",
+] as const;
+const FEE_COLUMNS = ["商品名称", "商户数据包", "手续费", "费率", "订单金额"] as const;
+
+const ALL_COLUMNS = [
+  ...ORDER_COLUMNS,
+  ...REFUND_COLUMNS,
+  ...FEE_COLUMNS,
   "申请退款金额",
   "费率备注",
 ] as const;
 type Column = (typeof ALL_COLUMNS)[number];
 
-const SUCCESS_COLUMNS: Column[] = [
-  "交易时间",
-  "公众账号ID",
-  "商户号",
-  "特约商户号",
-  "设备号",
-  "微信订单号",
-  "商户订单号",
-  "用户标识",
-  "交易类型",
-  "交易状态",
-  "付款银行",
-  "货币种类",
-  "应结订单金额",
-  "代金券金额",
-  "商品名称",
-  "商户数据包",
-  "手续费",
-  "费率",
-  "订单金额",
-  "费率备注",
-];
+const SUCCESS_COLUMNS: Column[] = [...ORDER_COLUMNS, ...FEE_COLUMNS, "费率备注"];
 
 const COLUMNS: Record<BillType, readonly Column[]> = {
   ALL: ALL_COLUMNS,

@@ -6,7 +6,7 @@
 import Router from "@koa/router";
 import getRawBody from "raw-body";
 import { z } from "zod";
-import type { MerchantName } from "../crypto/keys";
+import type { MerchantMaterial } from "../crypto/keys";
 import type { Attempt } from "../notify/deliver";
 import { ScenarioRule, type StoredRule } from "../notify/scenarios";
 import type { SandboxOrder, TradeState } from "../state/store";
@@ -31,22 +31,13 @@ export const PayReq = z
     "one of prepay_id, code_url, out_trade_no is required",
   );
 
-/** What each control route answers; the typed client (control/client.ts) reads these. */
-export interface SandboxMerchant {
-  name: MerchantName;
-  apiVersion: "v2" | "v3";
-  appid: string;
-  appsecret: string;
-  mchid: string;
-  signType: "MD5" | "HMAC-SHA256" | null;
-  apiV2Key: string;
-  apiV3Key: string;
+// What each control route answers; the typed client (control/client.ts) reads these.
+
+/** A merchant's own material (keys.ts) plus the shared keys it needs, under the names merchants use. */
+export interface SandboxMerchant extends MerchantMaterial {
   merchantPrivateKeyPem: string;
-  merchantCertificatePem: string;
-  merchantCertificateSerial: string;
   clientCertPem: string;
   clientKeyPem: string;
-  keyMode: "platform_certificate" | "public_key" | null;
   platformCertificatePem: string;
   platformCertificateSerial: string;
   wechatpayPublicKeyPem: string;

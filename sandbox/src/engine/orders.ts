@@ -4,7 +4,7 @@
  * table that turns its code into that version's err_code or HTTP status.
  */
 import type { MerchantMaterial } from "../crypto/keys";
-import type { SandboxOrder, SandboxRefund } from "../state/store";
+import type { NewSandboxOrder, SandboxOrder, SandboxRefund } from "../state/store";
 import type { SandboxContext } from "../wire/context";
 
 export type EngineErrorCode =
@@ -27,17 +27,8 @@ export class EngineError extends Error {
 
 export const isPaid = (o: SandboxOrder) => o.tradeState === "SUCCESS" || o.tradeState === "REFUND";
 
-export interface NewOrder {
-  apiVersion: "v2" | "v3";
-  outTradeNo: string;
-  tradeType: "JSAPI" | "NATIVE";
-  description: string;
-  totalFen: number;
-  openid: string | null;
-  notifyUrl: string;
-  attach: string | null;
-  timeExpire: number | null;
-}
+/** What a request states; the merchant and the re-entry fingerprint are added by place(). */
+export type NewOrder = Omit<NewSandboxOrder, "mchid" | "appid" | "fingerprint">;
 
 /** Place an order, or re-enter it: the same out_trade_no with the same parameters gets the same prepay. */
 export function place(c: SandboxContext, m: MerchantMaterial, n: NewOrder): SandboxOrder {

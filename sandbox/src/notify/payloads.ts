@@ -144,18 +144,34 @@ export function paymentNotify(
     fields.sign = f.probe ? "WECHATPAY/SIGNTEST/" : signV2(fields, m.apiV2Key, m.signType!);
     return { headers: { "Content-Type": "text/xml; charset=utf-8" }, body: toXml(fields) };
   }
+  return v3Notify(keys, m, now, f, {
+    type: "transaction",
+    event_type: "TRANSACTION.SUCCESS",
+    summary: "支付成功",
+    plain: transactionJson(o, delta),
+  });
+}
+
+/** A v3 notify: the event envelope around the encrypted resource, signed like WeChat's answers. */
+function v3Notify(
+  keys: KeyMaterial,
+  m: MerchantMaterial,
+  now: number,
+  f: Faults,
+  event: { type: "transaction" | "refund"; event_type: string; summary: string; plain: unknown },
+): WireRequest {
   const nonce = randomAlnum(12);
   const body = JSON.stringify({
     id: crypto.randomUUID(),
     create_time: beijing(now, "v3"),
     resource_type: "encrypt-resource",
-    event_type: "TRANSACTION.SUCCESS",
-    summary: "支付成功",
+    event_type: event.event_type,
+    summary: event.summary,
     resource: {
-      original_type: "transaction",
+      original_type: event.type,
       algorithm: "AEAD_AES_256_GCM",
-      ciphertext: gcmEncrypt(m.apiV3Key, nonce, "transaction", JSON.stringify(transactionJson(o, delta))),
-      associated_data: "transaction",
+      ciphertext: gcmEncrypt(m.apiV3Key, nonce, event.type, JSON.stringify(event.plain)),
+      associated_data: event.type,
       nonce,
     },
   });
@@ -204,7 +220,6 @@ export function refundNotify(
     };
     return { headers: { "Content-Type": "text/xml; charset=utf-8" }, body: toXml(fields) };
   }
-  const nonce = randomAlnum(12);
   const plain = {
     mchid: m.mchid,
     transaction_id: r.transactionId,
@@ -216,26 +231,11 @@ export function refundNotify(
     user_received_account: "支付用户零钱",
     amount: { total: r.totalFen, refund: r.refundFen, payer_total: r.totalFen, payer_refund: r.refundFen },
   };
-  const body = JSON.stringify({
-    id: crypto.randomUUID(),
-    create_time: beijing(now, "v3"),
-    resource_type: "encrypt-resource",
+  return v3Notify(keys, m, now, f, {
+    type: "refund",
     event_type:
       r.status === "SUCCESS" ? "REFUND.SUCCESS" : r.status === "CLOSED" ? "REFUND.CLOSED" : "REFUND.ABNORMAL",
     summary: r.status === "SUCCESS" ? "退款成功" : "退款异常",
-    resource: {
-      original_type: "refund",
-      algorithm: "AEAD_AES_256_GCM",
-      ciphertext: gcmEncrypt(m.apiV3Key, nonce, "refund", JSON.stringify(plain)),
-      associated_data: "refund",
-      nonce,
-    },
+    plain,
   });
-  return {
-    headers: {
-      "Content-Type": "application/json",
-      ...signV3Headers(keys, m.keyMode ?? "public_key", body, now, f),
-    },
-    body,
-  };
 }

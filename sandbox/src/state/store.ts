@@ -30,6 +30,19 @@ export interface SandboxOrder {
   fingerprint: string;
 }
 
+/** An order as its creator states it; the store sets the prepay, payment and refund state. */
+export type NewSandboxOrder = Omit<
+  SandboxOrder,
+  | "prepayId"
+  | "codeUrl"
+  | "prepayExpiresAt"
+  | "createdAt"
+  | "tradeState"
+  | "transactionId"
+  | "successTime"
+  | "refundedFen"
+>;
+
 export interface SandboxRefund {
   mchid: string;
   outTradeNo: string;
@@ -110,19 +123,7 @@ export class Store {
     return undefined;
   }
 
-  createOrder(
-    o: Omit<
-      SandboxOrder,
-      | "prepayId"
-      | "codeUrl"
-      | "prepayExpiresAt"
-      | "createdAt"
-      | "tradeState"
-      | "transactionId"
-      | "successTime"
-      | "refundedFen"
-    >,
-  ): SandboxOrder {
+  createOrder(o: NewSandboxOrder): SandboxOrder {
     const order: SandboxOrder = {
       ...o,
       prepayId: null,

@@ -21,3 +21,14 @@ export async function wireFault(
   await c.holds.wait(rule.ms ?? c.timeoutMs);
   return null;
 }
+
+/** How one API version says each fault; an error is made only when its fault fires. */
+export type FaultErrors = Record<NonNullable<WireFault>, () => Error>;
+
+/** A version's applyFault: throws that version's error when a rule fires for the merchant's order. */
+export function faultThrower(errors: FaultErrors) {
+  return async (c: SandboxContext, action: FaultAction, m: { mchid: string }, outTradeNo: string) => {
+    const f = await wireFault(c, action, { mchid: m.mchid, outTradeNo });
+    if (f) throw errors[f]();
+  };
+}

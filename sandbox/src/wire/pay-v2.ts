@@ -15,7 +15,7 @@ import { BILL_TYPES, beijingDayStart, tradeBill, type BillType } from "../bills/
 import { EngineError, close, lookup, place, refund, type EngineErrorCode } from "../engine/orders";
 import { v2OrderFields } from "../notify/payloads";
 import type { SandboxContext } from "./context";
-import { wireFault, type FaultAction } from "./faults";
+import { faultThrower } from "./faults";
 
 interface EndpointSpec {
   handle: Handler;
@@ -219,16 +219,10 @@ export function payV2Routes(c: SandboxContext, opts: { tls: boolean }): Router {
 }
 
 /** Answer a scenario's fault, if one matches, in v2's terms. */
-async function applyFault(
-  c: SandboxContext,
-  action: FaultAction,
-  m: MerchantMaterial,
-  outTradeNo: string,
-): Promise<void> {
-  const f = await wireFault(c, action, { mchid: m.mchid, outTradeNo });
-  if (f === "http_500") throw new V2Http500();
-  if (f === "SYSTEMERROR") throw new V2Fail("SYSTEMERROR", "系统超时");
-}
+const applyFault = faultThrower({
+  http_500: () => new V2Http500(),
+  SYSTEMERROR: () => new V2Fail("SYSTEMERROR", "系统超时"),
+});
 
 type Handler = (
   c: SandboxContext,

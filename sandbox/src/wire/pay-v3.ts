@@ -17,7 +17,7 @@ import { signV3Headers, transactionJson } from "../notify/payloads";
 import { EngineError, close, isPaid, lookup, place, refund, type EngineErrorCode } from "../engine/orders";
 import type { SandboxRefund } from "../state/store";
 import type { SandboxContext } from "./context";
-import { wireFault, type FaultAction } from "./faults";
+import { faultThrower } from "./faults";
 
 class V3Error extends Error {
   constructor(
@@ -86,16 +86,10 @@ function authenticate(c: SandboxContext, ctx: Context, raw: string): MerchantMat
 }
 
 /** Answer a scenario's fault, if one matches, in v3's terms. */
-async function applyFault(
-  c: SandboxContext,
-  action: FaultAction,
-  m: MerchantMaterial,
-  outTradeNo: string,
-): Promise<void> {
-  const f = await wireFault(c, action, { mchid: m.mchid, outTradeNo });
-  if (f === "http_500") throw new V3Error(500, "SYSTEM_ERROR", "系统繁忙,请稍后重试");
-  if (f === "SYSTEMERROR") throw new V3Error(500, "SYSTEM_ERROR", "系统异常，请稍后重试");
-}
+const applyFault = faultThrower({
+  http_500: () => new V3Error(500, "SYSTEM_ERROR", "系统繁忙,请稍后重试"),
+  SYSTEMERROR: () => new V3Error(500, "SYSTEM_ERROR", "系统异常，请稍后重试"),
+});
 
 function need(cond: unknown, field: string, issue = "missing or invalid"): void {
   if (!cond) throw new V3Error(400, "PARAM_ERROR", `参数错误: ${field} ${issue}`);

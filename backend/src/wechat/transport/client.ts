@@ -5,7 +5,9 @@
  */
 import https from "node:https";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import type { GatewayOptions } from "../common";
 import { WechatUpstreamError, type TransportFailure } from "../errors";
+import type { MerchantCredentials } from "../types";
 
 export interface RawResponse {
   status: number;
@@ -125,4 +127,25 @@ export function isTransient(err: unknown): boolean {
     err.failure === "business" &&
     ["SYSTEMERROR", "SYSTEM_ERROR", "BIZERR_NEED_RETRY"].includes(err.wechatCode ?? "")
   );
+}
+
+/** What the v2 and v3 clients share: the merchant's ids, its options, the plain connection, retries. */
+export abstract class MerchantHttpClient {
+  readonly appid: string;
+  readonly mchid: string;
+  protected readonly http: AxiosInstance;
+
+  constructor(
+    creds: MerchantCredentials,
+    readonly opts: GatewayOptions,
+  ) {
+    this.appid = creds.appid;
+    this.mchid = creds.mchid;
+    this.http = createHttp({ baseUrl: creds.baseUrl, timeoutMs: opts.timeoutMs });
+  }
+
+  /** Repeat transient failures unless the caller says a repeat is not safe (retry: false). */
+  protected attempt<T>(once: () => Promise<T>, retry: boolean | undefined): Promise<T> {
+    return retry === false ? once() : withRetry(once, this.opts.retries, isTransient);
+  }
 }

@@ -6,7 +6,7 @@
 import type { AxiosInstance } from "axios";
 import { SignatureRejectedError, WechatUpstreamError } from "../errors";
 import type { GatewayOptions } from "../common";
-import { createHttp, isTransient, send, withRetry } from "../transport/client";
+import { createHttp, MerchantHttpClient, send } from "../transport/client";
 import type { MerchantCredentials } from "../types";
 import { nonceStr } from "../wire-format";
 import { v2Sign, v2Verify, type V2SignType } from "./sign";
@@ -23,24 +23,16 @@ export interface CallOptions {
   tls?: boolean;
 }
 
-export class V2Client {
-  readonly appid: string;
-  readonly mchid: string;
+export class V2Client extends MerchantHttpClient {
   readonly key: string;
   readonly signType: V2SignType;
-  private readonly http: AxiosInstance;
   private readonly tlsHttp: AxiosInstance;
 
-  constructor(
-    creds: MerchantCredentials,
-    readonly opts: GatewayOptions,
-  ) {
+  constructor(creds: MerchantCredentials, opts: GatewayOptions) {
     if (!creds.v2) throw new Error("v2 credentials missing");
-    this.appid = creds.appid;
-    this.mchid = creds.mchid;
+    super(creds, opts);
     this.key = creds.v2.key;
     this.signType = creds.v2.signType;
-    this.http = createHttp({ baseUrl: creds.baseUrl, timeoutMs: opts.timeoutMs });
     this.tlsHttp = createHttp({
       baseUrl: creds.tlsBaseUrl ?? creds.baseUrl,
       timeoutMs: opts.timeoutMs,
@@ -52,7 +44,7 @@ export class V2Client {
   call(step: string, method: "POST", url: string, fields: V2Fields, o: CallOptions = {}) {
     const once = () => this.once(step, method, url, fields, o);
     // A retry sends the same fields; WeChat treats that as the same request.
-    return o.retry === false ? once() : withRetry(once, this.opts.retries, isTransient);
+    return this.attempt(once, o.retry);
   }
 
   private async once(

@@ -3,11 +3,10 @@
  * Wechatpay-* headers that verify with the key its serial names (platform certificate or WeChat Pay
  * public key), or it is treated as forged. Holds the platform-certificate cache for this merchant.
  */
-import type { AxiosInstance } from "axios";
 import { z } from "zod";
 import { epochSeconds, type GatewayOptions } from "../common";
 import { NotifyFactsInvalidError, WechatUpstreamError } from "../errors";
-import { createHttp, isTransient, send, withRetry, type RawResponse } from "../transport/client";
+import { MerchantHttpClient, send, type RawResponse } from "../transport/client";
 import type { MerchantCredentials } from "../types";
 import { nonceStr } from "../wire-format";
 import { aeadDecrypt } from "./aead";
@@ -86,24 +85,16 @@ export function checkShape<T extends z.ZodType>(schema: T, raw: unknown): z.infe
   throw new NotifyFactsInvalidError(at === undefined ? "missing" : "format", field);
 }
 
-export class V3Client {
-  readonly appid: string;
-  readonly mchid: string;
+export class V3Client extends MerchantHttpClient {
   readonly v3: V3Credentials;
   readonly verifier: Verifier;
   private readonly certs: PlatformCertificateVerifier;
-  private readonly http: AxiosInstance;
   private certsLoaded = false;
 
-  constructor(
-    creds: MerchantCredentials,
-    readonly opts: GatewayOptions,
-  ) {
+  constructor(creds: MerchantCredentials, opts: GatewayOptions) {
     if (!creds.v3) throw new Error("v3 credentials missing");
-    this.appid = creds.appid;
-    this.mchid = creds.mchid;
+    super(creds, opts);
     this.v3 = creds.v3;
-    this.http = createHttp({ baseUrl: creds.baseUrl, timeoutMs: opts.timeoutMs });
     this.certs = new PlatformCertificateVerifier(creds.v3.platformCertificates ?? []);
     const parts: Verifier[] = [this.certs];
     if (creds.v3.publicKeyId && creds.v3.publicKeyPem)
@@ -117,7 +108,7 @@ export class V3Client {
       if (o.verify !== false) await this.ensureCertificates();
       return this.once(step, method, url, payload, o);
     };
-    return o.retry === false ? once() : withRetry(once, this.opts.retries, isTransient);
+    return this.attempt(once, o.retry);
   }
 
   private async once(
