@@ -5,9 +5,8 @@
  */
 import { useSandbox, useStack } from "../helpers/sandbox-stack";
 
-let clockOffsetMs = 0;
 const sandbox = useSandbox();
-const stack = useStack(sandbox, "v3-public-key", { now: () => new Date(Date.now() + clockOffsetMs) });
+const stack = useStack(sandbox, "v3-public-key");
 
 describe("sweeper", () => {
   let token: string;
@@ -18,7 +17,7 @@ describe("sweeper", () => {
   it("an expired order cannot be paid, and the sweeper expires it and returns its stock", async () => {
     const before = (await stack.h.ds.query(`SELECT stock FROM products WHERE id = 'oolong-tea'`))[0].stock;
     const o = await stack.order(token, "oolong-tea", 2);
-    clockOffsetMs = 31 * 60_000;
+    stack.clockOffsetMs = 31 * 60_000;
     try {
       const r = await stack.api("POST", `/api/v1/orders/${o.body.id}/payments`, {
         token,
@@ -28,7 +27,7 @@ describe("sweeper", () => {
       expect(r.body.error.code).toBe("ORDER_EXPIRED");
       await stack.h.sweeper.runOnce();
     } finally {
-      clockOffsetMs = 0;
+      stack.clockOffsetMs = 0;
     }
     const after = await stack.api("GET", `/api/v1/orders/${o.body.id}`, { token });
     expect(after.body.state).toBe("expired");
@@ -61,13 +60,8 @@ describe("sweeper", () => {
     });
     await stack.h.sweeper.runOnce(); // under a minute old: left alone
     expect((await stack.api("GET", `/api/v1/orders/${o.body.id}`, { token: t })).body.state).toBe("paying");
-    clockOffsetMs = 2 * 60_000;
-    try {
-      await stack.h.sweeper.runOnce();
-    } finally {
-      clockOffsetMs = 0;
-      await stack.sb.clearScenarios();
-    }
+    await stack.sweepAt(2 * 60_000);
+    await stack.sb.clearScenarios();
     expect((await stack.api("GET", `/api/v1/orders/${o.body.id}`, { token: t })).body.state).toBe("paid");
     const ev = await stack.h.ds.query(
       `SELECT source FROM order_events WHERE order_id = $1 AND to_state = 'paid'`,
@@ -84,13 +78,8 @@ describe("sweeper", () => {
       { match: { out_trade_no: o.body.outTradeNo }, action: "close_orderpaid" },
       { match: { out_trade_no: o.body.outTradeNo }, action: "drop_notify" },
     ]);
-    clockOffsetMs = 31 * 60_000;
-    try {
-      await stack.h.sweeper.runOnce();
-    } finally {
-      clockOffsetMs = 0;
-      await stack.sb.clearScenarios();
-    }
+    await stack.sweepAt(31 * 60_000);
+    await stack.sb.clearScenarios();
     expect((await stack.api("GET", `/api/v1/orders/${o.body.id}`, { token: t })).body.state).toBe("paid");
   });
 });

@@ -47,6 +47,10 @@ export interface Stack {
     quantity: number,
     key?: string,
   ): Promise<{ status: number; body: any }>;
+  /** How far the backend's clock runs ahead of real time (when no `now` option was given). */
+  clockOffsetMs: number;
+  /** One sweeper pass with the clock `offsetMs` ahead, then the clock back to real time. */
+  sweepAt(offsetMs: number): Promise<{ queried: number; expired: number }>;
   /** Log a shopper in to the first merchant's mini-program, or to `merchant`'s. */
   login(openid?: string, merchant?: MerchantSeed): Promise<{ token: string; openid: string }>;
   close(): Promise<void>;
@@ -80,11 +84,12 @@ export async function startStack(
 ): Promise<Stack> {
   const merchants = await fetchSandboxMerchants(sandbox.url, Array.isArray(names) ? names : [names], 5000);
   const merchant = merchants[0]!;
+  const clock = { offsetMs: 0 };
   const h = await startHarness({
     merchants,
     adapters: opts.adapters ?? wechatAdapters(opts.timeoutMs ?? 3000),
     jobs: opts.jobs,
-    now: opts.now,
+    now: opts.now ?? (() => new Date(Date.now() + clock.offsetMs)),
     verifyPerMinute: opts.verifyPerMinute,
     databaseUrl: opts.databaseUrl,
     masterKey: opts.masterKey,
@@ -92,6 +97,20 @@ export async function startStack(
   });
   const stack: Stack = {
     h,
+    get clockOffsetMs() {
+      return clock.offsetMs;
+    },
+    set clockOffsetMs(ms: number) {
+      clock.offsetMs = ms;
+    },
+    sweepAt: async (offsetMs) => {
+      clock.offsetMs = offsetMs;
+      try {
+        return await h.sweeper.runOnce();
+      } finally {
+        clock.offsetMs = 0;
+      }
+    },
     sandbox,
     merchant,
     merchantId: merchantIdFor(merchant.credentials.mchid),
@@ -193,6 +212,12 @@ function lateBound<T extends object>(what: string, current: () => T | null): T {
       if (!v) throw new Error(`${what} is used before its beforeAll hook ran`);
       const x = (v as Record<string | symbol, unknown>)[p];
       return typeof x === "function" ? x.bind(v) : x;
+    },
+    set(_t, p, value) {
+      const v = current();
+      if (!v) throw new Error(`${what} is used before its beforeAll hook ran`);
+      (v as Record<string | symbol, unknown>)[p] = value;
+      return true;
     },
   });
 }
