@@ -91,8 +91,11 @@ export class PaymentService {
     } catch (err) {
       // A concurrent tap may have stored its attempt while ours failed on WeChat's re-entry rule.
       const theirs = await db.repos.attempts.live(order.id, method, this.deps.now());
-      if (!theirs) mapUpstream(err);
-      return this.answer(m.gateway, orderId, theirs);
+      if (theirs) return this.answer(m.gateway, orderId, theirs);
+      // Or it switched method and closed our number first (WeChat then refuses it as closed).
+      const mine = (await db.repos.tradeNumbers.forOrder(order.id)).find((n) => n.outTradeNo === number);
+      if (mine?.closingAt || mine?.closedAt) throw new AppError("PAYMENT_METHOD_SWITCHED");
+      mapUpstream(err);
     }
     const attempt = await this.store(m, order.id, method, number, result, now);
     if (!attempt) {
@@ -166,6 +169,8 @@ export class PaymentService {
     }
     const at = this.deps.now();
     await db.transaction(async (r) => {
+      // Order row first, as every other writer of an order's numbers does: no lock-order deadlock.
+      await r.orders.lock(m.id, order.id);
       await r.tradeNumbers.markClosed(m.id, n.outTradeNo, at);
       await r.attempts.supersedeFor(order.id, n.outTradeNo, at);
       await r.events.record(order.id, "trade_number_closed", "api", {

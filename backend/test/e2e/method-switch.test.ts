@@ -20,7 +20,9 @@ async function newOrder(stack: Stack) {
       `SELECT out_trade_no, method, closed_at IS NOT NULL AS closed FROM trade_numbers WHERE order_id = $1 ORDER BY created_at`,
       [o.body.id],
     );
-  return { token, openid, order: o.body, pay, state, numbers };
+  /** [method, closed] of each number, oldest first. */
+  const switches = async () => (await numbers()).map((n) => [n.method, n.closed]);
+  return { token, openid, order: o.body, pay, state, numbers, switches };
 }
 
 describe.each(["v2-hmac", "v3-public-key"] as const)("merchant %s", (name) => {
@@ -32,11 +34,11 @@ describe.each(["v2-hmac", "v3-public-key"] as const)("merchant %s", (name) => {
     expect(qr.status).toBe(200);
     const jsapi = await s.pay("jsapi");
     expect(jsapi.status).toBe(200);
-    const numbers = await s.numbers();
-    expect(numbers.map((n) => [n.method, n.closed])).toEqual([
+    expect(await s.switches()).toEqual([
       ["native", true],
       ["jsapi", false],
     ]);
+    const numbers = await s.numbers();
     expect(numbers[0]!.out_trade_no).toBe(s.order.outTradeNo);
     expect(numbers[1]!.out_trade_no).not.toBe(s.order.outTradeNo);
     // The closed QR can no longer be paid at WeChat; the new in-app prepay can.
@@ -62,12 +64,12 @@ describe.each(["v2-hmac", "v3-public-key"] as const)("merchant %s", (name) => {
     expect((await s.pay("native")).status).toBe(200);
     const again = await s.pay("jsapi");
     expect(again.status).toBe(200);
-    const numbers = await s.numbers();
-    expect(numbers.map((n) => [n.method, n.closed])).toEqual([
+    expect(await s.switches()).toEqual([
       ["jsapi", true],
       ["native", true],
       ["jsapi", false],
     ]);
+    const numbers = await s.numbers();
     expect(new Set(numbers.map((n) => n.out_trade_no)).size).toBe(3);
     await stack.sb.scenario({ match: { out_trade_no: numbers[2]!.out_trade_no }, action: "drop_notify" });
     await stack.sb.pay({

@@ -5,7 +5,15 @@
  * → verify; and the same with the notify dropped, where verify alone reaches paid.
  */
 import crypto from "node:crypto";
-import { eventually, idemKey, MERCHANTS, useSandbox, useStack, type Stack } from "../helpers/sandbox-stack";
+import {
+  eventually,
+  idemKey,
+  MERCHANTS,
+  payingOrder,
+  useSandbox,
+  useStack,
+  type Stack,
+} from "../helpers/sandbox-stack";
 
 const sandbox = useSandbox();
 
@@ -111,18 +119,12 @@ describe.each(MERCHANTS)("pay flow with sandbox merchant %s", (name) => {
   });
 
   it("with the notify dropped, verify alone brings the order to paid", async () => {
-    const { token, openid } = await stack.login();
-    const order = await createOrder(stack, token);
-    const pay = await stack.api("POST", `/api/v1/orders/${order.id}/payments`, {
-      token,
-      body: { method: "jsapi" },
-    });
+    const { token, openid, order, prepayId } = await payingOrder(stack);
     const rule = await stack.sb.scenario({
       match: { out_trade_no: order.outTradeNo },
       action: "drop_notify",
     });
     expect(rule.id).toMatch(/^sc_/);
-    const prepayId = pay.body.params.package.slice("prepay_id=".length);
     await stack.sb.pay({ prepay_id: prepayId, openid, outcome: "SUCCESS" });
 
     const before = await stack.api("GET", `/api/v1/orders/${order.id}`, { token });
@@ -153,13 +155,7 @@ describe.each(MERCHANTS)("pay flow with sandbox merchant %s", (name) => {
   });
 
   it("a cancelled payment leaves the order payable", async () => {
-    const { token, openid } = await stack.login();
-    const order = await createOrder(stack, token);
-    const pay = await stack.api("POST", `/api/v1/orders/${order.id}/payments`, {
-      token,
-      body: { method: "jsapi" },
-    });
-    const prepayId = pay.body.params.package.slice("prepay_id=".length);
+    const { token, openid, order, prepayId } = await payingOrder(stack);
     await stack.sb.pay({ prepay_id: prepayId, openid, outcome: "CANCEL" });
     const v = await stack.api("POST", `/api/v1/orders/${order.id}/verify`, { token });
     expect(v.body.state).toBe("paying");
