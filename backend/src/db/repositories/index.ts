@@ -10,6 +10,8 @@ import { MerchantsRepo } from "./merchants";
 import { NotifyLogRepo } from "./notify-log";
 import { OrdersRepo } from "./orders";
 import { ProductsRepo } from "./products";
+import { RateLimitsRepo } from "./rate-limits";
+import { RetentionRepo } from "./retention";
 import type { Manager } from "./rows";
 import { UsersRepo } from "./users";
 
@@ -21,6 +23,8 @@ export interface Repos {
   products: ProductsRepo;
   merchants: MerchantsRepo;
   notifyLog: NotifyLogRepo;
+  rateLimits: RateLimitsRepo;
+  retention: RetentionRepo;
 }
 
 export interface Db {
@@ -39,6 +43,8 @@ export function createRepos(m: Manager): Repos {
     products: new ProductsRepo(m),
     merchants: new MerchantsRepo(m),
     notifyLog: new NotifyLogRepo(m),
+    rateLimits: new RateLimitsRepo(m),
+    retention: new RetentionRepo(m),
   };
 }
 
