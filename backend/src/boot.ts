@@ -90,7 +90,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     });
     const merchants = (await registry.all()).filter((m) => !m.disabled);
     const h5Dir = config.H5_DIST_DIR ? path.resolve(config.H5_DIST_DIR) : defaultH5Dir();
-    const { app, sweeper, catalog } = compose({
+    const { app, sweeper, retention, catalog } = compose({
       deps,
       box,
       registry,
@@ -102,7 +102,18 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         orderTtlMinutes: config.ORDER_TTL_MINUTES,
         verifyPerMinute: config.VERIFY_RATE_PER_MINUTE,
         bodyLimitBytes: config.BODY_LIMIT_BYTES,
+        loginPerClientPerMinute: config.LOGIN_RATE_PER_CLIENT_PER_MINUTE,
+        loginPerAppPerMinute: config.LOGIN_RATE_PER_APP_PER_MINUTE,
+        ordersPerUserPerMinute: config.ORDER_RATE_PER_USER_PER_MINUTE,
+        maxOpenOrdersPerUser: config.MAX_OPEN_ORDERS_PER_USER,
+        maxQuantityPerProductPerUser: config.MAX_QUANTITY_PER_PRODUCT_PER_USER,
       },
+      retention: {
+        loginCodeHours: config.RETENTION_LOGIN_CODES_HOURS,
+        sessionDays: config.RETENTION_SESSIONS_DAYS,
+        notifyLogDays: config.RETENTION_NOTIFY_LOG_DAYS,
+      },
+      trustProxy: config.TRUST_PROXY ?? false,
     });
     const seeded = seeds ? await seedDemoCatalogues(catalog, seeds) : 0;
     if (seeded) logger.info({ products: seeded }, "seeded demo products");
@@ -117,6 +128,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${port}`;
     if (config.SWEEPER_INTERVAL_MS > 0) sweeper.start(config.SWEEPER_INTERVAL_MS);
+    if (config.PRUNE_INTERVAL_MS > 0) retention.start(config.PRUNE_INTERVAL_MS);
     logger.info(
       {
         url,
@@ -131,6 +143,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     const close = () =>
       (closing ??= (async () => {
         await sweeper.stop();
+        await retention.stop();
         // Drain: stop accepting, let in-flight requests finish, then cut idle keep-alives.
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

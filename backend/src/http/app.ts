@@ -18,10 +18,12 @@ export interface AppDeps {
   notify: NotifyService;
   ready: () => Promise<boolean>;
   h5Dir?: string | null;
+  /** Honour X-Forwarded-For (ctx.ip) only when a trusted proxy sets it. */
+  trustProxy?: boolean;
 }
 
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa({ proxy: false });
+  const app = new Koa({ proxy: deps.trustProxy ?? false });
   app.silent = true; // errors are logged by errorHandler, never printed as stack traces
   app.use(requestId());
   app.use(accessLog(deps.logger));
