@@ -23,7 +23,9 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa({ proxy: deps.trustProxy ?? false });
+  // Behind a trusted proxy, only the address it appended (the last X-Forwarded-For entry) counts:
+  // anything to its left came from the client and can be forged.
+  const app = new Koa({ proxy: deps.trustProxy ?? false, maxIpsCount: 1 });
   app.silent = true; // errors are logged by errorHandler, never printed as stack traces
   app.use(requestId());
   app.use(accessLog(deps.logger));

@@ -42,7 +42,9 @@ export class RetentionJob {
     this.timer = setInterval(() => {
       if (!this.running)
         this.running = this.runOnce()
-          .then((n) => this.deps.logger.debug(n, "retention pass"))
+          .then((n) => {
+            if (Object.values(n).some((v) => v > 0)) this.deps.logger.info(n, "retention pass");
+          })
           .catch((err) => this.deps.logger.error({ err: (err as Error)?.message }, "retention failed"))
           .finally(() => (this.running = null));
     }, intervalMs);

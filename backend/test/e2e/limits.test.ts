@@ -194,7 +194,8 @@ describe("login limits", () => {
     // Behind a trusted proxy the forwarded address is the client: its own budget of 2.
     expect((await from(0, "198.51.100.1")).status).toBe(200);
     expect((await from(1, "198.51.100.1")).status).toBe(200);
-    expectRateLimited(await from(2, "198.51.100.1"));
+    // Only the address the proxy appended counts: a forged address to its left buys nothing.
+    expectRateLimited(await from(2, "203.0.113.77, 198.51.100.1"));
     // Other addresses: the app's budget of 5 (2 spent) runs out after 3 more, whatever the address.
     const replies: Reply[] = [];
     for (let i = 0; i < 6; i++) replies.push(await from(i, `198.51.100.${10 + i}`));

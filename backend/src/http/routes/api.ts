@@ -43,7 +43,7 @@ export function apiRouter(d: ApiDeps): Router {
   });
   r.post("/session", async (ctx) => {
     const body = parse(SessionRequest, ctx.state.body);
-    ctx.body = await d.auth.login(await d.registry.forApp(body.appid), body.code, ctx.ip);
+    ctx.body = await d.auth.login(await d.registry.forApp(body.appid), body.code, ctx.ip || "unknown");
   });
   r.get("/products", async (ctx) => {
     ctx.body = { products: await d.catalog.list((await merchant(ctx)).id) };
