@@ -108,7 +108,7 @@ describe("migration Limits1732700000000", () => {
         ).length;
       expect(await tables()).toBe(1);
       const hit = `INSERT INTO rate_limit_counters (bucket, key, window_start, count) VALUES ('b', 'k', '2026-01-01Z', 1)
-        ON CONFLICT (bucket, key, window_start) DO UPDATE SET count = rate_limit_counters.count + 1 RETURNING count`;
+        ON CONFLICT (bucket, key) DO UPDATE SET count = rate_limit_counters.count + 1 RETURNING count`;
       expect((await ds.query(hit))[0].count).toBe(1);
       expect((await ds.query(hit))[0].count).toBe(2);
       while (

@@ -1,14 +1,11 @@
-/** Fixed-window arithmetic for the shared rate limiter: which window a moment falls in, and how long until it ends. */
+/** Window arithmetic for the shared rate limiter. */
 
-export interface Window {
-  /** The window's start, in epoch milliseconds (a multiple of the window length). */
-  startMs: number;
-  /** Whole seconds until the next window opens (at least 1): the Retry-After of a refused request. */
-  retryAfterSeconds: number;
-}
-
-export function windowOf(nowMs: number, windowMs: number): Window {
+/**
+ * Whole seconds until a window that started at `startMs` ends: a refused request's Retry-After,
+ * between 1 and the window's length (another process's clock may be a little ahead of ours).
+ */
+export function retryAfterSeconds(startMs: number, windowMs: number, nowMs: number): number {
   if (!(windowMs > 0)) throw new RangeError("windowMs must be positive");
-  const startMs = Math.floor(nowMs / windowMs) * windowMs;
-  return { startMs, retryAfterSeconds: Math.max(1, Math.ceil((startMs + windowMs - nowMs) / 1000)) };
+  const seconds = Math.ceil((startMs + windowMs - nowMs) / 1000);
+  return Math.min(Math.ceil(windowMs / 1000), Math.max(1, seconds));
 }

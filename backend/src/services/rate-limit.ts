@@ -1,12 +1,12 @@
 /**
  * Rate limits shared by every backend process: fixed-window counters in PostgreSQL (one atomic
- * upsert per hit), so N processes behind a load balancer together allow the limit once, not N
+ * upsert per hit; a key's window starts at its first hit), so N processes behind a load balancer together allow the limit once, not N
  * times. Keys are HMACed with a key derived from the master key before they are stored: the table
  * never holds a client address, an openid or a user id in clear.
  */
 import crypto from "node:crypto";
 import { AppError } from "../domain/errors";
-import { windowOf } from "../domain/rate-window";
+import { retryAfterSeconds } from "../domain/rate-window";
 import type { ServiceDeps } from "./deps";
 
 export interface RateRule {
@@ -29,15 +29,16 @@ export class RateLimiter {
 
   /** Count one hit against `key`; over the limit → RATE_LIMITED (429) with Retry-After. */
   async take(rule: RateRule, key: string): Promise<void> {
-    const w = windowOf(this.deps.now().getTime(), rule.windowSeconds * 1000);
-    const count = await this.deps.db.repos.rateLimits.hit(
+    const now = this.deps.now();
+    const w = await this.deps.db.repos.rateLimits.hit(
       rule.bucket,
       this.hash(rule.bucket, key),
-      new Date(w.startMs),
+      now,
+      rule.windowSeconds,
     );
-    if (count > rule.limit)
-      throw new AppError("RATE_LIMITED", undefined, undefined, {
-        "Retry-After": String(w.retryAfterSeconds),
-      });
+    if (w.count > rule.limit) {
+      const retryAfter = retryAfterSeconds(w.windowStart.getTime(), rule.windowSeconds * 1000, now.getTime());
+      throw new AppError("RATE_LIMITED", undefined, undefined, { "Retry-After": String(retryAfter) });
+    }
   }
 }

@@ -32,16 +32,11 @@ function countingWechat(): { adapters: AdapterFactory; calls: () => number } {
   };
 }
 
-/**
- * A clock starting 5 s into the current minute and running with real time, so a test's fixed
- * one-minute windows never roll over by accident; `advance` moves both processes on at once.
- */
+/** Real time plus a shift both processes share: `advance` moves them on together. */
 function testClock() {
-  const base = Date.now();
-  const aligned = Math.floor(base / 60_000) * 60_000 + 5_000;
   let shift = 0;
   return {
-    now: () => new Date(aligned + (Date.now() - base) + shift),
+    now: () => new Date(Date.now() + shift),
     advance: (ms: number) => void (shift += ms),
   };
 }
@@ -168,6 +163,8 @@ describe("login limits", () => {
       );
     expect(replies.slice(0, 4).map((r) => r.status)).toEqual([200, 200, 200, 200]);
     for (const r of replies.slice(4)) expectRateLimited(r);
+    // The window started at the client's first login, moments ago: nearly a whole minute to wait.
+    expect(Number(replies[4]!.headers.get("retry-after"))).toBeGreaterThanOrEqual(55);
     expect(p.calls()).toBe(4);
     expect(await p.count(`SELECT count(*)::int AS n FROM login_codes`)).toBe(4);
     // The counters hold no client address in clear.

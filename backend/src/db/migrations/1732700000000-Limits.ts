@@ -1,9 +1,9 @@
 import type { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
- * Abuse limits shared by every backend process: a fixed-window counter table (one row per bucket,
- * hashed key and window start, bumped by an atomic upsert), and the indexes the retention job and
- * the open-order caps read through.
+ * Abuse limits shared by every backend process: a fixed-window counter table (one row per bucket
+ * and hashed key: the current window's start and count, bumped or restarted by one atomic upsert),
+ * and the indexes the retention job and the open-order caps read through.
  */
 export class Limits1732700000000 implements MigrationInterface {
   name = "Limits1732700000000";
@@ -14,7 +14,7 @@ export class Limits1732700000000 implements MigrationInterface {
       key text NOT NULL,
       window_start timestamptz NOT NULL,
       count integer NOT NULL,
-      PRIMARY KEY (bucket, key, window_start))`);
+      PRIMARY KEY (bucket, key))`);
     await q.query(`CREATE INDEX rate_limit_counters_window_idx ON rate_limit_counters (window_start)`);
     await q.query(`CREATE INDEX login_codes_used_at_idx ON login_codes (used_at)`);
     await q.query(`CREATE INDEX sessions_expires_at_idx ON sessions (expires_at)`);
