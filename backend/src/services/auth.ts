@@ -5,6 +5,7 @@
  */
 import crypto from "node:crypto";
 import type { SessionResponse } from "@minipay/shared";
+import { clientKey } from "../domain/client-key";
 import { AppError } from "../domain/errors";
 import { openidHint } from "../logger";
 import type { SecretBox } from "../security/secret-box";
@@ -54,12 +55,12 @@ export class AuthService {
     private readonly limiter: RateLimiter,
   ) {}
 
-  /** `client` is the caller's address: the per-client limit is counted against it (hashed). */
+  /** `client` is the caller's address: the per-client limit is counted against it (its /64 for IPv6, hashed). */
   async login(m: LoginMerchant, code: string, client: string): Promise<SessionResponse> {
     const { users } = this.deps.db.repos;
     // Limits first (a flood of garbage is counted too), then the shape of the code, then the
     // app's budget: only plausible codes spend it, and only they can reach WeChat.
-    await this.limiter.take(this.opts.perClient, client);
+    await this.limiter.take(this.opts.perClient, clientKey(client));
     if (!LOGIN_CODE_RE.test(code)) throw new AppError("LOGIN_CODE_INVALID");
     await this.limiter.take(this.opts.perApp, m.auth.appid);
     // A code is exchanged at most once: remember its hash before asking WeChat, so a replayed code

@@ -202,6 +202,20 @@ describe("login limits", () => {
     const app = await p.a.ds.query(`SELECT count FROM rate_limit_counters WHERE bucket = 'login-app'`);
     expect(JSON.stringify(app)).not.toContain(APPID);
   });
+
+  it("an IPv6 client counts as its /64: rotating addresses inside it buys no fresh budget", async () => {
+    p = await startPair({ trustProxy: true, limits: { loginPerClientPerMinute: 2 } });
+    const from = (i: number, addr: string) =>
+      call(p!.pick(i), "POST", "/api/v1/session", {
+        body: { code: wellFormedCode() },
+        headers: { "x-forwarded-for": addr },
+      });
+    expect((await from(0, "2001:db8:1:2::1")).status).toBe(200);
+    expect((await from(1, "2001:db8:1:2:aaaa::2")).status).toBe(200);
+    expectRateLimited(await from(2, "2001:0db8:0001:0002:ffff:ffff:ffff:3"));
+    expect((await from(3, "2001:db8:1:3::1")).status).toBe(200);
+    expect(p.calls()).toBe(3);
+  });
 });
 
 describe("order and verify limits", () => {
