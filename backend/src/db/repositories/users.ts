@@ -24,7 +24,9 @@ export class UsersRepo {
    * check the open-order caps one after the other.
    */
   async lockForOrder(userId: string): Promise<void> {
-    await this.m.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+    // NO KEY UPDATE: serialises with itself, but not with the key-share locks of rows that
+    // reference the user (a concurrent login inserting a session does not wait).
+    await this.m.query(`SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE`, [userId]);
   }
 
   async upsert(u: {
