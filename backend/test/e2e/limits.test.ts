@@ -178,6 +178,20 @@ describe("login limits", () => {
     );
   });
 
+  it("concurrent logins through two processes: the atomic count lets exactly the limit through", async () => {
+    p = await startPair({ limits: { loginPerClientPerMinute: 5 } });
+    const replies = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        call(p!.pick(i), "POST", "/api/v1/session", { body: { code: wellFormedCode() } }),
+      ),
+    );
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(5);
+    for (const r of replies.filter((x) => x.status !== 200)) expectRateLimited(r);
+    expect(p.calls()).toBe(5);
+    const [row] = await p.a.ds.query(`SELECT count FROM rate_limit_counters WHERE bucket = 'login-client'`);
+    expect(row.count).toBe(16);
+  });
+
   it("logins per mini-program: the limit holds across client addresses and processes (TRUST_PROXY)", async () => {
     p = await startPair({
       trustProxy: true,
