@@ -93,7 +93,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     });
     const merchants = (await registry.all()).filter((m) => !m.disabled);
     const h5Dir = config.H5_DIST_DIR ? path.resolve(config.H5_DIST_DIR) : defaultH5Dir();
-    const { app, sweeper, catalog } = compose({
+    const { app, sweeper, retention, catalog } = compose({
       deps,
       box,
       registry,
@@ -106,7 +106,18 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         verifyPerMinute: config.VERIFY_RATE_PER_MINUTE,
         bodyLimitBytes: config.BODY_LIMIT_BYTES,
         paymentCheckSeconds: config.PAYMENT_CHECK_SCHEDULE,
+        loginPerClientPerMinute: config.LOGIN_RATE_PER_CLIENT_PER_MINUTE,
+        loginPerAppPerMinute: config.LOGIN_RATE_PER_APP_PER_MINUTE,
+        ordersPerUserPerMinute: config.ORDER_RATE_PER_USER_PER_MINUTE,
+        maxOpenOrdersPerUser: config.MAX_OPEN_ORDERS_PER_USER,
+        maxQuantityPerProductPerUser: config.MAX_QUANTITY_PER_PRODUCT_PER_USER,
       },
+      retention: {
+        loginCodeHours: config.RETENTION_LOGIN_CODES_HOURS,
+        sessionDays: config.RETENTION_SESSIONS_DAYS,
+        notifyLogDays: config.RETENTION_NOTIFY_LOG_DAYS,
+      },
+      trustProxy: config.TRUST_PROXY ?? false,
     });
     if (config.JOBS_ENABLED)
       jobs = await startOrderJobs({
@@ -128,6 +139,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${port}`;
     if (config.SWEEPER_INTERVAL_MS > 0) sweeper.start(config.SWEEPER_INTERVAL_MS);
+    if (config.PRUNE_INTERVAL_MS > 0) retention.start(config.PRUNE_INTERVAL_MS);
     logger.info(
       {
         url,
@@ -162,6 +174,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         await within(sweeper.stop(), "sweeper");
         // Running jobs finish (or are abandoned to a retry) before the database goes.
         if (jobs) await within(jobs.stop(Math.max(0, deadline - Date.now() - 2500)), "jobs");
+        await within(retention.stop(), "retention");
         // Drain: stop accepting, let in-flight requests finish, then cut idle keep-alives.
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -14,7 +14,8 @@ import type { ServiceDeps } from "./services/deps";
 import { NotifyService } from "./services/notify";
 import { OrderService } from "./services/orders";
 import { PaymentService } from "./services/payments";
-import { RateLimiter } from "./services/rate-limit";
+import { RateLimiter, type RateRule } from "./services/rate-limit";
+import { RetentionJob } from "./services/retention";
 import { Sweeper } from "./services/sweeper";
 
 export interface ComposeInput {
@@ -31,25 +32,54 @@ export interface ComposeInput {
     bodyLimitBytes: number;
     /** Seconds from prepay to each payment check; default 30, 60, 120, 300, 600. */
     paymentCheckSeconds?: readonly number[];
+    loginPerClientPerMinute: number;
+    loginPerAppPerMinute: number;
+    ordersPerUserPerMinute: number;
+    maxOpenOrdersPerUser: number;
+    maxQuantityPerProductPerUser: number;
   };
+  retention: { loginCodeHours: number; sessionDays: number; notifyLogDays: number };
+  /** Honour X-Forwarded-For for the client address. */
+  trustProxy: boolean;
 }
 
 export interface Composed {
   app: Koa;
   sweeper: Sweeper;
+  retention: RetentionJob;
   catalog: CatalogService;
 }
 
+const perMinute = (bucket: string, limit: number): RateRule => ({ bucket, limit, windowSeconds: 60 });
+
 export function compose(i: ComposeInput): Composed {
-  const { deps, registry } = i;
-  const auth = new AuthService(deps, i.box, {
-    idleMinutes: i.limits.sessionIdleMinutes,
-    maxDays: i.limits.sessionMaxDays,
-    hintKey: i.box.derive("openid-hint"),
-  });
+  const { deps, registry, limits } = i;
+  const limiter = new RateLimiter(deps, i.box.derive("rate-limit-key"));
+  const auth = new AuthService(
+    deps,
+    i.box,
+    {
+      idleMinutes: limits.sessionIdleMinutes,
+      maxDays: limits.sessionMaxDays,
+      hintKey: i.box.derive("openid-hint"),
+      perClient: perMinute("login-client", limits.loginPerClientPerMinute),
+      perApp: perMinute("login-app", limits.loginPerAppPerMinute),
+    },
+    limiter,
+  );
   const catalog = new CatalogService(deps);
-  const orders = new OrderService(deps, i.limits.orderTtlMinutes);
-  const payments = new PaymentService(deps, orders, i.limits.paymentCheckSeconds);
+  const orders = new OrderService(
+    deps,
+    limits.orderTtlMinutes,
+    {
+      perUser: perMinute("order-user", limits.ordersPerUserPerMinute),
+      maxOpen: limits.maxOpenOrdersPerUser,
+      maxQuantityPerProduct: limits.maxQuantityPerProductPerUser,
+    },
+    limiter,
+  );
+  const verifyRule = perMinute("verify-user", limits.verifyPerMinute);
+  const payments = new PaymentService(deps, orders, limits.paymentCheckSeconds);
   const notify = new NotifyService(deps);
   const app = createApp({
     logger: deps.logger,
@@ -57,15 +87,23 @@ export function compose(i: ComposeInput): Composed {
     ready: i.ready,
     isUnavailable: isDatabaseUnavailable,
     h5Dir: i.h5Dir,
+    trustProxy: i.trustProxy,
     api: {
       registry,
       auth,
       catalog,
       orders,
       payments,
-      verifyLimiter: new RateLimiter(i.limits.verifyPerMinute, 60_000),
-      bodyLimit: i.limits.bodyLimitBytes,
+      verifyLimit: (userId) => limiter.take(verifyRule, userId),
+      bodyLimit: limits.bodyLimitBytes,
     },
   });
-  return { app, sweeper: new Sweeper(deps, (id) => registry.byId(id)), catalog };
+  const retention = new RetentionJob(deps, {
+    ...i.retention,
+    sessionIdleMinutes: limits.sessionIdleMinutes,
+    rateWindowMinutes: 60,
+    batch: 1000,
+    maxBatches: 20,
+  });
+  return { app, sweeper: new Sweeper(deps, (id) => registry.byId(id)), retention, catalog };
 }

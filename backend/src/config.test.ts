@@ -32,4 +32,32 @@ describe("config", () => {
     expect(loadConfig({ PORT: "" }).PORT).toBe(3000);
     expect(CONFIG_KEYS).toContain("DATABASE_URL");
   });
+  it("has the abuse-limit and retention defaults, and reads TRUST_PROXY as a boolean", () => {
+    const c = loadConfig({});
+    expect({
+      login: [c.LOGIN_RATE_PER_CLIENT_PER_MINUTE, c.LOGIN_RATE_PER_APP_PER_MINUTE],
+      orders: [
+        c.ORDER_RATE_PER_USER_PER_MINUTE,
+        c.MAX_OPEN_ORDERS_PER_USER,
+        c.MAX_QUANTITY_PER_PRODUCT_PER_USER,
+      ],
+      verify: c.VERIFY_RATE_PER_MINUTE,
+      retention: [
+        c.PRUNE_INTERVAL_MS,
+        c.RETENTION_LOGIN_CODES_HOURS,
+        c.RETENTION_SESSIONS_DAYS,
+        c.RETENTION_NOTIFY_LOG_DAYS,
+      ],
+      trustProxy: c.TRUST_PROXY ?? false,
+    }).toEqual({
+      login: [20, 600],
+      orders: [10, 3, 20],
+      verify: 30,
+      retention: [600_000, 24, 7, 90],
+      trustProxy: false,
+    });
+    expect(loadConfig({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(true);
+    expect(() => loadConfig({ TRUST_PROXY: "yes" })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ MAX_OPEN_ORDERS_PER_USER: "0" })).toThrow(/MAX_OPEN_ORDERS_PER_USER/);
+  });
 });

@@ -44,6 +44,19 @@ const Env = z.object({
     .default(7 * 24 * 60),
   SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   VERIFY_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Abuse limits, shared by every process through the database (README "Limits"). */
+  LOGIN_RATE_PER_CLIENT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  LOGIN_RATE_PER_APP_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  ORDER_RATE_PER_USER_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  MAX_OPEN_ORDERS_PER_USER: z.coerce.number().int().min(1).max(1000).default(3),
+  MAX_QUANTITY_PER_PRODUCT_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Honour X-Forwarded-For for the client address (only behind a proxy that sets it). */
+  TRUST_PROXY: bool,
+  /** The retention job: how often it runs (0 disables) and how long rows are kept. */
+  PRUNE_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000),
+  RETENTION_LOGIN_CODES_HOURS: z.coerce.number().int().min(1).default(24),
+  RETENTION_SESSIONS_DAYS: z.coerce.number().int().min(0).default(7),
+  RETENTION_NOTIFY_LOG_DAYS: z.coerce.number().int().min(1).default(90),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(9000),
   /** The safety-net sweep; per-order jobs do the regular work. 0 turns it off. */
   SWEEPER_INTERVAL_MS: z.coerce.number().int().min(0).default(300000),

@@ -1,5 +1,5 @@
 import { DataSource } from "typeorm";
-import { createDataSource, runMigrations } from "../src/db/data-source";
+import { createDataSource, MIGRATIONS, runMigrations } from "../src/db/data-source";
 import { Init1732400000000 } from "../src/db/migrations/1732400000000-Init";
 import { createTestDatabaseUrl } from "./helpers/db";
 
@@ -71,7 +71,10 @@ describe("migration 2 (many merchants) on data from the single-merchant schema",
     const ds = createDataSource(url);
     await ds.initialize();
     try {
-      expect(await runMigrations(ds)).toEqual(["ManyMerchants1732500000000", "TradeNumbers1732600000000"]);
+      // Migration 2 runs first, then every later one, in order.
+      expect(await runMigrations(ds)).toEqual(MIGRATIONS.slice(1).map((M) => new M().name));
+      expect((await runMigrations(ds))[0]).toBeUndefined();
+      expect(MIGRATIONS[1]!.name).toBe("ManyMerchants1732500000000");
       expect(await ds.query(`SELECT id, mchid FROM merchants`)).toEqual([
         { id: "mch_1900000001", mchid: "1900000001" },
       ]);
@@ -85,6 +88,37 @@ describe("migration 2 (many merchants) on data from the single-merchant schema",
       ]);
       const live = await ds.query(`SELECT prepay_id FROM payment_attempts WHERE superseded_at IS NULL`);
       expect(live).toEqual([{ prepay_id: "2026-01-01T00:05:00Z" }]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+});
+
+describe("migration Limits1732700000000", () => {
+  it("adds the shared rate-limit counters and takes them away again on revert", async () => {
+    const ds = createDataSource(await createTestDatabaseUrl());
+    await ds.initialize();
+    try {
+      await runMigrations(ds);
+      const tables = async () =>
+        (
+          await ds.query(
+            `SELECT table_name FROM information_schema.tables WHERE table_name = 'rate_limit_counters'`,
+          )
+        ).length;
+      expect(await tables()).toBe(1);
+      const hit = `INSERT INTO rate_limit_counters (bucket, key, window_start, count) VALUES ('b', 'k', '2026-01-01Z', 1)
+        ON CONFLICT (bucket, key) DO UPDATE SET count = rate_limit_counters.count + 1 RETURNING count`;
+      expect((await ds.query(hit))[0].count).toBe(1);
+      expect((await ds.query(hit))[0].count).toBe(2);
+      while (
+        (await ds.query(`SELECT name FROM migrations ORDER BY id DESC LIMIT 1`))[0].name !==
+        "Limits1732700000000"
+      )
+        await ds.undoLastMigration({ transaction: "each" });
+      await ds.undoLastMigration({ transaction: "each" });
+      expect(await tables()).toBe(0);
+      expect(await runMigrations(ds)).toContain("Limits1732700000000");
     } finally {
       await ds.destroy();
     }

@@ -45,6 +45,16 @@ export const ERRORS = {
   QUANTITY_INVALID: { status: 400, zh: "购买数量不正确", en: "The quantity is not valid" },
   OUT_OF_STOCK: { status: 409, zh: "库存不足", en: "Not enough stock" },
   ORDER_TOO_LARGE: { status: 400, zh: "订单金额超出上限", en: "The order total is over the limit" },
+  TOO_MANY_OPEN_ORDERS: {
+    status: 409,
+    zh: "未支付的订单过多，请先支付或等待订单过期",
+    en: "Too many unpaid orders; pay or let one expire first",
+  },
+  QUANTITY_LIMIT: {
+    status: 409,
+    zh: "该商品的购买数量超出每人限额",
+    en: "This exceeds the per-shopper limit for the product",
+  },
   IDEMPOTENCY_KEY_REQUIRED: {
     status: 400,
     zh: "缺少 Idempotency-Key 请求头",

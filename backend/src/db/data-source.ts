@@ -9,8 +9,14 @@ import { ProductEntity } from "./entities/product";
 import { Init1732400000000 } from "./migrations/1732400000000-Init";
 import { ManyMerchants1732500000000 } from "./migrations/1732500000000-ManyMerchants";
 import { TradeNumbers1732600000000 } from "./migrations/1732600000000-TradeNumbers";
+import { Limits1732700000000 } from "./migrations/1732700000000-Limits";
 
-export const MIGRATIONS = [Init1732400000000, ManyMerchants1732500000000, TradeNumbers1732600000000];
+export const MIGRATIONS = [
+  Init1732400000000,
+  ManyMerchants1732500000000,
+  TradeNumbers1732600000000,
+  Limits1732700000000,
+];
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({

@@ -21,10 +21,14 @@ export interface AppDeps {
   /** Errors meaning "a dependency is down" (503 + Retry-After), not a bug (500). */
   isUnavailable?: (err: unknown) => boolean;
   h5Dir?: string | null;
+  /** Honour X-Forwarded-For (ctx.ip) only when a trusted proxy sets it. */
+  trustProxy?: boolean;
 }
 
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa({ proxy: false });
+  // Behind a trusted proxy, only the address it appended (the last X-Forwarded-For entry) counts:
+  // anything to its left came from the client and can be forged.
+  const app = new Koa({ proxy: deps.trustProxy ?? false, maxIpsCount: 1 });
   app.silent = true; // errors are logged by errorHandler, never printed as stack traces
   app.use(requestId());
   app.use(accessLog(deps.logger));

@@ -5,11 +5,13 @@
  */
 import crypto from "node:crypto";
 import type { SessionResponse } from "@minipay/shared";
+import { clientKey } from "../domain/client-key";
 import { AppError } from "../domain/errors";
 import { openidHint } from "../logger";
 import type { SecretBox } from "../security/secret-box";
 import type { WechatAuth } from "../wechat/types";
 import type { ServiceDeps } from "./deps";
+import type { RateLimiter, RateRule } from "./rate-limit";
 import { mapLoginError } from "./upstream-errors";
 
 export interface AuthedUser {
@@ -25,6 +27,9 @@ export interface AuthOptions {
   idleMinutes: number;
   maxDays: number;
   hintKey: Buffer;
+  /** Logins allowed per client address, and per mini-program (each login costs one code2Session). */
+  perClient: RateRule;
+  perApp: RateRule;
 }
 
 /** What login needs of a merchant: its id and its mini-program's code2Session client. */
@@ -35,15 +40,29 @@ export interface LoginMerchant {
 
 const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("hex");
 
+/**
+ * ASSUMPTION: a wx.login code is a short URL-safe string. WeChat documents no format; the codes
+ * seen in the wild are 32 characters of [A-Za-z0-9] (the sandbox issues the same). We accept 8–128
+ * of [A-Za-z0-9_.~-] and refuse the rest before it costs a database write or a code2Session call.
+ */
+export const LOGIN_CODE_RE = /^[A-Za-z0-9_.~-]{8,128}$/;
+
 export class AuthService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly box: SecretBox,
     private readonly opts: AuthOptions,
+    private readonly limiter: RateLimiter,
   ) {}
 
-  async login(m: LoginMerchant, code: string): Promise<SessionResponse> {
+  /** `client` is the caller's address: the per-client limit is counted against it (its /64 for IPv6, hashed). */
+  async login(m: LoginMerchant, code: string, client: string): Promise<SessionResponse> {
     const { users } = this.deps.db.repos;
+    // Limits first (a flood of garbage is counted too), then the shape of the code, then the
+    // app's budget: only plausible codes spend it, and only they can reach WeChat.
+    await this.limiter.take(this.opts.perClient, clientKey(client));
+    if (!LOGIN_CODE_RE.test(code)) throw new AppError("LOGIN_CODE_INVALID");
+    await this.limiter.take(this.opts.perApp, m.auth.appid);
     // A code is exchanged at most once: remember its hash before asking WeChat, so a replayed code
     // never reaches WeChat (and a concurrent replay loses the primary-key race).
     const codeHash = sha256(`${m.auth.appid}:${code}`);

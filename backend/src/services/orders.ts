@@ -9,10 +9,11 @@ import { AppError } from "../domain/errors";
 import { newOutTradeNo } from "../domain/out-trade-no";
 import { priceOrder, type CatalogEntry } from "../domain/pricing";
 import { uniqueViolation } from "../db/repositories/rows";
-import type { OrderRecord, ProductRecord } from "../db/repositories";
+import type { OrderRecord, ProductRecord, Repos } from "../db/repositories";
 import type { ServiceDeps } from "./deps";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { orderView } from "./order-view";
+import type { RateLimiter, RateRule } from "./rate-limit";
 
 const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9_.:-]{8,128}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -44,10 +45,22 @@ export function acceptingShoppers(m: ShopMerchant): void {
   if (m.disabled) throw new AppError("MERCHANT_DISABLED");
 }
 
+/** What one shopper may do with orders. */
+export interface OrderLimits {
+  /** New orders per shopper (replays of an Idempotency-Key are not counted). */
+  perUser: RateRule;
+  /** Unpaid (created/paying), unexpired orders a shopper may hold at once. */
+  maxOpen: number;
+  /** Units of one product a shopper may hold across their open orders. */
+  maxQuantityPerProduct: number;
+}
+
 export class OrderService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly ttlMinutes: number,
+    private readonly limits: OrderLimits,
+    private readonly limiter: RateLimiter,
   ) {}
 
   /** The price of a cart now, from the server's catalogue. Reserves nothing, writes nothing. */
@@ -85,10 +98,19 @@ export class OrderService {
     const { repos } = this.deps.db;
     const existing = await repos.orders.byIdempotencyKey(merchant.id, user.id, idempotencyKey);
     if (existing) return this.replay(existing, hash);
+    await this.limiter.take(this.limits.perUser, user.id);
 
     try {
       return await this.deps.db.transaction(async (r) => {
         const ids = [...new Set(req.items.map((i) => i.productId))];
+        // The shopper's row lock orders this shopper's concurrent creates (from any process), so
+        // the caps below see every open order committed before this one. Lock order: user, then
+        // products, the same in every create, so no deadlock.
+        await r.users.lockForOrder(user.id);
+        // The same key may have won meanwhile: replay it rather than count it against the caps.
+        const raced = await r.orders.byIdempotencyKey(merchantId, user.id, idempotencyKey);
+        if (raced) return this.replay(raced, hash, r);
+        await this.checkHoldings(r, user.id, req);
         // Lock the product rows so two orders cannot both take the last unit.
         const priced = priceOrder(req.items, catalogOf(await r.products.lockForPricing(merchantId, ids)));
         const now = this.deps.now();
@@ -126,9 +148,29 @@ export class OrderService {
     }
   }
 
-  private async replay(o: OrderRecord, hash: string): Promise<Order> {
+  /** The open-order and per-product caps, against the open orders as of now (expired ones do not count). */
+  private async checkHoldings(r: Repos, userId: string, req: CreateOrderRequest): Promise<void> {
+    const now = this.deps.now();
+    const open = await r.orders.openCount(userId, now);
+    if (open >= this.limits.maxOpen)
+      throw new AppError("TOO_MANY_OPEN_ORDERS", undefined, { limit: this.limits.maxOpen, open });
+    const wanted = new Map<string, number>();
+    for (const i of req.items) wanted.set(i.productId, (wanted.get(i.productId) ?? 0) + i.quantity);
+    const held = await r.orders.openQuantities(userId, now, [...wanted.keys()]);
+    for (const [productId, quantity] of wanted) {
+      const already = held.get(productId) ?? 0;
+      if (already + quantity > this.limits.maxQuantityPerProduct)
+        throw new AppError("QUANTITY_LIMIT", undefined, {
+          productId,
+          limit: this.limits.maxQuantityPerProduct,
+          held: already,
+        });
+    }
+  }
+
+  private async replay(o: OrderRecord, hash: string, r: Repos = this.deps.db.repos): Promise<Order> {
     if (o.requestHash !== hash) throw new AppError("IDEMPOTENCY_KEY_REUSED");
-    return orderView(this.deps.db.repos, o, true);
+    return orderView(r, o, true);
   }
 
   /** The caller's own order, or ORDER_NOT_FOUND (also for other people's and other merchants' orders). */

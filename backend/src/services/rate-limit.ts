@@ -1,29 +1,44 @@
 /**
- * A per-key fixed-window limiter in memory. Good for one backend process; several processes would
- * each allow the limit (noted in the README).
+ * Rate limits shared by every backend process: fixed-window counters in PostgreSQL (one atomic
+ * upsert per hit; a key's window starts at its first hit), so N processes behind a load balancer together allow the limit once, not N
+ * times. Keys are HMACed with a key derived from the master key before they are stored: the table
+ * never holds a client address, an openid or a user id in clear.
  */
+import crypto from "node:crypto";
+import { AppError } from "../domain/errors";
+import { retryAfterSeconds } from "../domain/rate-window";
+import type { ServiceDeps } from "./deps";
+
+export interface RateRule {
+  /** The counter family, e.g. "login-ip"; part of the stored key. */
+  bucket: string;
+  /** Hits allowed per window. */
+  limit: number;
+  windowSeconds: number;
+}
+
 export class RateLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
   constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly deps: ServiceDeps,
+    private readonly keyHmac: Buffer,
   ) {}
 
-  /** true when allowed; false when over the limit. */
-  take(key: string): boolean {
-    const t = this.now();
-    const w = this.windows.get(key);
-    if (!w || t - w.start >= this.windowMs) {
-      this.windows.set(key, { start: t, count: 1 });
-      if (this.windows.size > 10_000) this.prune(t);
-      return true;
-    }
-    w.count += 1;
-    return w.count <= this.limit;
+  private hash(bucket: string, key: string): string {
+    return crypto.createHmac("sha256", this.keyHmac).update(`${bucket}\0${key}`).digest("base64url");
   }
 
-  private prune(t: number): void {
-    for (const [k, w] of this.windows) if (t - w.start >= this.windowMs) this.windows.delete(k);
+  /** Count one hit against `key`; over the limit → RATE_LIMITED (429) with Retry-After. */
+  async take(rule: RateRule, key: string): Promise<void> {
+    const now = this.deps.now();
+    const w = await this.deps.db.repos.rateLimits.hit(
+      rule.bucket,
+      this.hash(rule.bucket, key),
+      now,
+      rule.windowSeconds,
+    );
+    if (w.count > rule.limit) {
+      const retryAfter = retryAfterSeconds(w.windowStart.getTime(), rule.windowSeconds * 1000, now.getTime());
+      throw new AppError("RATE_LIMITED", undefined, undefined, { "Retry-After": String(retryAfter) });
+    }
   }
 }

@@ -20,8 +20,9 @@ import { seedDemoCatalogues, seedMerchants } from "../../src/merchants/seed";
 import type { MerchantSeed } from "../../src/merchants/sources";
 import { SecretBox } from "../../src/security/secret-box";
 import type { ServiceDeps } from "../../src/services/deps";
+import type { RetentionJob } from "../../src/services/retention";
 import type { Sweeper } from "../../src/services/sweeper";
-import { compose } from "../../src/compose";
+import { compose, type ComposeInput } from "../../src/compose";
 import type { JobEngine } from "../../src/jobs/engine";
 import { startOrderJobs } from "../../src/jobs/order-queues";
 import type { PaymentGateway, WechatAuth } from "../../src/wechat/types";
@@ -35,6 +36,7 @@ export interface Harness {
   logger: Logger;
   deps: ServiceDeps;
   sweeper: Sweeper;
+  retention: RetentionJob;
   registry: MerchantRegistry;
   box: SecretBox;
   /** The job engine when `jobs` was asked for. */
@@ -90,6 +92,10 @@ export async function startHarness(opts: {
   now?: () => Date;
   bodyLimit?: number;
   verifyPerMinute?: number;
+  /** Abuse limits; generous by default so suites about other things never meet them. */
+  limits?: Partial<ComposeInput["limits"]>;
+  retention?: Partial<ComposeInput["retention"]>;
+  trustProxy?: boolean;
   h5Dir?: string;
   /** The master key; reuse it to reopen a database's sealed credentials. */
   masterKey?: Buffer;
@@ -130,7 +136,7 @@ export async function startHarness(opts: {
     publicBaseUrl: () => (opts.publicBaseUrl ? opts.publicBaseUrl(url) : url),
     refreshMs: 200,
   });
-  const { app, sweeper, catalog } = compose({
+  const { app, sweeper, retention, catalog } = compose({
     deps,
     box,
     registry,
@@ -143,7 +149,15 @@ export async function startHarness(opts: {
       verifyPerMinute: opts.verifyPerMinute ?? 1000,
       bodyLimitBytes: opts.bodyLimit ?? 64 * 1024,
       paymentCheckSeconds: opts.jobs?.scheduleSeconds,
+      loginPerClientPerMinute: 100_000,
+      loginPerAppPerMinute: 100_000,
+      ordersPerUserPerMinute: 100_000,
+      maxOpenOrdersPerUser: 1000,
+      maxQuantityPerProductPerUser: 100_000,
+      ...opts.limits,
     },
+    retention: { loginCodeHours: 24, sessionDays: 7, notifyLogDays: 90, ...opts.retention },
+    trustProxy: opts.trustProxy ?? false,
   });
   if (opts.jobs)
     engine = await startOrderJobs({
@@ -164,6 +178,7 @@ export async function startHarness(opts: {
     deps,
     box,
     sweeper,
+    retention,
     registry,
     jobs: () => engine,
     close: async () => {

@@ -12,6 +12,8 @@ import { OrdersRepo } from "./orders";
 import { ProductsRepo } from "./products";
 import { jobScheduler, type JobScheduler, type JobSink } from "./jobs";
 import { TradeNumbersRepo } from "./trade-numbers";
+import { RateLimitsRepo } from "./rate-limits";
+import { RetentionRepo } from "./retention";
 import type { Manager } from "./rows";
 import { UsersRepo } from "./users";
 
@@ -26,6 +28,8 @@ export interface Repos {
   tradeNumbers: TradeNumbersRepo;
   /** Jobs that commit with the transaction these repositories belong to. */
   jobs: JobScheduler;
+  rateLimits: RateLimitsRepo;
+  retention: RetentionRepo;
 }
 
 export interface Db {
@@ -46,6 +50,8 @@ export function createRepos(m: Manager, sink: () => JobSink | null = () => null)
     notifyLog: new NotifyLogRepo(m),
     tradeNumbers: new TradeNumbersRepo(m),
     jobs: jobScheduler(m, sink),
+    rateLimits: new RateLimitsRepo(m),
+    retention: new RetentionRepo(m),
   };
 }
 

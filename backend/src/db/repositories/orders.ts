@@ -224,6 +224,28 @@ export class OrdersRepo {
     return rows.map(toOrder);
   }
 
+  /** How many of a shopper's orders are open: unpaid (created/paying) and not yet expired at `now`. */
+  async openCount(userId: string, now: Date): Promise<number> {
+    const rows: { n: number }[] = await this.m.query(
+      `SELECT count(*)::int AS n FROM orders
+       WHERE user_id = $1 AND state IN ('created','paying') AND expires_at > $2`,
+      [userId, now],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Units of each product a shopper holds in open orders (products with none are absent). */
+  async openQuantities(userId: string, now: Date, productIds: string[]): Promise<Map<string, number>> {
+    if (productIds.length === 0) return new Map();
+    const rows: { product_id: string; held: number }[] = await this.m.query(
+      `SELECT i.product_id, sum(i.quantity)::int AS held FROM order_items i JOIN orders o ON o.id = i.order_id
+       WHERE o.user_id = $1 AND o.state IN ('created','paying') AND o.expires_at > $2
+         AND i.product_id = ANY($3) GROUP BY i.product_id`,
+      [userId, now, productIds],
+    );
+    return new Map(rows.map((r) => [r.product_id, Number(r.held)]));
+  }
+
   /** Orders of any merchant still "paying" since before `since` and not yet expired: notify may be lost. */
   async payingSince(since: Date, now: Date, limit: number): Promise<OrderRecord[]> {
     const rows: OrderRow[] = await this.m.query(

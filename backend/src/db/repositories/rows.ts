@@ -27,3 +27,10 @@ export function uniqueViolation(err: unknown): string | null {
   if (code !== "23505") return null;
   return String(e?.constraint ?? e?.driverError?.constraint ?? "");
 }
+
+/** How many rows a DELETE removed: TypeORM hands DELETEs back as [rows, count]. */
+export function deletedCount(res: unknown): number {
+  if (Array.isArray(res) && res.length === 2 && Array.isArray(res[0]) && typeof res[1] === "number")
+    return res[1];
+  return Array.isArray(res) ? res.length : 0;
+}

@@ -19,6 +19,16 @@ export class UsersRepo {
     await this.m.query(`DELETE FROM login_codes WHERE code_hash = $1`, [codeHash]);
   }
 
+  /**
+   * Inside a transaction: lock the shopper's row, so two orders from one shopper (from any process)
+   * check the open-order caps one after the other.
+   */
+  async lockForOrder(userId: string): Promise<void> {
+    // NO KEY UPDATE: serialises with itself, but not with the key-share locks of rows that
+    // reference the user (a concurrent login inserting a session does not wait).
+    await this.m.query(`SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE`, [userId]);
+  }
+
   async upsert(u: {
     merchantId: string;
     appid: string;

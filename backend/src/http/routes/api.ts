@@ -9,13 +9,11 @@ import {
   QuoteRequest,
   SessionRequest,
 } from "@minipay/shared";
-import { AppError } from "../../domain/errors";
 import type { MerchantRegistry } from "../../merchants/registry";
 import type { AuthService } from "../../services/auth";
 import type { CatalogService } from "../../services/catalog";
 import type { OrderService } from "../../services/orders";
 import type { PaymentService } from "../../services/payments";
-import type { RateLimiter } from "../../services/rate-limit";
 import { jsonBody } from "../middleware/body";
 import { merchantIn, merchantOf, requireUser, userOf } from "../middleware/auth";
 import { parse } from "../validate";
@@ -26,7 +24,8 @@ export interface ApiDeps {
   catalog: CatalogService;
   orders: OrderService;
   payments: PaymentService;
-  verifyLimiter: RateLimiter;
+  /** Counts one verify for the user; RATE_LIMITED over the limit (shared by every process). */
+  verifyLimit: (userId: string) => Promise<void>;
   bodyLimit: number;
 }
 
@@ -44,7 +43,7 @@ export function apiRouter(d: ApiDeps): Router {
   });
   r.post("/session", async (ctx) => {
     const body = parse(SessionRequest, ctx.state.body);
-    ctx.body = await d.auth.login(await d.registry.forApp(body.appid), body.code);
+    ctx.body = await d.auth.login(await d.registry.forApp(body.appid), body.code, ctx.ip || "unknown");
   });
   r.get("/products", async (ctx) => {
     ctx.body = { products: await d.catalog.list(await merchant(ctx)) };
@@ -77,8 +76,7 @@ export function apiRouter(d: ApiDeps): Router {
     );
   });
   r.post("/orders/:id/verify", user, async (ctx) => {
-    if (!d.verifyLimiter.take(userOf(ctx).id))
-      throw new AppError("RATE_LIMITED", undefined, undefined, { "Retry-After": "60" });
+    await d.verifyLimit(userOf(ctx).id);
     ctx.body = await d.payments.verify(merchantIn(ctx), userOf(ctx).id, ctx.params.id!);
   });
   return r;
