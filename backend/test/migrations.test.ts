@@ -71,7 +71,11 @@ describe("migration 2 (many merchants) on data from the single-merchant schema",
     const ds = createDataSource(url);
     await ds.initialize();
     try {
-      expect(await runMigrations(ds)).toEqual(["ManyMerchants1732500000000", "TradeNumbers1732600000000"]);
+      expect(await runMigrations(ds)).toEqual([
+        "ManyMerchants1732500000000",
+        "TradeNumbers1732600000000",
+        "Admin1732800000000",
+      ]);
       expect(await ds.query(`SELECT id, mchid FROM merchants`)).toEqual([
         { id: "mch_1900000001", mchid: "1900000001" },
       ]);

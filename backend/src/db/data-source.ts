@@ -9,8 +9,14 @@ import { ProductEntity } from "./entities/product";
 import { Init1732400000000 } from "./migrations/1732400000000-Init";
 import { ManyMerchants1732500000000 } from "./migrations/1732500000000-ManyMerchants";
 import { TradeNumbers1732600000000 } from "./migrations/1732600000000-TradeNumbers";
+import { Admin1732800000000 } from "./migrations/1732800000000-Admin";
 
-export const MIGRATIONS = [Init1732400000000, ManyMerchants1732500000000, TradeNumbers1732600000000];
+export const MIGRATIONS = [
+  Init1732400000000,
+  ManyMerchants1732500000000,
+  TradeNumbers1732600000000,
+  Admin1732800000000,
+];
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({

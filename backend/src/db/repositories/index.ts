@@ -4,7 +4,10 @@
  * TypeORM or SQL.
  */
 import type { DataSource } from "typeorm";
+import { AnomaliesRepo } from "./anomalies";
+import { ApiKeysRepo } from "./api-keys";
 import { AttemptsRepo } from "./attempts";
+import { AuditRepo } from "./audit";
 import { EventsRepo } from "./events";
 import { MerchantsRepo } from "./merchants";
 import { NotifyLogRepo } from "./notify-log";
@@ -23,6 +26,9 @@ export interface Repos {
   merchants: MerchantsRepo;
   notifyLog: NotifyLogRepo;
   tradeNumbers: TradeNumbersRepo;
+  apiKeys: ApiKeysRepo;
+  audit: AuditRepo;
+  anomalies: AnomaliesRepo;
 }
 
 export interface Db {
@@ -42,6 +48,9 @@ export function createRepos(m: Manager): Repos {
     merchants: new MerchantsRepo(m),
     notifyLog: new NotifyLogRepo(m),
     tradeNumbers: new TradeNumbersRepo(m),
+    apiKeys: new ApiKeysRepo(m),
+    audit: new AuditRepo(m),
+    anomalies: new AnomaliesRepo(m),
   };
 }
 
