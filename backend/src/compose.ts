@@ -8,6 +8,11 @@ import { isDatabaseUnavailable } from "./db/unavailable";
 import { createApp } from "./http/app";
 import type { MerchantRegistry } from "./merchants/registry";
 import type { SecretBox } from "./security/secret-box";
+import { AnomalyService } from "./services/admin/anomalies";
+import { AuditLogService } from "./services/admin/audit-log";
+import { ApiKeyService } from "./services/admin/keys";
+import { AdminProductService } from "./services/admin/products";
+import type { AdminLimiter } from "./http/middleware/merchant-key";
 import { AuthService } from "./services/auth";
 import { CatalogService } from "./services/catalog";
 import type { ServiceDeps } from "./services/deps";
@@ -30,12 +35,15 @@ export interface ComposeInput {
     verifyPerMinute: number;
     bodyLimitBytes: number;
   };
+  /** Per-key limits for /admin/v1; none until the shared rate-limit store is wired in. */
+  adminLimiter?: AdminLimiter;
 }
 
 export interface Composed {
   app: Koa;
   sweeper: Sweeper;
   catalog: CatalogService;
+  keys: ApiKeyService;
 }
 
 export function compose(i: ComposeInput): Composed {
@@ -49,6 +57,7 @@ export function compose(i: ComposeInput): Composed {
   const orders = new OrderService(deps, i.limits.orderTtlMinutes);
   const payments = new PaymentService(deps, orders);
   const notify = new NotifyService(deps);
+  const keys = new ApiKeyService(deps);
   const app = createApp({
     logger: deps.logger,
     notify,
@@ -64,6 +73,15 @@ export function compose(i: ComposeInput): Composed {
       verifyLimiter: new RateLimiter(i.limits.verifyPerMinute, 60_000),
       bodyLimit: i.limits.bodyLimitBytes,
     },
+    admin: {
+      keys,
+      registry,
+      limiter: i.adminLimiter,
+      audit: new AuditLogService(deps),
+      products: new AdminProductService(deps),
+      anomalies: new AnomalyService(deps),
+      bodyLimit: i.limits.bodyLimitBytes,
+    },
   });
-  return { app, sweeper: new Sweeper(deps, (id) => registry.byId(id)), catalog };
+  return { app, sweeper: new Sweeper(deps, (id) => registry.byId(id)), catalog, keys };
 }
