@@ -14,6 +14,7 @@ import { openDatabase } from "./db/open";
 import { createDb } from "./db/repositories";
 import { createLogger, type Logger } from "./logger";
 import { createMerchantRegistry, type AdapterFactory } from "./merchants/registry";
+import { merchantIdFor } from "./merchants/secrets";
 import { seedDemoCatalogues, seedMerchants } from "./merchants/seed";
 import {
   fetchSandboxMerchants,
@@ -90,7 +91,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     });
     const merchants = (await registry.all()).filter((m) => !m.disabled);
     const h5Dir = config.H5_DIST_DIR ? path.resolve(config.H5_DIST_DIR) : defaultH5Dir();
-    const { app, sweeper, catalog } = compose({
+    const { app, sweeper, catalog, keys } = compose({
       deps,
       box,
       registry,
@@ -106,6 +107,20 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     });
     const seeded = seeds ? await seedDemoCatalogues(catalog, seeds) : 0;
     if (seeded) logger.info({ products: seeded }, "seeded demo products");
+    // The very first local start gets an admin key (every scope) for the first sandbox merchant,
+    // printed once to stdout (not through the logger, so it does not land in shipped logs).
+    if (config.MERCHANT_SOURCE === "sandbox" && seeds?.[0]) {
+      const first = await keys.bootstrap(merchantIdFor(seeds[0].credentials.mchid), {
+        keyId: null,
+        keyName: "first start",
+        requestId: null,
+      });
+      if (first)
+        process.stdout.write(
+          `\nAdmin API key for ${merchantIdFor(seeds[0].credentials.mchid)} (all scopes; shown only this once):\n` +
+            `${first.key}\n\n`,
+        );
+    }
 
     const server = http.createServer(app.callback());
     server.requestTimeout = 30_000;
