@@ -24,13 +24,27 @@ export const AdminScope = z.enum(ADMIN_SCOPES);
 export type AdminScope = z.infer<typeof AdminScope>;
 
 const isoDate = z.string();
+/** Free text a person typed: no NUL or other control bytes (PostgreSQL refuses NUL in text) and no
+ * lone UTF-16 surrogates (not UTF-8, refused by jsonb in the audit log). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const clean = (v: string) => !CONTROL.test(v) && !LONE_SURROGATE.test(v);
+const text = (max: number) => z.string().max(max).refine(clean, "no control characters");
+const line = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => clean(v) && !/[\r\n\t]/.test(v), "one line, no control characters");
 const pageLimit = z.coerce.number().int().min(1).max(100).default(50);
 const cursor = z.string().max(200).optional();
 
 // API keys: GET/POST /admin/v1/keys, DELETE /admin/v1/keys/{id} (keys:write)
 export const CreateApiKeyRequest = z
   .object({
-    name: z.string().trim().min(1).max(64),
+    name: line(64),
     scopes: z
       .array(AdminScope)
       .min(1)
@@ -82,12 +96,13 @@ export type AuditPage = z.infer<typeof AuditPage>;
 
 // Products: GET/POST /admin/v1/products, PATCH /admin/v1/products/{id}, POST …/{id}/stock
 const productFields = {
-  name: z.string().trim().min(1).max(100),
-  description: z.string().max(500),
+  name: line(100),
+  description: text(500),
   priceFen: z.number().int().min(1).max(MAX_ORDER_TOTAL_FEN),
   imageUrl: z
     .url({ protocol: /^https?$/ })
     .max(2048)
+    .refine(clean, "no control characters")
     .nullable(),
   active: z.boolean(),
 };
@@ -117,7 +132,7 @@ export const StockAdjustRequest = z
       .min(-100_000_000)
       .max(100_000_000)
       .refine((d) => d !== 0, "not zero"),
-    reason: z.string().trim().min(1).max(200),
+    reason: line(200),
   })
   .strict();
 export type StockAdjustRequest = z.infer<typeof StockAdjustRequest>;
@@ -160,5 +175,5 @@ export const Anomaly = z.object({
 export type Anomaly = z.infer<typeof Anomaly>;
 export const AnomalyPage = z.object({ anomalies: z.array(Anomaly), nextCursor: z.string().nullable() });
 export type AnomalyPage = z.infer<typeof AnomalyPage>;
-export const ResolveAnomalyRequest = z.object({ note: z.string().trim().min(1).max(1000) }).strict();
+export const ResolveAnomalyRequest = z.object({ note: text(1000).pipe(z.string().trim().min(1)) }).strict();
 export type ResolveAnomalyRequest = z.infer<typeof ResolveAnomalyRequest>;
