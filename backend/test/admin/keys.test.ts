@@ -42,9 +42,14 @@ describe("admin API keys", () => {
     const [row] = await kit.h.ds.query(`SELECT secret_hash FROM api_keys WHERE id = $1`, [created.id]);
     expect(row.secret_hash).toBe(crypto.createHash("sha256").update(created.key).digest("hex"));
 
+    // The logs name the key by its prefix, never by the secret.
+    const logs = kit.h.logs.join("");
+    expect(logs).not.toContain(created.key.slice(11));
+    expect(logs).not.toContain(root.slice(11));
     // The new key works for its scope only.
     expect((await kit.call("GET", `${ADMIN_PREFIX}/anomalies`, created.key)).status).toBe(200);
     expect((await kit.call("GET", KEYS, created.key)).status).toBe(403);
+    expect(kit.h.logs.join("")).toContain(`"key":"${created.key.slice(0, 11)}"`);
   });
 
   it("revocation applies to the next request; a second revoke changes nothing", async () => {

@@ -22,6 +22,7 @@ import { SecretBox } from "../../src/security/secret-box";
 import type { ServiceDeps } from "../../src/services/deps";
 import type { Sweeper } from "../../src/services/sweeper";
 import { compose } from "../../src/compose";
+import type { AdminLimiter } from "../../src/http/middleware/merchant-key";
 import type { PaymentGateway, WechatAuth } from "../../src/wechat/types";
 import { createTestDatabaseUrl } from "./db";
 
@@ -91,6 +92,8 @@ export async function startHarness(opts: {
   masterKey?: Buffer;
   /** The base URL WeChat is told to notify (a capturing proxy in some tests); the server's own by default. */
   publicBaseUrl?: (ownUrl: string) => string;
+  /** The per-key limiter of /admin/v1 (none by default, as in production until it is wired). */
+  adminLimiter?: AdminLimiter;
 }): Promise<Harness> {
   const ds = createDataSource(opts.databaseUrl ?? (await createTestDatabaseUrl()));
   await ds.initialize();
@@ -136,6 +139,7 @@ export async function startHarness(opts: {
       verifyPerMinute: opts.verifyPerMinute ?? 1000,
       bodyLimitBytes: opts.bodyLimit ?? 64 * 1024,
     },
+    adminLimiter: opts.adminLimiter,
   });
   await seedDemoCatalogues(catalog, seeds);
   server.on("request", app.callback());
