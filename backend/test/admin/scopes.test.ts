@@ -4,7 +4,7 @@
  * body is validated and before anything changes.
  */
 import { ADMIN_PREFIX } from "@minipay/shared";
-import { ADMIN_ROUTES } from "../../src/http/routes/admin";
+import { ADMIN_ROUTES, adminRouter, type AdminDeps } from "../../src/http/routes/admin";
 import { A, B, allBut, anomaly, startAdmin, type AdminKit } from "./admin-kit";
 
 let kit: AdminKit;
@@ -50,6 +50,14 @@ const routes = ADMIN_ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const);
 const resourceRoutes = routes.filter(([, r]) => r.path.includes(":id"));
 
 describe("admin scope matrix", () => {
+  it("covers every route the admin router serves", () => {
+    const served = adminRouter({ bodyLimit: 1024 } as AdminDeps)
+      .stack.filter((l) => l.methods.length > 0)
+      .map((l) => `${l.methods.filter((m) => m !== "HEAD").join(",")} ${l.path}`)
+      .sort();
+    expect(served).toEqual(ADMIN_ROUTES.map((r) => `${r.method} ${ADMIN_PREFIX}${r.path}`).sort());
+  });
+
   it.each(routes)("%s: no key → 401 UNAUTHENTICATED", async (_n, r) => {
     const res = await kit.call(r.method, pathOf(r.path), null, bodyOf(r.method, r.path));
     expect([res.status, res.body.error.code]).toEqual([401, "UNAUTHENTICATED"]);
