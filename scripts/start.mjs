@@ -125,6 +125,8 @@ if (!(await waitFor(`${sandboxUrl}/healthz`, 30_000))) {
 [start] Minipay is up (${((Date.now() - tStart) / 1000).toFixed(1)} s to ready, ${((Date.now() - t0) / 1000).toFixed(1)} s in all)
   Shop (H5, pays through the sandbox cashier):  ${backend}/app/
   Backend API:                                  ${backend}/api/v1/products
+  Admin API (Bearer mk_…; first start prints a key above, more: npx minipay key create --scopes all):
+                                                ${backend}/admin/v1/products
   Health:                                       ${backend}/readyz
   WeChat sandbox (control API):                 ${sandboxUrl}/__sandbox/merchants
 Press Ctrl-C to stop.`);

@@ -16,6 +16,7 @@ import type { JobEngine } from "./jobs/engine";
 import { startOrderJobs } from "./jobs/order-queues";
 import { createLogger, type Logger } from "./logger";
 import { createMerchantRegistry, type AdapterFactory } from "./merchants/registry";
+import { merchantIdFor } from "./merchants/secrets";
 import { seedDemoCatalogues, seedMerchants } from "./merchants/seed";
 import {
   fetchSandboxMerchants,
@@ -93,7 +94,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     });
     const merchants = (await registry.all()).filter((m) => !m.disabled);
     const h5Dir = config.H5_DIST_DIR ? path.resolve(config.H5_DIST_DIR) : defaultH5Dir();
-    const { app, sweeper, retention, catalog } = compose({
+    const { app, sweeper, retention, catalog, keys } = compose({
       deps,
       box,
       registry,
@@ -111,6 +112,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         ordersPerUserPerMinute: config.ORDER_RATE_PER_USER_PER_MINUTE,
         maxOpenOrdersPerUser: config.MAX_OPEN_ORDERS_PER_USER,
         maxQuantityPerProductPerUser: config.MAX_QUANTITY_PER_PRODUCT_PER_USER,
+        adminPerKeyPerMinute: config.ADMIN_RATE_PER_KEY_PER_MINUTE,
       },
       retention: {
         loginCodeHours: config.RETENTION_LOGIN_CODES_HOURS,
@@ -128,6 +130,20 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
       });
     const seeded = seeds ? await seedDemoCatalogues(catalog, seeds) : 0;
     if (seeded) logger.info({ products: seeded }, "seeded demo products");
+    // The very first local start gets an admin key (every scope) for the first sandbox merchant,
+    // printed once to stdout (not through the logger, so it does not land in shipped logs).
+    if (config.MERCHANT_SOURCE === "sandbox" && seeds?.[0]) {
+      const first = await keys.bootstrap(merchantIdFor(seeds[0].credentials.mchid), {
+        keyId: null,
+        keyName: "first start",
+        requestId: null,
+      });
+      if (first)
+        process.stdout.write(
+          `\nAdmin API key for ${merchantIdFor(seeds[0].credentials.mchid)} (all scopes; shown only this once):\n` +
+            `${first.key}\n\n`,
+        );
+    }
 
     const server = http.createServer(app.callback());
     server.requestTimeout = 30_000;

@@ -5,9 +5,15 @@
  */
 import type Koa from "koa";
 import { isDatabaseUnavailable } from "./db/unavailable";
+import { AppError } from "./domain/errors";
 import { createApp } from "./http/app";
 import type { MerchantRegistry } from "./merchants/registry";
 import type { SecretBox } from "./security/secret-box";
+import { AnomalyService } from "./services/admin/anomalies";
+import { AuditLogService } from "./services/admin/audit-log";
+import { ApiKeyService } from "./services/admin/keys";
+import { AdminProductService } from "./services/admin/products";
+import type { AdminLimiter } from "./http/middleware/merchant-key";
 import { AuthService } from "./services/auth";
 import { CatalogService } from "./services/catalog";
 import type { ServiceDeps } from "./services/deps";
@@ -37,10 +43,14 @@ export interface ComposeInput {
     ordersPerUserPerMinute: number;
     maxOpenOrdersPerUser: number;
     maxQuantityPerProductPerUser: number;
+    /** Requests per admin API key per minute. */
+    adminPerKeyPerMinute: number;
   };
   retention: { loginCodeHours: number; sessionDays: number; notifyLogDays: number };
   /** Honour X-Forwarded-For for the client address. */
   trustProxy: boolean;
+  /** Per-key limits for /admin/v1; none until the shared rate-limit store is wired in. */
+  adminLimiter?: AdminLimiter;
 }
 
 export interface Composed {
@@ -48,6 +58,7 @@ export interface Composed {
   sweeper: Sweeper;
   retention: RetentionJob;
   catalog: CatalogService;
+  keys: ApiKeyService;
 }
 
 const perMinute = (bucket: string, limit: number): RateRule => ({ bucket, limit, windowSeconds: 60 });
@@ -79,8 +90,23 @@ export function compose(i: ComposeInput): Composed {
     limiter,
   );
   const verifyRule = perMinute("verify-user", limits.verifyPerMinute);
+  const adminRule = perMinute("admin-key", limits.adminPerKeyPerMinute);
+  // Admin keys share the same store as shoppers' limits, so every instance counts together.
+  const adminLimiter: AdminLimiter = i.adminLimiter ?? {
+    take: async (key) => {
+      try {
+        await limiter.take(adminRule, key);
+        return { allowed: true, retryAfterSeconds: 0 };
+      } catch (err) {
+        if (err instanceof AppError && err.code === "RATE_LIMITED")
+          return { allowed: false, retryAfterSeconds: Number(err.headers?.["Retry-After"] ?? 60) };
+        throw err;
+      }
+    },
+  };
   const payments = new PaymentService(deps, orders, limits.paymentCheckSeconds);
   const notify = new NotifyService(deps);
+  const keys = new ApiKeyService(deps);
   const app = createApp({
     logger: deps.logger,
     notify,
@@ -97,6 +123,15 @@ export function compose(i: ComposeInput): Composed {
       verifyLimit: (userId) => limiter.take(verifyRule, userId),
       bodyLimit: limits.bodyLimitBytes,
     },
+    admin: {
+      keys,
+      registry,
+      limiter: adminLimiter,
+      audit: new AuditLogService(deps),
+      products: new AdminProductService(deps),
+      anomalies: new AnomalyService(deps),
+      bodyLimit: i.limits.bodyLimitBytes,
+    },
   });
   const retention = new RetentionJob(deps, {
     ...i.retention,
@@ -105,5 +140,5 @@ export function compose(i: ComposeInput): Composed {
     batch: 1000,
     maxBatches: 20,
   });
-  return { app, sweeper: new Sweeper(deps, (id) => registry.byId(id)), retention, catalog };
+  return { app, sweeper: new Sweeper(deps, (id) => registry.byId(id)), retention, catalog, keys };
 }

@@ -47,6 +47,7 @@ const Env = z.object({
   /** Abuse limits, shared by every process through the database (README "Limits"). */
   LOGIN_RATE_PER_CLIENT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   LOGIN_RATE_PER_APP_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  ADMIN_RATE_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   ORDER_RATE_PER_USER_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   MAX_OPEN_ORDERS_PER_USER: z.coerce.number().int().min(1).max(1000).default(3),
   MAX_QUANTITY_PER_PRODUCT_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),

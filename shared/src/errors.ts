@@ -90,6 +90,14 @@ export const ERRORS = {
   NOTIFY_REJECTED: { status: 400, zh: "通知验证失败", en: "The notification was rejected" },
   REFUND_NOT_ALLOWED: { status: 409, zh: "当前订单不可退款", en: "The order cannot be refunded now" },
   REFUND_AMOUNT_INVALID: { status: 400, zh: "退款金额不正确", en: "The refund amount is not valid" },
+  RESOURCE_NOT_FOUND: { status: 404, zh: "资源不存在", en: "No such resource" },
+  PRODUCT_EXISTS: { status: 409, zh: "商品编号已存在", en: "A product with this id already exists" },
+  STOCK_BELOW_ZERO: {
+    status: 409,
+    zh: "库存不能小于零（含已被未完成订单占用的数量）",
+    en: "Stock cannot go below zero (units held by open orders are already taken out)",
+  },
+  ANOMALY_ALREADY_RESOLVED: { status: 409, zh: "该异常已处理", en: "This anomaly is already resolved" },
   INTERNAL: { status: 500, zh: "服务器内部错误", en: "Internal server error" },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 

@@ -3,3 +3,4 @@ export * from "./money";
 export * from "./order-states";
 export * from "./api";
 export * from "./client";
+export * from "./admin";

@@ -10,12 +10,14 @@ import { Init1732400000000 } from "./migrations/1732400000000-Init";
 import { ManyMerchants1732500000000 } from "./migrations/1732500000000-ManyMerchants";
 import { TradeNumbers1732600000000 } from "./migrations/1732600000000-TradeNumbers";
 import { Limits1732700000000 } from "./migrations/1732700000000-Limits";
+import { Admin1732800000000 } from "./migrations/1732800000000-Admin";
 
 export const MIGRATIONS = [
   Init1732400000000,
   ManyMerchants1732500000000,
   TradeNumbers1732600000000,
   Limits1732700000000,
+  Admin1732800000000,
 ];
 
 export function createDataSource(url: string): DataSource {

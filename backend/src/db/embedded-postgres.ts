@@ -147,6 +147,25 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
   return { url, port: opts.port, dataDir: opts.dataDir, stop: () => pg.stop() };
 }
 
+/**
+ * The server URL of a cluster already running on `dataDir` (a backend's, started by `npm start`),
+ * or null. Tools like the CLI attach to it instead of starting (or stopping) that server.
+ */
+export function runningClusterUrl(dataDir: string): string | null {
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  if (!fs.existsSync(pidFile)) return null;
+  const lines = fs.readFileSync(pidFile, "utf8").split("\n");
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return null;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return null;
+  }
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+}
+
 /** Create a database on a running cluster if it does not exist; returns its URL. */
 export async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`bad database name ${name}`);

@@ -3,7 +3,12 @@ import path from "node:path";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config";
 import { createDataSource, runMigrations } from "./data-source";
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedPg } from "./embedded-postgres";
+import {
+  ensureDatabase,
+  runningClusterUrl,
+  startEmbeddedPostgres,
+  type EmbeddedPg,
+} from "./embedded-postgres";
 
 export interface OpenDatabase {
   ds: DataSource;
@@ -12,9 +17,16 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Config, log: (line: string) => void): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: Config,
+  log: (line: string) => void,
+  /** Use the embedded server a running backend already started on DATA_DIR (the CLI does). */
+  opts: { attachToRunning?: boolean } = {},
+): Promise<OpenDatabase> {
   let embedded: EmbeddedPg | null = null;
   let url = config.DATABASE_URL;
+  const running = !url && opts.attachToRunning ? runningClusterUrl(path.join(config.dataDir, "pg")) : null;
+  if (running) url = await ensureDatabase(running, "minipay");
   if (!url) {
     embedded = await startEmbeddedPostgres({
       dataDir: path.join(config.dataDir, "pg"),

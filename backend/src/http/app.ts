@@ -6,6 +6,7 @@ import type { Logger } from "../logger";
 import { accessLog } from "./middleware/access-log";
 import { errorHandler, sendError } from "./middleware/errors";
 import { requestId } from "./middleware/request-id";
+import { adminRouter, type AdminDeps } from "./routes/admin";
 import { apiRouter, type ApiDeps } from "./routes/api";
 import { healthRouter } from "./routes/health";
 import { notifyRouter } from "./routes/notify";
@@ -15,6 +16,8 @@ import type { NotifyService } from "../services/notify";
 export interface AppDeps {
   logger: Logger;
   api: ApiDeps;
+  /** The merchant admin API (/admin/v1); left out, those routes do not exist. */
+  admin?: AdminDeps;
   notify: NotifyService;
   /** Resolves when the database answers; rejects with the reason otherwise. */
   ready: () => Promise<boolean>;
@@ -40,7 +43,9 @@ export function createApp(deps: AppDeps): Koa {
   const health = healthRouter(deps.ready, deps.isUnavailable);
   const api = apiRouter(deps.api);
   const notify = notifyRouter(deps.api.registry, deps.notify, deps.api.bodyLimit);
-  for (const r of [health, api, notify]) {
+  const routers = [health, api, notify];
+  if (deps.admin) routers.push(adminRouter(deps.admin));
+  for (const r of routers) {
     app.use(r.routes());
     app.use(r.allowedMethods({ throw: true }));
   }

@@ -25,6 +25,7 @@ import type { Sweeper } from "../../src/services/sweeper";
 import { compose, type ComposeInput } from "../../src/compose";
 import type { JobEngine } from "../../src/jobs/engine";
 import { startOrderJobs } from "../../src/jobs/order-queues";
+import type { AdminLimiter } from "../../src/http/middleware/merchant-key";
 import type { PaymentGateway, WechatAuth } from "../../src/wechat/types";
 import { createTestDatabaseUrl } from "./db";
 
@@ -103,6 +104,8 @@ export async function startHarness(opts: {
   jobs?: { scheduleSeconds: number[] };
   /** The base URL WeChat is told to notify (a capturing proxy in some tests); the server's own by default. */
   publicBaseUrl?: (ownUrl: string) => string;
+  /** The per-key limiter of /admin/v1 (none by default, as in production until it is wired). */
+  adminLimiter?: AdminLimiter;
 }): Promise<Harness> {
   const ds = createDataSource(opts.databaseUrl ?? (await createTestDatabaseUrl()));
   await ds.initialize();
@@ -154,10 +157,12 @@ export async function startHarness(opts: {
       ordersPerUserPerMinute: 100_000,
       maxOpenOrdersPerUser: 1000,
       maxQuantityPerProductPerUser: 100_000,
+      adminPerKeyPerMinute: 100_000,
       ...opts.limits,
     },
     retention: { loginCodeHours: 24, sessionDays: 7, notifyLogDays: 90, ...opts.retention },
     trustProxy: opts.trustProxy ?? false,
+    adminLimiter: opts.adminLimiter,
   });
   if (opts.jobs)
     engine = await startOrderJobs({

@@ -4,7 +4,10 @@
  * TypeORM or SQL.
  */
 import type { DataSource } from "typeorm";
+import { AnomaliesRepo } from "./anomalies";
+import { ApiKeysRepo } from "./api-keys";
 import { AttemptsRepo } from "./attempts";
+import { AuditRepo } from "./audit";
 import { EventsRepo } from "./events";
 import { MerchantsRepo } from "./merchants";
 import { NotifyLogRepo } from "./notify-log";
@@ -30,6 +33,9 @@ export interface Repos {
   jobs: JobScheduler;
   rateLimits: RateLimitsRepo;
   retention: RetentionRepo;
+  apiKeys: ApiKeysRepo;
+  audit: AuditRepo;
+  anomalies: AnomaliesRepo;
 }
 
 export interface Db {
@@ -52,6 +58,9 @@ export function createRepos(m: Manager, sink: () => JobSink | null = () => null)
     jobs: jobScheduler(m, sink),
     rateLimits: new RateLimitsRepo(m),
     retention: new RetentionRepo(m),
+    apiKeys: new ApiKeysRepo(m),
+    audit: new AuditRepo(m),
+    anomalies: new AnomaliesRepo(m),
   };
 }
 

@@ -3,7 +3,7 @@
  * they stay correct under concurrency; `lockForPricing` takes the row locks an order needs.
  */
 import { ProductEntity } from "../entities/product";
-import type { Manager } from "./rows";
+import { num, returningRows, type Manager } from "./rows";
 import type { ProductRecord } from "./types";
 
 const toRecord = (p: ProductEntity): ProductRecord => ({
@@ -21,6 +21,36 @@ const toRecord = (p: ProductEntity): ProductRecord => ({
 export type NewProduct = Omit<ProductRecord, "merchantId" | "active" | "imageUrl"> & {
   imageUrl?: string | null;
 };
+
+interface ProductRow {
+  merchant_id: string;
+  id: string;
+  name: string;
+  description: string;
+  price_fen: string;
+  stock: number;
+  image_url: string | null;
+  active: boolean;
+  sort: number;
+}
+
+const fromRow = (r: ProductRow): ProductRecord => ({
+  merchantId: r.merchant_id,
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  priceFen: num(r.price_fen),
+  stock: Number(r.stock),
+  imageUrl: r.image_url,
+  active: r.active,
+  sort: Number(r.sort),
+});
+
+const PRODUCT_COLUMNS = `merchant_id, id, name, description, price_fen, stock, image_url, active, sort`;
+
+export type ProductPatch = Partial<
+  Pick<ProductRecord, "name" | "description" | "priceFen" | "imageUrl" | "active">
+>;
 
 export class ProductsRepo {
   constructor(private readonly m: Manager) {}
@@ -108,5 +138,67 @@ export class ProductsRepo {
       .values(products.map((p) => ({ ...p, merchantId, imageUrl: p.imageUrl ?? null, active: true })))
       .orIgnore()
       .execute();
+  }
+
+  /** Every product of the merchant, active or not (the admin view). */
+  async listAll(merchantId: string): Promise<ProductRecord[]> {
+    const rows: ProductRow[] = await this.m.query(
+      `SELECT ${PRODUCT_COLUMNS} FROM products WHERE merchant_id = $1 ORDER BY sort, id`,
+      [merchantId],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** One of this merchant's products, locked for the caller's transaction. */
+  async lock(merchantId: string, id: string): Promise<ProductRecord | null> {
+    const rows: ProductRow[] = await this.m.query(
+      `SELECT ${PRODUCT_COLUMNS} FROM products WHERE merchant_id = $1 AND id = $2 FOR UPDATE`,
+      [merchantId, id],
+    );
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  /** A new product at the end of the list; a taken id raises the unique violation `products_pkey`. */
+  async create(p: Omit<ProductRecord, "sort">): Promise<ProductRecord> {
+    const rows: ProductRow[] = await this.m.query(
+      `INSERT INTO products (merchant_id, id, name, description, price_fen, stock, image_url, active, sort)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+         (SELECT COALESCE(max(sort), 0) + 1 FROM products WHERE merchant_id = $1))
+       RETURNING ${PRODUCT_COLUMNS}`,
+      [p.merchantId, p.id, p.name, p.description, p.priceFen, p.stock, p.imageUrl, p.active],
+    );
+    return fromRow(rows[0]!);
+  }
+
+  async update(merchantId: string, id: string, patch: ProductPatch): Promise<ProductRecord | null> {
+    const res = await this.m.query(
+      `UPDATE products SET name = COALESCE($3, name), description = COALESCE($4, description),
+         price_fen = COALESCE($5, price_fen), image_url = CASE WHEN $6 THEN $7 ELSE image_url END,
+         active = COALESCE($8, active)
+       WHERE merchant_id = $1 AND id = $2 RETURNING ${PRODUCT_COLUMNS}`,
+      [
+        merchantId,
+        id,
+        patch.name ?? null,
+        patch.description ?? null,
+        patch.priceFen ?? null,
+        patch.imageUrl !== undefined,
+        patch.imageUrl ?? null,
+        patch.active ?? null,
+      ],
+    );
+    const rows = returningRows<ProductRow>(res);
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  /** Add `delta` units (negative removes); null when the product is unknown or stock would go below zero. */
+  async adjustStock(merchantId: string, id: string, delta: number): Promise<ProductRecord | null> {
+    const res = await this.m.query(
+      `UPDATE products SET stock = stock + $3 WHERE merchant_id = $1 AND id = $2 AND stock + $3 >= 0
+       RETURNING ${PRODUCT_COLUMNS}`,
+      [merchantId, id, delta],
+    );
+    const rows = returningRows<ProductRow>(res);
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 }

@@ -99,3 +99,45 @@ export interface MerchantRow {
   createdAt: Date;
   updatedAt: Date;
 }
+
+export interface ApiKeyRecord {
+  id: string;
+  merchantId: string;
+  name: string;
+  /** The visible start of the key (`mk_` + 8 characters), to recognise it in a list. */
+  prefix: string;
+  scopes: string[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface AuditRecord {
+  id: string;
+  merchantId: string;
+  at: Date;
+  actorKeyId: string | null;
+  actorKeyName: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  before: unknown;
+  after: unknown;
+  requestId: string | null;
+}
+
+export type NewAuditRecord = Omit<AuditRecord, "id">;
+
+export interface AnomalyRecord {
+  id: string;
+  merchantId: string;
+  orderId: string | null;
+  outTradeNo: string | null;
+  kind: string;
+  source: string;
+  facts: Record<string, unknown>;
+  createdAt: Date;
+  resolvedAt: Date | null;
+  resolutionNote: string | null;
+  resolvedByKeyId: string | null;
+}

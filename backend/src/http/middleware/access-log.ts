@@ -3,7 +3,8 @@ import type { Logger } from "../../logger";
 
 /**
  * One line per request: method, path (no query string: it may carry codes), status, ms, request id
- * and, when known, the user's openid hint. Headers and bodies are never logged.
+ * and, when known, the user's openid hint or the admin key's visible prefix. Headers and bodies are
+ * never logged.
  */
 export function accessLog(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -20,6 +21,7 @@ export function accessLog(logger: Logger): Middleware {
         status,
         ms: Math.round(ms * 10) / 10,
         user: ctx.state.user?.openidHint,
+        key: ctx.state.apiKey?.prefix,
         code: ctx.state.errorCode,
       };
       if (status >= 500) logger.error(line, "request");

@@ -1,0 +1,111 @@
+/** /admin/v1: the merchant's own API (scoped keys). Thin routes: key and scope, parse, one service call. */
+import Router from "@koa/router";
+import {
+  ADMIN_PREFIX,
+  AnomalyQuery,
+  AuditQuery,
+  CreateApiKeyRequest,
+  CreateProductRequest,
+  ProductId,
+  ResolveAnomalyRequest,
+  StockAdjustRequest,
+  UpdateProductRequest,
+} from "@minipay/shared";
+import type { AnomalyService } from "../../services/admin/anomalies";
+import type { AuditLogService } from "../../services/admin/audit-log";
+import type { AdminProductService } from "../../services/admin/products";
+import { AppError } from "../../domain/errors";
+import { jsonBody } from "../middleware/body";
+import {
+  actorOf,
+  apiKeyOf,
+  keyMerchant,
+  requireMerchantKey,
+  type MerchantKeyDeps,
+} from "../middleware/merchant-key";
+import { parse } from "../validate";
+
+export interface AdminDeps extends MerchantKeyDeps {
+  audit: AuditLogService;
+  products: AdminProductService;
+  anomalies: AnomalyService;
+  bodyLimit: number;
+}
+
+/** Every route with the scope it needs (the scope-matrix test walks this list). */
+export const ADMIN_ROUTES = [
+  { method: "GET", path: "/keys", scope: "keys:write" },
+  { method: "POST", path: "/keys", scope: "keys:write" },
+  { method: "DELETE", path: "/keys/:id", scope: "keys:write" },
+  { method: "GET", path: "/audit", scope: "audit:read" },
+  { method: "GET", path: "/products", scope: "products:read" },
+  { method: "POST", path: "/products", scope: "products:write" },
+  { method: "PATCH", path: "/products/:id", scope: "products:write" },
+  { method: "POST", path: "/products/:id/stock", scope: "products:write" },
+  { method: "GET", path: "/anomalies", scope: "orders:read" },
+  { method: "POST", path: "/anomalies/:id/resolve", scope: "orders:write" },
+] as const;
+
+/** A product id from the path; anything that could not be one is simply not found. */
+const productIdIn = (id: string): string => {
+  if (!ProductId.safeParse(id).success)
+    throw new AppError("RESOURCE_NOT_FOUND", undefined, { type: "product", id });
+  return id;
+};
+
+export function adminRouter(d: AdminDeps): Router {
+  const r = new Router({ prefix: ADMIN_PREFIX });
+  const need = (scope: Parameters<typeof requireMerchantKey>[0]) => requireMerchantKey(scope, d);
+  r.use(jsonBody(d.bodyLimit));
+
+  r.get("/keys", need("keys:write"), async (ctx) => {
+    ctx.body = { keys: await d.keys.list(keyMerchant(ctx).id) };
+  });
+  r.post("/keys", need("keys:write"), async (ctx) => {
+    const body = parse(CreateApiKeyRequest, ctx.state.body);
+    ctx.body = await d.keys.create(keyMerchant(ctx).id, body, actorOf(ctx), apiKeyOf(ctx).scopes);
+    ctx.status = 201;
+  });
+  r.delete("/keys/:id", need("keys:write"), async (ctx) => {
+    await d.keys.revoke(keyMerchant(ctx).id, ctx.params.id!, actorOf(ctx));
+    ctx.status = 204;
+  });
+
+  r.get("/audit", need("audit:read"), async (ctx) => {
+    const q = parse(AuditQuery, ctx.query);
+    ctx.body = await d.audit.list(keyMerchant(ctx).id, q.limit, q.cursor);
+  });
+
+  r.get("/products", need("products:read"), async (ctx) => {
+    ctx.body = { products: await d.products.list(keyMerchant(ctx).id) };
+  });
+  r.post("/products", need("products:write"), async (ctx) => {
+    const body = parse(CreateProductRequest, ctx.state.body);
+    ctx.body = await d.products.create(keyMerchant(ctx).id, body, actorOf(ctx));
+    ctx.status = 201;
+  });
+  r.patch("/products/:id", need("products:write"), async (ctx) => {
+    const id = productIdIn(ctx.params.id!);
+    const body = parse(UpdateProductRequest, ctx.state.body);
+    ctx.body = await d.products.update(keyMerchant(ctx).id, id, body, actorOf(ctx));
+  });
+  r.post("/products/:id/stock", need("products:write"), async (ctx) => {
+    const id = productIdIn(ctx.params.id!);
+    const body = parse(StockAdjustRequest, ctx.state.body);
+    ctx.body = await d.products.adjustStock(keyMerchant(ctx).id, id, body, actorOf(ctx));
+  });
+
+  r.get("/anomalies", need("orders:read"), async (ctx) => {
+    const q = parse(AnomalyQuery, ctx.query);
+    const filter = {
+      kind: q.kind,
+      resolved: q.resolved === undefined ? undefined : q.resolved === "true",
+    };
+    ctx.body = await d.anomalies.list(keyMerchant(ctx).id, filter, q.limit, q.cursor);
+  });
+  r.post("/anomalies/:id/resolve", need("orders:write"), async (ctx) => {
+    const body = parse(ResolveAnomalyRequest, ctx.state.body);
+    ctx.body = await d.anomalies.resolve(keyMerchant(ctx).id, ctx.params.id!, body.note, actorOf(ctx));
+  });
+  return r;
+}

@@ -1,0 +1,38 @@
+/** Who made an admin change (an API key, or the operator's CLI) and the request it came in on. */
+import type { Repos } from "../../db/repositories";
+
+export interface AdminActor {
+  /** null for the operator's CLI, which acts without a key. */
+  keyId: string | null;
+  keyName: string;
+  requestId: string | null;
+}
+
+export const CLI_ACTOR: AdminActor = { keyId: null, keyName: "cli", requestId: null };
+
+/** Append one audit row; call it with the transaction's repositories, next to the change itself. */
+export async function audit(
+  r: Repos,
+  e: {
+    merchantId: string;
+    actor: AdminActor;
+    at: Date;
+    action: string;
+    target: { type: string; id: string };
+    before: unknown;
+    after: unknown;
+  },
+): Promise<void> {
+  await r.audit.append({
+    merchantId: e.merchantId,
+    at: e.at,
+    actorKeyId: e.actor.keyId,
+    actorKeyName: e.actor.keyName,
+    action: e.action,
+    targetType: e.target.type,
+    targetId: e.target.id,
+    before: e.before ?? null,
+    after: e.after ?? null,
+    requestId: e.actor.requestId,
+  });
+}

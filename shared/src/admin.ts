@@ -1,0 +1,179 @@
+/**
+ * The merchant admin contract (prefix /admin/v1, `Authorization: Bearer mk_…`). Each route needs
+ * one scope; a key carries a set of them. Lists are keyset pages, newest first, with an opaque
+ * `nextCursor` (null on the last page).
+ */
+import { z } from "zod";
+import { ProductId } from "./api";
+import { MAX_ORDER_TOTAL_FEN } from "./money";
+
+export const ADMIN_PREFIX = "/admin/v1";
+
+export const ADMIN_SCOPES = [
+  "orders:read",
+  "orders:write",
+  "refunds:write",
+  "products:read",
+  "products:write",
+  "reports:read",
+  "audit:read",
+  "keys:write",
+  "webhooks:write",
+] as const;
+export const AdminScope = z.enum(ADMIN_SCOPES);
+export type AdminScope = z.infer<typeof AdminScope>;
+
+const isoDate = z.string();
+/** Free text a person typed: no NUL or other control bytes (PostgreSQL refuses NUL in text) and no
+ * lone UTF-16 surrogates (not UTF-8, refused by jsonb in the audit log). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const clean = (v: string) => !CONTROL.test(v) && !LONE_SURROGATE.test(v);
+const text = (max: number) => z.string().max(max).refine(clean, "no control characters");
+const line = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => clean(v) && !/[\r\n\t]/.test(v), "one line, no control characters");
+const pageLimit = z.coerce.number().int().min(1).max(100).default(50);
+const cursor = z.string().max(200).optional();
+
+// API keys: GET/POST /admin/v1/keys, DELETE /admin/v1/keys/{id} (keys:write)
+export const CreateApiKeyRequest = z
+  .object({
+    name: line(64),
+    scopes: z
+      .array(AdminScope)
+      .min(1)
+      .max(ADMIN_SCOPES.length)
+      .transform((s) => [...new Set(s)]),
+  })
+  .strict();
+export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
+
+/** A key as listed: never the secret, only its first characters to recognise it by. */
+export const ApiKeyView = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(AdminScope),
+  createdAt: isoDate,
+  lastUsedAt: isoDate.nullable(),
+  revokedAt: isoDate.nullable(),
+});
+export type ApiKeyView = z.infer<typeof ApiKeyView>;
+export const ApiKeyList = z.object({ keys: z.array(ApiKeyView) });
+export type ApiKeyList = z.infer<typeof ApiKeyList>;
+
+/** The answer to POST /keys: the only time `key` (the secret) is ever shown. */
+export const ApiKeyCreated = z.object({
+  id: z.string(),
+  key: z.string().regex(/^mk_[A-Za-z0-9_-]{43}$/),
+  name: z.string(),
+  scopes: z.array(AdminScope),
+  createdAt: isoDate,
+});
+export type ApiKeyCreated = z.infer<typeof ApiKeyCreated>;
+
+// GET /admin/v1/audit (audit:read)
+export const AuditQuery = z.object({ limit: pageLimit, cursor });
+export const AuditEntry = z.object({
+  id: z.string(),
+  at: isoDate,
+  actor: z.object({ keyId: z.string().nullable(), keyName: z.string() }),
+  action: z.string(),
+  target: z.object({ type: z.string(), id: z.string() }),
+  before: z.unknown().nullable(),
+  after: z.unknown().nullable(),
+  requestId: z.string().nullable(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+export const AuditPage = z.object({ entries: z.array(AuditEntry), nextCursor: z.string().nullable() });
+export type AuditPage = z.infer<typeof AuditPage>;
+
+// Products: GET/POST /admin/v1/products, PATCH /admin/v1/products/{id}, POST …/{id}/stock
+const productFields = {
+  name: line(100),
+  description: text(500),
+  priceFen: z.number().int().min(1).max(MAX_ORDER_TOTAL_FEN),
+  imageUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .refine(clean, "no control characters")
+    .nullable(),
+  active: z.boolean(),
+};
+export const CreateProductRequest = z
+  .object({
+    id: ProductId.optional(),
+    ...productFields,
+    description: productFields.description.default(""),
+    imageUrl: productFields.imageUrl.optional(),
+    active: productFields.active.default(true),
+    stock: z.number().int().min(0).max(100_000_000),
+  })
+  .strict();
+export type CreateProductRequest = z.infer<typeof CreateProductRequest>;
+/** Any of the product's fields except stock (stock moves only through …/stock, with a reason). */
+export const UpdateProductRequest = z
+  .object(productFields)
+  .partial()
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, "at least one field");
+export type UpdateProductRequest = z.infer<typeof UpdateProductRequest>;
+export const StockAdjustRequest = z
+  .object({
+    delta: z
+      .number()
+      .int()
+      .min(-100_000_000)
+      .max(100_000_000)
+      .refine((d) => d !== 0, "not zero"),
+    reason: line(200),
+  })
+  .strict();
+export type StockAdjustRequest = z.infer<typeof StockAdjustRequest>;
+export const AdminProduct = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  priceFen: z.number().int().positive(),
+  /** Units a shopper can still buy: open orders' reservations are already taken out. */
+  stock: z.number().int().nonnegative(),
+  imageUrl: z.string().nullable(),
+  active: z.boolean(),
+  sort: z.number().int(),
+});
+export type AdminProduct = z.infer<typeof AdminProduct>;
+export const AdminProductList = z.object({ products: z.array(AdminProduct) });
+export type AdminProductList = z.infer<typeof AdminProductList>;
+
+// Anomalies: GET /admin/v1/anomalies (orders:read), POST …/{id}/resolve (orders:write)
+export const AnomalyQuery = z.object({
+  kind: z
+    .string()
+    .regex(/^[a-z_]{1,64}$/)
+    .optional(),
+  resolved: z.enum(["true", "false"]).optional(),
+  limit: pageLimit,
+  cursor,
+});
+export const Anomaly = z.object({
+  id: z.string(),
+  kind: z.string(),
+  source: z.string(),
+  orderId: z.string().nullable(),
+  outTradeNo: z.string().nullable(),
+  facts: z.record(z.string(), z.unknown()),
+  createdAt: isoDate,
+  resolvedAt: isoDate.nullable(),
+  resolutionNote: z.string().nullable(),
+});
+export type Anomaly = z.infer<typeof Anomaly>;
+export const AnomalyPage = z.object({ anomalies: z.array(Anomaly), nextCursor: z.string().nullable() });
+export type AnomalyPage = z.infer<typeof AnomalyPage>;
+export const ResolveAnomalyRequest = z.object({ note: text(1000).pipe(z.string().trim().min(1)) }).strict();
+export type ResolveAnomalyRequest = z.infer<typeof ResolveAnomalyRequest>;
