@@ -5,6 +5,7 @@
  * rows and never delete anything twice or wait on each other.
  */
 import type { ServiceDeps } from "./deps";
+import { Periodic } from "./periodic";
 
 export interface RetentionOptions {
   loginCodeHours: number;
@@ -30,8 +31,10 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
 export class RetentionJob {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly periodic = new Periodic("retention", this.deps.logger, async () => {
+    const n = await this.runOnce();
+    if (Object.values(n).some((v) => v > 0)) this.deps.logger.info(n, "retention pass");
+  });
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -39,22 +42,11 @@ export class RetentionJob {
   ) {}
 
   start(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      if (!this.running)
-        this.running = this.runOnce()
-          .then((n) => {
-            if (Object.values(n).some((v) => v > 0)) this.deps.logger.info(n, "retention pass");
-          })
-          .catch((err) => this.deps.logger.error({ err: (err as Error)?.message }, "retention failed"))
-          .finally(() => (this.running = null));
-    }, intervalMs);
-    this.timer.unref();
+    this.periodic.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   private async drain(prune: (batch: number) => Promise<number>): Promise<number> {

@@ -6,14 +6,14 @@
  * order with the credentials of the merchant it was made with.
  */
 import type { ServiceDeps } from "./deps";
+import { Periodic } from "./periodic";
 import { closeAndExpire, queryAndSettle, type CheckedMerchant } from "./order-checks";
 import { allTradeNumbers } from "./trade-numbers";
 
 export type SweptMerchant = CheckedMerchant;
 
 export class Sweeper {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly periodic = new Periodic("sweep", this.deps.logger, () => this.runOnce());
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -21,20 +21,11 @@ export class Sweeper {
   ) {}
 
   start(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      if (!this.running)
-        this.running = this.runOnce()
-          .then(() => undefined)
-          .catch((err) => this.deps.logger.error({ err: (err as Error)?.message }, "sweep failed"))
-          .finally(() => (this.running = null));
-    }, intervalMs);
-    this.timer.unref();
+    this.periodic.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One pass over every merchant; returns what it did (for tests and logs). */

@@ -10,6 +10,7 @@ import crypto from "node:crypto";
 import type { AdapterFactory } from "../../src/merchants/registry";
 import { createTestDatabaseUrl } from "../helpers/db";
 import { offlineMerchant, startHarness, unusedGateway, type Harness } from "../helpers/harness";
+import { callJson, type Reply } from "../helpers/http";
 
 const APPID = offlineMerchant().credentials.appid;
 
@@ -41,30 +42,8 @@ function testClock() {
   };
 }
 
-interface Reply {
-  status: number;
-  body: any;
-  headers: Headers;
-}
-
-async function call(
-  h: Harness,
-  method: string,
-  path: string,
-  o: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<Reply> {
-  const res = await fetch(h.url + path, {
-    method,
-    headers: {
-      ...(o.body !== undefined ? { "content-type": "application/json" } : {}),
-      ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-      ...(o.headers ?? {}),
-    },
-    body: o.body !== undefined ? JSON.stringify(o.body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
-}
+const call = (h: Harness, method: string, path: string, o: Parameters<typeof callJson>[3] = {}) =>
+  callJson(h.url, method, path, o);
 
 const wellFormedCode = () => crypto.randomBytes(24).toString("base64url").slice(0, 32);
 const idem = () => "k-" + crypto.randomBytes(12).toString("hex");
@@ -108,6 +87,13 @@ async function startPair(opts: PairOpts = {}) {
   };
 }
 type Pair = Awaited<ReturnType<typeof startPair>>;
+
+/** A login through instance `i % 2` of the pair, from `addr` as the trusted proxy reports it. */
+const loginFrom = (p: Pair, i: number, addr: string) =>
+  call(p.pick(i), "POST", "/api/v1/session", {
+    body: { code: wellFormedCode() },
+    headers: { "x-forwarded-for": addr },
+  });
 
 function expectRateLimited(r: Reply) {
   expect(r.status).toBe(429);
@@ -197,11 +183,7 @@ describe("login limits", () => {
       trustProxy: true,
       limits: { loginPerClientPerMinute: 2, loginPerAppPerMinute: 5 },
     });
-    const from = (i: number, addr: string) =>
-      call(p!.pick(i), "POST", "/api/v1/session", {
-        body: { code: wellFormedCode() },
-        headers: { "x-forwarded-for": addr },
-      });
+    const from = (i: number, addr: string) => loginFrom(p!, i, addr);
     // Behind a trusted proxy the forwarded address is the client: its own budget of 2.
     expect((await from(0, "198.51.100.1")).status).toBe(200);
     expect((await from(1, "198.51.100.1")).status).toBe(200);
@@ -219,11 +201,7 @@ describe("login limits", () => {
 
   it("an IPv6 client counts as its /64: rotating addresses inside it buys no fresh budget", async () => {
     p = await startPair({ trustProxy: true, limits: { loginPerClientPerMinute: 2 } });
-    const from = (i: number, addr: string) =>
-      call(p!.pick(i), "POST", "/api/v1/session", {
-        body: { code: wellFormedCode() },
-        headers: { "x-forwarded-for": addr },
-      });
+    const from = (i: number, addr: string) => loginFrom(p!, i, addr);
     expect((await from(0, "2001:db8:1:2::1")).status).toBe(200);
     expect((await from(1, "2001:db8:1:2:aaaa::2")).status).toBe(200);
     expectRateLimited(await from(2, "2001:0db8:0001:0002:ffff:ffff:ffff:3"));

@@ -14,6 +14,7 @@ import {
   type SandboxMerchantName,
 } from "../../src/merchants/sources";
 import { startHarness, type Harness } from "./harness";
+import { callJson } from "./http";
 
 export type { SandboxMerchantName };
 export const MERCHANTS: SandboxMerchantName[] = ["v2-md5", "v2-hmac", "v3-platform-cert", "v3-public-key"];
@@ -54,18 +55,6 @@ export interface Stack {
   /** Log a shopper in to the first merchant's mini-program, or to `merchant`'s. */
   login(openid?: string, merchant?: MerchantSeed): Promise<{ token: string; openid: string }>;
   close(): Promise<void>;
-}
-
-async function json(url: string, init: RequestInit): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  let body: any;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = text;
-  }
-  return { status: res.status, body };
 }
 
 export async function startStack(
@@ -115,16 +104,7 @@ export async function startStack(
     merchant,
     merchantId: merchantIdFor(merchant.credentials.mchid),
     merchants,
-    api: (method, p, o = {}) =>
-      json(h.url + p, {
-        method,
-        headers: {
-          ...(o.body !== undefined ? { "content-type": "application/json" } : {}),
-          ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-          ...(o.headers ?? {}),
-        },
-        body: o.body !== undefined ? JSON.stringify(o.body) : undefined,
-      }),
+    api: (method, p, o = {}) => callJson(h.url, method, p, o),
     sb: sandbox.control,
     client: (token) =>
       createApi({

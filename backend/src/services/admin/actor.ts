@@ -13,26 +13,21 @@ export const CLI_ACTOR: AdminActor = { keyId: null, keyName: "cli", requestId: n
 /** Append one audit row; call it with the transaction's repositories, next to the change itself. */
 export async function audit(
   r: Repos,
-  e: {
-    merchantId: string;
-    actor: AdminActor;
-    at: Date;
-    action: string;
-    target: { type: string; id: string };
-    before: unknown;
-    after: unknown;
-  },
+  who: { merchantId: string; actor: AdminActor; at: Date },
+  action: string,
+  target: [type: string, id: string],
+  change: { before: unknown; after: unknown },
 ): Promise<void> {
   await r.audit.append({
-    merchantId: e.merchantId,
-    at: e.at,
-    actorKeyId: e.actor.keyId,
-    actorKeyName: e.actor.keyName,
-    action: e.action,
-    targetType: e.target.type,
-    targetId: e.target.id,
-    before: e.before ?? null,
-    after: e.after ?? null,
-    requestId: e.actor.requestId,
+    merchantId: who.merchantId,
+    at: who.at,
+    actorKeyId: who.actor.keyId,
+    actorKeyName: who.actor.keyName,
+    action,
+    targetType: target[0],
+    targetId: target[1],
+    before: change.before ?? null,
+    after: change.after ?? null,
+    requestId: who.actor.requestId,
   });
 }

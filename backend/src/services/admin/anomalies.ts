@@ -42,12 +42,7 @@ export class AnomalyService {
       if (a.resolvedAt)
         throw new AppError("ANOMALY_ALREADY_RESOLVED", undefined, { resolvedAt: a.resolvedAt.toISOString() });
       const done = (await r.anomalies.resolve(merchantId, id, { note, keyId: actor.keyId, at: now }))!;
-      await audit(r, {
-        merchantId,
-        actor,
-        at: now,
-        action: "anomaly.resolve",
-        target: { type: "anomaly", id },
+      await audit(r, { merchantId, actor, at: now }, "anomaly.resolve", ["anomaly", id], {
         before: { resolvedAt: null, resolutionNote: null },
         after: { resolvedAt: now.toISOString(), resolutionNote: note },
       });

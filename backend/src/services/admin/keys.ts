@@ -55,12 +55,7 @@ export class ApiKeyService {
         scopes,
         now,
       });
-      await audit(r, {
-        merchantId,
-        actor,
-        at: now,
-        action: "api_key.create",
-        target: { type: "api_key", id: k.id },
+      await audit(r, { merchantId, actor, at: now }, "api_key.create", ["api_key", k.id], {
         before: null,
         after: { name: k.name, prefix: k.prefix, scopes: k.scopes },
       });
@@ -82,12 +77,7 @@ export class ApiKeyService {
       if (!k) throw new AppError("RESOURCE_NOT_FOUND", undefined, { type: "api_key", id });
       if (k.revokedAt) return;
       await r.apiKeys.revoke(merchantId, id, now);
-      await audit(r, {
-        merchantId,
-        actor,
-        at: now,
-        action: "api_key.revoke",
-        target: { type: "api_key", id },
+      await audit(r, { merchantId, actor, at: now }, "api_key.revoke", ["api_key", id], {
         before: { revokedAt: null },
         after: { revokedAt: now.toISOString() },
       });
@@ -124,12 +114,7 @@ export class ApiKeyService {
         scopes: [...ADMIN_SCOPES],
         now,
       });
-      await audit(r, {
-        merchantId,
-        actor,
-        at: now,
-        action: "api_key.create",
-        target: { type: "api_key", id: k.id },
+      await audit(r, { merchantId, actor, at: now }, "api_key.create", ["api_key", k.id], {
         before: null,
         after: { name: k.name, prefix: k.prefix, scopes: k.scopes },
       });

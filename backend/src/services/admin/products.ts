@@ -12,19 +12,19 @@ import type {
 import { AppError } from "../../domain/errors";
 import type { ProductRecord } from "../../db/repositories";
 import { uniqueViolation } from "../../db/repositories/rows";
+import type { Repos } from "../../db/repositories";
 import type { ServiceDeps } from "../deps";
 import { audit, type AdminActor } from "./actor";
 
-export const productView = (p: ProductRecord): AdminProduct => ({
-  id: p.id,
-  name: p.name,
-  description: p.description,
-  priceFen: p.priceFen,
-  stock: p.stock,
-  imageUrl: p.imageUrl,
-  active: p.active,
-  sort: p.sort,
-});
+/** The record as the admin API shows it: everything but the merchant (the key already names it). */
+/** The merchant's product, locked for the change, or RESOURCE_NOT_FOUND. */
+async function lockProduct(r: Repos, merchantId: string, id: string): Promise<ProductRecord> {
+  const p = await r.products.lock(merchantId, id);
+  if (!p) throw notFound(id);
+  return p;
+}
+
+export const productView = ({ merchantId: _merchant, ...p }: ProductRecord): AdminProduct => p;
 
 const notFound = (id: string) => new AppError("RESOURCE_NOT_FOUND", undefined, { type: "product", id });
 
@@ -51,14 +51,9 @@ export class AdminProductService {
           active: req.active,
         });
         const after = productView(p);
-        await audit(r, {
-          merchantId,
-          actor,
-          at: now,
-          action: "product.create",
-          target: { type: "product", id },
+        await audit(r, { merchantId, actor, at: now }, "product.create", ["product", id], {
           before: null,
-          after,
+          after: after,
         });
         return after;
       });
@@ -77,17 +72,11 @@ export class AdminProductService {
   ): Promise<AdminProduct> {
     const now = this.deps.now();
     return this.deps.db.transaction(async (r) => {
-      const old = await r.products.lock(merchantId, id);
-      if (!old) throw notFound(id);
+      const old = await lockProduct(r, merchantId, id);
       const updated = productView((await r.products.update(merchantId, id, patch))!);
       const before = productView(old);
       const fields = Object.keys(patch) as (keyof UpdateProductRequest)[];
-      await audit(r, {
-        merchantId,
-        actor,
-        at: now,
-        action: "product.update",
-        target: { type: "product", id },
+      await audit(r, { merchantId, actor, at: now }, "product.update", ["product", id], {
         before: Object.fromEntries(fields.map((f) => [f, before[f]])),
         after: Object.fromEntries(fields.map((f) => [f, updated[f]])),
       });
@@ -111,17 +100,11 @@ export class AdminProductService {
   ): Promise<AdminProduct> {
     const now = this.deps.now();
     return this.deps.db.transaction(async (r) => {
-      const old = await r.products.lock(merchantId, id);
-      if (!old) throw notFound(id);
+      const old = await lockProduct(r, merchantId, id);
       if (old.stock + req.delta < 0)
         throw new AppError("STOCK_BELOW_ZERO", undefined, { stock: old.stock, delta: req.delta });
       const p = (await r.products.adjustStock(merchantId, id, req.delta))!;
-      await audit(r, {
-        merchantId,
-        actor,
-        at: now,
-        action: "product.stock",
-        target: { type: "product", id },
+      await audit(r, { merchantId, actor, at: now }, "product.stock", ["product", id], {
         before: { stock: old.stock },
         after: { stock: p.stock, delta: req.delta, reason: req.reason },
       });
