@@ -19,6 +19,10 @@ async function call(path: string, init?: RequestInit) {
   return { status: res.status, body, headers: res.headers };
 }
 
+/** A raw POST /api/v1/session with this content type and body. */
+const postSession = (contentType: string, body: string) =>
+  call("/api/v1/session", { method: "POST", headers: { "content-type": contentType }, body });
+
 describe("HTTP foundation", () => {
   it("answers healthz and readyz", async () => {
     expect((await call("/healthz")).body).toEqual({ status: "ok" });
@@ -35,39 +39,23 @@ describe("HTTP foundation", () => {
   });
 
   it("malformed JSON → 400 MALFORMED_JSON, no stack trace", async () => {
-    const r = await call("/api/v1/session", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: '{"code": ',
-    });
+    const r = await postSession("application/json", '{"code": ');
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe("MALFORMED_JSON");
     expect(JSON.stringify(r.body)).not.toMatch(/at .*\.ts/);
   });
 
   it("a body over the limit → 413 BODY_TOO_LARGE", async () => {
-    const r = await call("/api/v1/session", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ code: "x".repeat(5000) }),
-    });
+    const r = await postSession("application/json", JSON.stringify({ code: "x".repeat(5000) }));
     expect(r.status).toBe(413);
     expect(r.body.error.code).toBe("BODY_TOO_LARGE");
   });
 
   it("wrong content type → 415, schema violations → 400 with the failing path", async () => {
-    const a = await call("/api/v1/session", {
-      method: "POST",
-      headers: { "content-type": "text/plain" },
-      body: "hi",
-    });
+    const a = await postSession("text/plain", "hi");
     expect(a.status).toBe(415);
     expect(a.body.error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
-    const b = await call("/api/v1/session", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ code: 5 }),
-    });
+    const b = await postSession("application/json", JSON.stringify({ code: 5 }));
     expect(b.status).toBe(400);
     expect(b.body.error.code).toBe("VALIDATION_FAILED");
     expect(b.body.error.details[0].path).toBe("code");

@@ -12,8 +12,9 @@ import { ADMIN_PREFIX, ADMIN_SCOPES } from "@minipay/shared";
 import { freePort } from "../../src/db/embedded-postgres";
 import { createTestDatabaseUrl } from "../helpers/db";
 import { eventually, startTestSandbox, type Sandbox } from "../helpers/sandbox-stack";
+import { buildBackend, repoRoot } from "../helpers/build";
 
-const root = path.resolve(__dirname, "../../..");
+const root = repoRoot;
 let sandbox: Sandbox;
 let dataDir: string;
 let databaseUrl: string;
@@ -21,10 +22,7 @@ let backend: { child: ChildProcess; output: () => string; exited: Promise<number
 let url: string;
 
 beforeAll(async () => {
-  for (const w of ["@minipay/shared", "@minipay/backend"]) {
-    const r = spawnSync("npm", ["run", "build", "-w", w], { cwd: root, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`build of ${w} failed:\n${r.stdout}\n${r.stderr}`);
-  }
+  buildBackend();
   sandbox = await startTestSandbox();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "minipay-cli-"));
   databaseUrl = await createTestDatabaseUrl();

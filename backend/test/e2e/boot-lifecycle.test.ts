@@ -4,22 +4,20 @@
  * sandbox and serves /readyz; SIGTERM drains and exits 0 with no postgres process left; a second
  * start reuses the data; a stale postmaster.pid is cleared; a bad variable stops it by name.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../../src/db/embedded-postgres";
 import { eventually, startTestSandbox, type Sandbox } from "../helpers/sandbox-stack";
+import { buildBackend, repoRoot } from "../helpers/build";
 
-const root = path.resolve(__dirname, "../../..");
+const root = repoRoot;
 let sandbox: Sandbox;
 let dataDir: string;
 
 beforeAll(async () => {
-  for (const w of ["@minipay/shared", "@minipay/backend"]) {
-    const r = spawnSync("npm", ["run", "build", "-w", w], { cwd: root, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`build of ${w} failed:\n${r.stdout}\n${r.stderr}`);
-  }
+  buildBackend();
   sandbox = await startTestSandbox();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "minipay-boot-"));
   fs.chmodSync(dataDir, 0o755);

@@ -67,21 +67,21 @@ export class ProductsRepo {
     return rows.map(toRecord);
   }
 
+  private ofMerchant(merchantId: string, ids: string[]) {
+    return this.repo
+      .createQueryBuilder("p")
+      .where("p.merchant_id = :merchantId AND p.id IN (:...ids)", { merchantId, ids });
+  }
+
   async byIds(merchantId: string, ids: string[]): Promise<ProductRecord[]> {
     if (ids.length === 0) return [];
-    const rows = await this.repo
-      .createQueryBuilder("p")
-      .where("p.merchant_id = :merchantId AND p.id IN (:...ids)", { merchantId, ids })
-      .getMany();
-    return rows.map(toRecord);
+    return (await this.ofMerchant(merchantId, ids).getMany()).map(toRecord);
   }
 
   /** Inside a transaction: lock the rows in id order (no deadlocks between two orders). */
   async lockForPricing(merchantId: string, ids: string[]): Promise<ProductRecord[]> {
     if (ids.length === 0) return [];
-    const rows = await this.repo
-      .createQueryBuilder("p")
-      .where("p.merchant_id = :merchantId AND p.id IN (:...ids)", { merchantId, ids })
+    const rows = await this.ofMerchant(merchantId, ids)
       .orderBy("p.id")
       .setLock("pessimistic_write")
       .getMany();

@@ -8,39 +8,37 @@ import { deletedCount, type Manager } from "./rows";
 export class RetentionRepo {
   constructor(private readonly m: Manager) {}
 
-  /** Login codes exchanged before `before` (WeChat's codes live 5 minutes; a replay after that fails there). */
-  async pruneLoginCodes(before: Date, batch: number): Promise<number> {
+  /**
+   * Delete up to `batch` rows of `table` matching `where` ($1.. are `params`), skipping rows another
+   * process holds, so every instance can prune at once. Table and condition are constants here.
+   */
+  private async pruneBatch(table: string, where: string, params: unknown[], batch: number): Promise<number> {
     return deletedCount(
       await this.m.query(
-        `DELETE FROM login_codes WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM login_codes WHERE used_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
+        `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
+           SELECT ctid FROM ${table} WHERE ${where} LIMIT $${params.length + 1} FOR UPDATE SKIP LOCKED))
          RETURNING 1`,
-        [before, batch],
+        [...params, batch],
       ),
     );
+  }
+
+  /** Login codes exchanged before `before` (WeChat's codes live 5 minutes; a replay after that fails there). */
+  pruneLoginCodes(before: Date, batch: number): Promise<number> {
+    return this.pruneBatch("login_codes", "used_at < $1", [before], batch);
   }
 
   /** Sessions that ended (absolute expiry, revocation or idleness) before `before`. */
-  async pruneSessions(before: Date, idleBefore: Date, batch: number): Promise<number> {
-    return deletedCount(
-      await this.m.query(
-        `DELETE FROM sessions WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM sessions WHERE expires_at < $1 OR revoked_at < $1 OR last_seen_at < $2
-           LIMIT $3 FOR UPDATE SKIP LOCKED))
-         RETURNING 1`,
-        [before, idleBefore, batch],
-      ),
+  pruneSessions(before: Date, idleBefore: Date, batch: number): Promise<number> {
+    return this.pruneBatch(
+      "sessions",
+      "expires_at < $1 OR revoked_at < $1 OR last_seen_at < $2",
+      [before, idleBefore],
+      batch,
     );
   }
 
-  async pruneNotifyLog(before: Date, batch: number): Promise<number> {
-    return deletedCount(
-      await this.m.query(
-        `DELETE FROM notify_log WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM notify_log WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
-         RETURNING 1`,
-        [before, batch],
-      ),
-    );
+  pruneNotifyLog(before: Date, batch: number): Promise<number> {
+    return this.pruneBatch("notify_log", "created_at < $1", [before], batch);
   }
 }

@@ -1,0 +1,12 @@
+/** Builds shared and backend once, for suites that run the compiled backend or CLI as a process. */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+
+export const repoRoot = path.resolve(__dirname, "../../..");
+
+export function buildBackend(): void {
+  for (const w of ["@minipay/shared", "@minipay/backend"]) {
+    const r = spawnSync("npm", ["run", "build", "-w", w], { cwd: repoRoot, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`build of ${w} failed:\n${r.stdout}\n${r.stderr}`);
+  }
+}
