@@ -34,7 +34,14 @@ export class JobEngine {
       max: 4,
       application_name: "minipay-jobs",
     });
-    boss.on("error", (err) => o.logger.error({ err: err.message }, "job engine error"));
+    let stopping = false;
+    // After stop, a connection the database closes on its own way down is expected, not an error.
+    boss.on("error", (err) =>
+      stopping
+        ? o.logger.debug({ err: err.message }, "job engine after stop")
+        : o.logger.error({ err: err.message }, "job engine error"),
+    );
+    boss.once("stopped", () => (stopping = true));
     await boss.start();
     const engine = new JobEngine(boss, o.logger);
     for (const q of o.queues) {
