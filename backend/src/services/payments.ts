@@ -139,6 +139,7 @@ export class PaymentService {
         merchantId: m.id,
         orderId: order.id,
         method,
+        appid: m.appid,
         outTradeNo: number,
         createdAt: now,
       });

@@ -69,9 +69,15 @@ export async function settle(
         facts: { ...factsForLog(facts), ...extra },
       });
 
-    if (facts.appid !== merchant.appid || facts.mchid !== merchant.mchid)
-      return anomaly(null, "wrong_merchant");
+    if (facts.mchid !== merchant.mchid) return anomaly(null, "wrong_merchant");
     const order = await r.orders.lockByOutTradeNo(merchant.id, facts.outTradeNo);
+    if (facts.appid !== merchant.appid) {
+      // The merchant may have moved to another mini-program since: the appid the number was
+      // prepaid for is as good as the current one, and no other is.
+      const number =
+        order && (await r.tradeNumbers.forOrder(order.id)).find((n) => n.outTradeNo === facts.outTradeNo);
+      if (!number || number.appid !== facts.appid) return anomaly(null, "wrong_merchant");
+    }
     if (!order) return anomaly(null, "unknown_order");
 
     const decision = decideSettlement(

@@ -158,3 +158,26 @@ it("concurrent settles of one payment apply it exactly once", async () => {
   expect(outcomes.filter((x) => x.result === "applied")).toHaveLength(1);
   expect(await count(`SELECT count(*)::int AS n FROM outbox WHERE order_id = $1`, o.id)).toBe(1);
 });
+
+it("after the merchant moved to another mini-program, answers about numbers prepaid for the old app still settle", async () => {
+  const o = await paying("oolong-tea", 1);
+  const oldAppid = "wx0000000000000old";
+  await h.db.repos.tradeNumbers.add({
+    merchantId: m.id,
+    outTradeNo: o.outTradeNo,
+    orderId: o.id,
+    method: "jsapi",
+    appid: oldAppid,
+    createdAt: new Date(),
+  });
+  // Another app's appid on the same number is still someone else's answer.
+  expect(
+    await settle(h.deps, m, facts(o.outTradeNo, { appid: "wx0000000000000bad" }), "notify"),
+  ).toMatchObject({
+    anomaly: "wrong_merchant",
+  });
+  expect(await settle(h.deps, m, facts(o.outTradeNo, { appid: oldAppid }), "notify")).toMatchObject({
+    result: "applied",
+    to: "paid",
+  });
+});

@@ -15,6 +15,8 @@ export class TradeNumbers1732600000000 implements MigrationInterface {
       out_trade_no text NOT NULL,
       order_id uuid NOT NULL REFERENCES orders(id),
       method text NOT NULL CHECK (method IN ('jsapi','native')),
+      -- the mini-program the prepay was made for: WeChat's answers about it carry this appid
+      appid text,
       created_at timestamptz NOT NULL DEFAULT now(),
       closing_at timestamptz,
       closed_at timestamptz,
@@ -25,9 +27,10 @@ export class TradeNumbers1732600000000 implements MigrationInterface {
       `CREATE UNIQUE INDEX trade_numbers_open_uq ON trade_numbers (order_id, method) WHERE closed_at IS NULL`,
     );
     // Orders that already went to WeChat used their own number, with the method of their first attempt.
-    await q.query(`INSERT INTO trade_numbers (merchant_id, out_trade_no, order_id, method, created_at)
-      SELECT DISTINCT ON (o.id) o.merchant_id, o.out_trade_no, o.id, a.method, a.created_at
-      FROM orders o JOIN payment_attempts a ON a.order_id = o.id ORDER BY o.id, a.created_at`);
+    await q.query(`INSERT INTO trade_numbers (merchant_id, out_trade_no, order_id, method, appid, created_at)
+      SELECT DISTINCT ON (o.id) o.merchant_id, o.out_trade_no, o.id, a.method, m.appid, a.created_at
+      FROM orders o JOIN payment_attempts a ON a.order_id = o.id JOIN merchants m ON m.id = o.merchant_id
+      ORDER BY o.id, a.created_at`);
     await q.query(`ALTER TABLE payment_attempts ADD COLUMN out_trade_no text`);
     await q.query(
       `UPDATE payment_attempts a SET out_trade_no = o.out_trade_no FROM orders o WHERE o.id = a.order_id`,

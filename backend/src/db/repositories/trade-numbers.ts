@@ -8,6 +8,7 @@ interface Row {
   out_trade_no: string;
   order_id: string;
   method: PaymentMethod;
+  appid: string | null;
   created_at: Date;
   closing_at: Date | null;
   closed_at: Date | null;
@@ -18,6 +19,7 @@ const toRecord = (r: Row): TradeNumberRecord => ({
   outTradeNo: r.out_trade_no,
   orderId: r.order_id,
   method: r.method,
+  appid: r.appid,
   createdAt: new Date(r.created_at),
   closingAt: r.closing_at ? new Date(r.closing_at) : null,
   closedAt: r.closed_at ? new Date(r.closed_at) : null,
@@ -54,9 +56,9 @@ export class TradeNumbersRepo {
 
   async add(t: Omit<TradeNumberRecord, "closedAt" | "closingAt">): Promise<void> {
     await this.m.query(
-      `INSERT INTO trade_numbers (merchant_id, out_trade_no, order_id, method, created_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT DO NOTHING`,
-      [t.merchantId, t.outTradeNo, t.orderId, t.method, t.createdAt],
+      `INSERT INTO trade_numbers (merchant_id, out_trade_no, order_id, method, appid, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [t.merchantId, t.outTradeNo, t.orderId, t.method, t.appid, t.createdAt],
     );
   }
 

@@ -44,6 +44,8 @@ export interface TradeNumberRecord {
   outTradeNo: string;
   orderId: string;
   method: PaymentMethod;
+  /** The appid the number was prepaid for (null on rows from before it was recorded). */
+  appid: string | null;
   createdAt: Date;
   /** Being replaced: set before WeChat is asked to close it, so its CLOSED never closes the order. */
   closingAt: Date | null;
