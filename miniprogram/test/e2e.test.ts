@@ -11,9 +11,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium as pw, type Browser, type Page } from "playwright-core";
-import { boot, type Running } from "../../backend/src/boot";
-import { createTestDatabaseUrl } from "../../backend/test/helpers/db";
-import { startSandbox, type RunningSandbox } from "../../sandbox/src";
+import type { Running } from "../../backend/src/boot";
+import type { RunningSandbox } from "../../sandbox/src";
+import { startStack } from "./stack";
 
 const dir = path.resolve(__dirname, "..");
 const shots = path.resolve(dir, "../test-artifacts/e2e");
@@ -32,25 +32,11 @@ beforeAll(async () => {
   fs.rmSync(shots, { recursive: true, force: true }); // only this run's pictures
   fs.mkdirSync(shots, { recursive: true });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "minipay-e2e-"));
-  sandbox = await startSandbox({
-    port: 0,
-    tlsPort: 0,
-    seed: "minipay-tests",
-    timeScale: 0.001,
-    dataDir: path.join(dataDir, "sandbox"),
-  });
-  backend = await boot({
-    PORT: "0",
-    DATA_DIR: dataDir,
-    DATABASE_URL: await createTestDatabaseUrl("e2e"),
-    SANDBOX_URL: sandbox.url,
-    SANDBOX_MERCHANTS: "v3-public-key",
+  ({ sandbox, backend } = await startStack(dataDir, "e2e", {
     H5_DIST_DIR: path.join(dir, "dist/build/h5"),
-    LOG_LEVEL: "silent",
-    SWEEPER_INTERVAL_MS: "0",
     // A short WeChat timeout keeps the "WeChat times out" journey bounded (3 tries ≈ 3 s).
     WECHAT_TIMEOUT_MS: "1000",
-  });
+  }));
   const chrome = chromiumFromNpm();
   browser = await pw.launch({
     executablePath: chrome.executablePath,
