@@ -5,8 +5,10 @@
 import { ERRORS, isErrorCode, type OrderState } from "@minipay/shared";
 
 export type Lang = "zh" | "en";
+/** One text in both languages. */
+type Texts = Record<Lang, string>;
 
-const CLIENT_ERRORS: Record<string, { zh: string; en: string }> = {
+const CLIENT_ERRORS: Record<string, Texts> = {
   NETWORK: { zh: "网络不给力，请重试", en: "Network problem, please retry" },
   BAD_RESPONSE: { zh: "服务器返回了无法识别的数据", en: "The server sent something unexpected" },
   LOGIN_FAILED: { zh: "登录失败，请重试", en: "Login failed, please retry" },
@@ -83,7 +85,7 @@ export const UI_TEXT = {
   "orders.empty": { zh: "暂无订单", en: "No orders yet" },
   "orders.more": { zh: "加载更多", en: "Load more" },
   "orders.shop": { zh: "去逛逛", en: "Go shopping" },
-} satisfies Record<string, { zh: string; en: string }>;
+} satisfies Record<string, Texts>;
 
 export type UiKey = keyof typeof UI_TEXT;
 
@@ -91,7 +93,7 @@ export function t(lang: Lang, key: UiKey, vars: Record<string, string | number> 
   return UI_TEXT[key][lang].replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));
 }
 
-const STATE_TEXT: Record<OrderState, { zh: string; en: string }> = {
+const STATE_TEXT: Record<OrderState, Texts> = {
   created: { zh: "待支付", en: "Awaiting payment" },
   paying: { zh: "待支付", en: "Awaiting payment" },
   paid: { zh: "已支付", en: "Paid" },

@@ -11,9 +11,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium as pw, type Browser, type Page } from "playwright-core";
-import { boot, type Running } from "../../backend/src/boot";
-import { createTestDatabaseUrl } from "../../backend/test/helpers/db";
-import { startSandbox, type RunningSandbox } from "../../sandbox/src";
+import type { Running } from "../../backend/src/boot";
+import type { RunningSandbox } from "../../sandbox/src";
+import { startStack } from "./stack";
 
 const dir = path.resolve(__dirname, "..");
 const shots = path.resolve(dir, "../test-artifacts/e2e");
@@ -32,25 +32,11 @@ beforeAll(async () => {
   fs.rmSync(shots, { recursive: true, force: true }); // only this run's pictures
   fs.mkdirSync(shots, { recursive: true });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "minipay-e2e-"));
-  sandbox = await startSandbox({
-    port: 0,
-    tlsPort: 0,
-    seed: "minipay-tests",
-    timeScale: 0.001,
-    dataDir: path.join(dataDir, "sandbox"),
-  });
-  backend = await boot({
-    PORT: "0",
-    DATA_DIR: dataDir,
-    DATABASE_URL: await createTestDatabaseUrl("e2e"),
-    SANDBOX_URL: sandbox.url,
-    SANDBOX_MERCHANTS: "v3-public-key",
+  ({ sandbox, backend } = await startStack(dataDir, "e2e", {
     H5_DIST_DIR: path.join(dir, "dist/build/h5"),
-    LOG_LEVEL: "silent",
-    SWEEPER_INTERVAL_MS: "0",
     // A short WeChat timeout keeps the "WeChat times out" journey bounded (3 tries ≈ 3 s).
     WECHAT_TIMEOUT_MS: "1000",
-  });
+  }));
   const chrome = chromiumFromNpm();
   browser = await pw.launch({
     executablePath: chrome.executablePath,
@@ -130,15 +116,39 @@ async function toConfirm(page: Page, product: string, prefix?: string) {
   if (prefix) await shot(page, `${prefix}-2-confirm`);
 }
 
-async function buyOne(page: Page, product: string, prefix?: string) {
-  await toConfirm(page, product, prefix);
+/** Taps pay on the confirm page and waits for the sandbox's cashier. */
+async function toCashier(page: Page) {
   await page.locator(sel("pay")).click();
   await page.locator(sel("cashier-pay")).waitFor({ timeout: 20_000 });
+}
+
+/** Opens My orders from the result page and waits for its first row (in `state`, if given). */
+async function toMyOrders(page: Page, state?: string) {
+  await page.locator(sel("my-orders")).click();
+  await page
+    .locator(state ? `${sel("order-row")}[data-state="${state}"]` : sel("order-row"))
+    .first()
+    .waitFor({ timeout: 20_000 });
+}
+
+async function buyOne(page: Page, product: string, prefix?: string) {
+  await toConfirm(page, product, prefix);
+  await toCashier(page);
   if (prefix) await shot(page, `${prefix}-3-cashier`);
 }
 
 const resultState = (page: Page, state: string, timeout = 40_000) =>
   page.locator(`${sel("result-state")}[data-state="${state}"]`).waitFor({ timeout });
+
+/** Pays (or cancels) in the cashier and waits for the result page to say so. */
+async function payAtCashier(page: Page) {
+  await page.locator(sel("cashier-pay")).click();
+  await resultState(page, "paid");
+}
+async function cancelAtCashier(page: Page) {
+  await page.locator(sel("cashier-cancel")).click();
+  await resultState(page, "paying");
+}
 
 async function control(method: "POST" | "DELETE", p: string, body?: unknown): Promise<any> {
   const res = await fetch(`${sandbox.url}/__sandbox/${p}`, {
@@ -173,12 +183,10 @@ describe("H5 shop in a real browser", () => {
     await journey("pay", async (page) => {
       await toConfirm(page, "red-envelope", "zh");
       expect(await smallTargets(page)).toEqual([]);
-      await page.locator(sel("pay")).click();
-      await page.locator(sel("cashier-pay")).waitFor({ timeout: 20_000 });
+      await toCashier(page);
       await shot(page, "zh-3-cashier");
       expect(await page.locator(sel("cashier-amount")).innerText()).toBe("¥9.90");
-      await page.locator(sel("cashier-pay")).click();
-      await resultState(page, "paid");
+      await payAtCashier(page);
       expect(await page.locator(sel("amount")).innerText()).toBe("¥9.90");
       expect(await page.locator(sel("paid-at")).innerText()).toMatch(
         /支付时间 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/,
@@ -186,11 +194,7 @@ describe("H5 shop in a real browser", () => {
       await page.locator(sel("done")).waitFor();
       await shot(page, "zh-4-result-paid");
       expect(await smallTargets(page)).toEqual([]);
-      await page.locator(sel("my-orders")).click();
-      await page
-        .locator(`${sel("order-row")}[data-state="paid"]`)
-        .first()
-        .waitFor({ timeout: 20_000 });
+      await toMyOrders(page, "paid");
       await shot(page, "zh-5-orders");
       expect(await smallTargets(page)).toEqual([]);
       await page.locator(sel("tab-unpaid")).click();
@@ -209,13 +213,10 @@ describe("H5 shop in a real browser", () => {
       const firstCashier = page.url();
       await page.goBack();
       await page.locator(sel("total")).waitFor({ timeout: 20_000 });
-      await page.locator(sel("pay")).click();
-      await page.locator(sel("cashier-pay")).waitFor({ timeout: 20_000 });
+      await toCashier(page);
       expect(page.url()).toBe(firstCashier); // the same order's same prepay
-      await page.locator(sel("cashier-pay")).click();
-      await resultState(page, "paid");
-      await page.locator(sel("my-orders")).click();
-      await page.locator(sel("order-row")).first().waitFor({ timeout: 20_000 });
+      await payAtCashier(page);
+      await toMyOrders(page);
       expect(await page.locator(sel("order-row")).count()).toBe(1);
     });
   });
@@ -223,18 +224,13 @@ describe("H5 shop in a real browser", () => {
   it("cancel in the cashier leaves the order payable, and paying again succeeds", async () => {
     await journey("cancel", async (page) => {
       await buyOne(page, "mooncake");
-      await page.locator(sel("cashier-cancel")).click();
-      await resultState(page, "paying");
+      await cancelAtCashier(page);
       await page.locator(sel("pay-again")).waitFor();
       await shot(page, "zh-7-result-cancelled");
       await page.locator(sel("pay-again")).click();
       await page.locator(sel("cashier-pay")).click({ timeout: 20_000 });
       await resultState(page, "paid");
-      await page.locator(sel("my-orders")).click();
-      await page
-        .locator(`${sel("order-row")}[data-state="paid"]`)
-        .first()
-        .waitFor({ timeout: 20_000 });
+      await toMyOrders(page, "paid");
       expect(await page.locator(sel("order-row")).count()).toBe(1);
     });
   });
@@ -242,8 +238,7 @@ describe("H5 shop in a real browser", () => {
   it("an unpaid order shows a countdown and can be paid from its detail page", async () => {
     await journey("unpaid", async (page) => {
       await buyOne(page, "mooncake");
-      await page.locator(sel("cashier-cancel")).click();
-      await resultState(page, "paying");
+      await cancelAtCashier(page);
       await page.locator(sel("my-orders")).click();
       await page.locator(sel("tab-unpaid")).click();
       await page
@@ -261,8 +256,7 @@ describe("H5 shop in a real browser", () => {
       "confirming",
       async (page) => {
         await buyOne(page, "mooncake");
-        await page.locator(sel("cashier-cancel")).click();
-        await resultState(page, "paying");
+        await cancelAtCashier(page);
         // Come back as if the sheet had said ok while WeChat has no payment: the page waits, then says so.
         const url = page.url().replace(/payResult=cancel/, "payResult=ok");
         await page.goto("about:blank");
@@ -282,8 +276,7 @@ describe("H5 shop in a real browser", () => {
     try {
       await journey("dropped", async (page) => {
         await buyOne(page, "oolong-tea");
-        await page.locator(sel("cashier-pay")).click();
-        await resultState(page, "paid");
+        await payAtCashier(page);
       });
       const a: any = await (await fetch(`${sandbox.url}/__sandbox/notifications`)).json();
       expect(a.notifications.some((x: any) => x.dropped)).toBe(true);
@@ -379,8 +372,7 @@ describe("H5 shop in a real browser", () => {
         await resultState(page, "paid");
         await page.locator(sel("done")).waitFor();
         await check("3-result");
-        await page.locator(sel("my-orders")).click();
-        await page.locator(sel("order-row")).first().waitFor({ timeout: 20_000 });
+        await toMyOrders(page);
         await check("4-orders");
         await page.locator(sel("order-row")).first().click();
         await page.locator(sel("detail-state")).waitFor();

@@ -9,9 +9,9 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { boot, type Running } from "../../backend/src/boot";
-import { createTestDatabaseUrl } from "../../backend/test/helpers/db";
-import { startSandbox, type RunningSandbox } from "../../sandbox/src";
+import type { Running } from "../../backend/src/boot";
+import type { RunningSandbox } from "../../sandbox/src";
+import { startStack } from "./stack";
 import { until, WechatRuntime } from "./wechat-runtime";
 
 const dir = path.resolve(__dirname, "..");
@@ -23,22 +23,7 @@ let appid: string;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "minipay-logic-"));
-  sandbox = await startSandbox({
-    port: 0,
-    tlsPort: 0,
-    seed: "minipay-tests",
-    timeScale: 0.001,
-    dataDir: path.join(tmp, "sandbox"),
-  });
-  backend = await boot({
-    PORT: "0",
-    DATA_DIR: tmp,
-    DATABASE_URL: await createTestDatabaseUrl("logic_layer"),
-    SANDBOX_URL: sandbox.url,
-    SANDBOX_MERCHANTS: "v3-public-key",
-    LOG_LEVEL: "silent",
-    SWEEPER_INTERVAL_MS: "0",
-  });
+  ({ sandbox, backend } = await startStack(tmp, "logic_layer"));
   appid = ((await (await fetch(`${backend.url}/api/v1/config`)).json()) as { appid: string }).appid;
   // The API base is fixed at build time, so build against this run's backend, into our own folder.
   out = path.join(tmp, "mp-weixin");
@@ -140,6 +125,31 @@ function wechat(log: { logins: unknown[]; payments: unknown[]; requests: string[
   };
 }
 
+type Wx = ReturnType<typeof wechat>;
+
+/** Runs `fn` in a fresh logic layer on this run's build, its wx backed by the sandbox, then disposes it. */
+async function inRuntime(
+  opts: { envVersion?: "develop" | "release"; language?: string; wx?: (real: Wx) => Wx },
+  fn: (
+    rt: WechatRuntime,
+    log: { logins: unknown[]; payments: unknown[]; requests: string[] },
+  ) => Promise<void>,
+): Promise<void> {
+  const log = { logins: [] as unknown[], payments: [] as unknown[], requests: [] as string[] };
+  const real = wechat(log);
+  const rt = new WechatRuntime(out, {
+    wx: opts.wx ? opts.wx(real) : real,
+    language: opts.language,
+    account: { appId: appid, envVersion: opts.envVersion ?? "develop" },
+    randomBytes: crypto.randomBytes,
+  });
+  try {
+    await fn(rt, log);
+  } finally {
+    rt.dispose();
+  }
+}
+
 describe("mp-weixin build in a WeChat-like logic layer", () => {
   it("offers no browser globals (so the test can catch them)", () => {
     const rt = new WechatRuntime(out, { wx: {}, randomBytes: crypto.randomBytes });
@@ -159,13 +169,7 @@ describe("mp-weixin build in a WeChat-like logic layer", () => {
   });
 
   it("launch → login → confirm → pay → result: paid", async () => {
-    const log = { logins: [] as unknown[], payments: [] as unknown[], requests: [] as string[] };
-    const rt = new WechatRuntime(out, {
-      wx: wechat(log),
-      account: { appId: appid, envVersion: "develop" },
-      randomBytes: crypto.randomBytes,
-    });
-    try {
+    await inRuntime({}, async (rt, log) => {
       rt.launch();
       await until(rt, "shop shows products", () => !!rt.find("plus-red-envelope"));
       expect(log.logins).toHaveLength(1);
@@ -200,53 +204,36 @@ describe("mp-weixin build in a WeChat-like logic layer", () => {
         () => rt.route === "pages/shop/shop" && !!rt.find("checkout"),
       );
       expect(rt.errors).toEqual([]);
-    } finally {
-      rt.dispose();
-    }
+    });
   }, 60_000);
 });
 
 describe("mp-weixin build: the shop page in the logic layer", () => {
   it("a failed request shows the banner; its retry (a component event) loads the shop", async () => {
-    const log = { logins: [] as unknown[], payments: [] as unknown[], requests: [] as string[] };
-    const real = wechat(log);
     let failures = 3; // the first try and both of the client's own retries
-    const rt = new WechatRuntime(out, {
-      wx: {
-        ...real,
-        request(o: any) {
-          if (failures > 0 && o.url.endsWith("/api/v1/products")) {
-            failures--;
-            setTimeout(() => o.fail?.({ errMsg: "request:fail timeout" }), 0);
-            return { abort() {} };
-          }
-          return real.request(o);
-        },
+    const wx = (real: Wx) => ({
+      ...real,
+      request(o: any) {
+        if (failures > 0 && o.url.endsWith("/api/v1/products")) {
+          failures--;
+          setTimeout(() => o.fail?.({ errMsg: "request:fail timeout" }), 0);
+          return { abort() {} };
+        }
+        return real.request(o);
       },
-      account: { appId: appid, envVersion: "develop" },
-      randomBytes: crypto.randomBytes,
     });
-    try {
+    await inRuntime({ wx }, async (rt) => {
       rt.launch();
       // The client retries reads itself first; only then does the banner appear.
       await until(rt, "the error banner", () => !!rt.find("retry"), 30_000);
       expect(rt.text("error")).toContain("网络不给力");
       rt.tap("retry");
       await until(rt, "products after retry", () => !!rt.find("plus-red-envelope"));
-    } finally {
-      rt.dispose();
-    }
+    });
   }, 60_000);
 
   it('"+" stops at the per-line limit; English system, English texts', async () => {
-    const log = { logins: [] as unknown[], payments: [] as unknown[], requests: [] as string[] };
-    const rt = new WechatRuntime(out, {
-      wx: wechat(log),
-      language: "en",
-      account: { appId: appid, envVersion: "develop" },
-      randomBytes: crypto.randomBytes,
-    });
-    try {
+    await inRuntime({ language: "en" }, async (rt) => {
       rt.launch();
       await until(rt, "shop shows products", () => !!rt.find("plus-red-envelope"));
       expect(rt.title).toBe("Shop");
@@ -263,21 +250,13 @@ describe("mp-weixin build: the shop page in the logic layer", () => {
         .flatMap((n) => n.children.filter((c) => c.tag === "#text").map((c) => c.text))
         .join(" ");
       expect(uiText).not.toMatch(/[\u4e00-\u9fff]/);
-    } finally {
-      rt.dispose();
-    }
+    });
   }, 60_000);
 });
 
 describe("mp-weixin build: configuration at run time", () => {
   it("a release version refuses an http backend (WeChat only talks https there)", async () => {
-    const log = { logins: [] as unknown[], payments: [] as unknown[], requests: [] as string[] };
-    const rt = new WechatRuntime(out, {
-      wx: wechat(log),
-      account: { appId: appid, envVersion: "release" },
-      randomBytes: crypto.randomBytes,
-    });
-    try {
+    await inRuntime({ envVersion: "release" }, async (rt, log) => {
       rt.launch();
       const end = Date.now() + 10_000;
       while (!rt.find("error") && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
@@ -286,9 +265,7 @@ describe("mp-weixin build: configuration at run time", () => {
         expect.stringMatching(/release API base must be https/),
       );
       expect(log.requests).toEqual([]); // nothing went out over http
-    } finally {
-      rt.dispose();
-    }
+    });
   }, 30_000);
 });
 

@@ -1,19 +1,8 @@
-import type { Order, OrderState } from "@minipay/shared";
+import type { OrderState } from "@minipay/shared";
+import { anOrder } from "../../test/fixtures";
 import { usePay } from "./usePay";
 
-const order = (state: OrderState): Order => ({
-  id: "o1",
-  outTradeNo: "MP1",
-  state,
-  totalFen: 100,
-  refundedFen: 0,
-  currency: "CNY",
-  description: "x",
-  items: [],
-  createdAt: "2026-11-24T10:00:00.000Z",
-  expiresAt: "2026-11-24T10:30:00.000Z",
-  paidAt: null,
-});
+const order = (state: OrderState) => anOrder({ outTradeNo: "MP1", state });
 
 // The app's wiring, replaced by a scripted sheet and backend.
 const script = {

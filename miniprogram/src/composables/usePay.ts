@@ -15,7 +15,8 @@ export type PayOutcome =
   | { status: "fail"; order: Order | null; message: string };
 
 /** Where this shop shows the outcome of a sheet: the result page, which does the waiting. */
-export function showResult(r: PayResult): void {
+export function showResult(r: PayResult | null): void {
+  if (!r) return; // a second tap, or an error the page shows
   if (r.kind === "returned")
     uni.redirectTo({ url: `/pages/result/result?orderId=${r.orderId}&payResult=${r.callback}` });
   else if (r.kind === "not-payable") uni.redirectTo({ url: `/pages/result/result?orderId=${r.order.id}` });

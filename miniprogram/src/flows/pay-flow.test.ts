@@ -1,20 +1,9 @@
-import type { Order, OrderState, PaymentResponse } from "@minipay/shared";
+import type { OrderState, PaymentResponse } from "@minipay/shared";
 import type { PayCallback } from "../platform/types";
+import { anOrder } from "../../test/fixtures";
 import { OrderWatcher, PayFlow, POLL, type PayApi } from "./pay-flow";
 
-const base: Order = {
-  id: "o1",
-  outTradeNo: "MP20261124AAAAAAAAAAAAAAAA",
-  state: "created",
-  totalFen: 100,
-  refundedFen: 0,
-  currency: "CNY",
-  description: "x",
-  items: [],
-  createdAt: "2026-11-24T10:00:00.000Z",
-  expiresAt: "2026-11-24T10:30:00.000Z",
-  paidAt: null,
-};
+const base = anOrder();
 const params = {
   timeStamp: "1",
   nonceStr: "n",
