@@ -74,6 +74,7 @@ export const UI_TEXT = {
   "order.outTradeNo": { zh: "订单号", en: "Order number" },
   "order.createdAt": { zh: "下单时间", en: "Ordered at" },
   "order.paidAt": { zh: "支付时间", en: "Paid at" },
+  "order.transactionId": { zh: "微信支付单号", en: "WeChat Pay transaction" },
   "order.payWithin": { zh: "剩余支付时间 {t}", en: "Pay within {t}" },
   "order.history": { zh: "订单记录", en: "History" },
   "order.payNow": { zh: "立即支付", en: "Pay now" },

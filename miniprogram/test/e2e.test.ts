@@ -203,6 +203,8 @@ describe("H5 shop in a real browser", () => {
       await page.locator(sel("order-row")).first().click();
       await page.locator(sel("detail-state")).waitFor();
       expect(await page.locator(sel("paid-at")).innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+      // 微信支付单号: the sandbox's transaction ids are 28 digits, like WeChat's.
+      expect(await page.locator(sel("transaction-id")).innerText()).toMatch(/^\d{28}$/);
       await shot(page, "zh-6-order-detail");
     });
   });

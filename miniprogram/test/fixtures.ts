@@ -13,5 +13,6 @@ export const anOrder = (over: Partial<Order> = {}): Order => ({
   createdAt: "2026-11-24T10:00:00.000Z",
   expiresAt: "2026-11-24T10:30:00.000Z",
   paidAt: null,
+  transactionId: null,
   ...over,
 });

@@ -116,6 +116,8 @@ export const Order = z.object({
   createdAt: isoDate,
   expiresAt: isoDate,
   paidAt: isoDate.nullable(),
+  /** WeChat's transaction id (微信支付单号) once paid: what the shopper's WeChat receipt shows. */
+  transactionId: z.string().nullable(),
   events: z.array(OrderEvent).optional(),
 });
 export type Order = z.infer<typeof Order>;

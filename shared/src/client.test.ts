@@ -12,6 +12,7 @@ const order = {
   createdAt: "2026-11-24T10:00:00.000Z",
   expiresAt: "2026-11-24T10:30:00.000Z",
   paidAt: null,
+  transactionId: null,
 };
 
 function scripted(responses: (((r: HttpRequest) => { statusCode: number; data: unknown }) | "network")[]) {

@@ -27,6 +27,7 @@ export async function orderView(r: Repos, o: OrderRecord, withEvents: boolean): 
     createdAt: o.createdAt.toISOString(),
     expiresAt: o.expiresAt.toISOString(),
     paidAt: o.paidAt ? o.paidAt.toISOString() : null,
+    transactionId: o.transactionId,
     ...(events ? { events } : {}),
   };
 }
