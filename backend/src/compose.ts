@@ -12,6 +12,7 @@ import type { SecretBox } from "./security/secret-box";
 import { AnomalyService } from "./services/admin/anomalies";
 import { AuditLogService } from "./services/admin/audit-log";
 import { ApiKeyService } from "./services/admin/keys";
+import { AdminOrderService } from "./services/admin/orders";
 import { AdminProductService } from "./services/admin/products";
 import type { AdminLimiter } from "./http/middleware/merchant-key";
 import { AuthService } from "./services/auth";
@@ -130,6 +131,7 @@ export function compose(i: ComposeInput): Composed {
       audit: new AuditLogService(deps),
       products: new AdminProductService(deps),
       anomalies: new AnomalyService(deps),
+      orders: new AdminOrderService(deps),
       bodyLimit: i.limits.bodyLimitBytes,
     },
   });

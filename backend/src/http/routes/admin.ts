@@ -2,6 +2,7 @@
 import Router from "@koa/router";
 import {
   ADMIN_PREFIX,
+  AdminOrderQuery,
   AnomalyQuery,
   AuditQuery,
   CreateApiKeyRequest,
@@ -13,6 +14,7 @@ import {
 } from "@minipay/shared";
 import type { AnomalyService } from "../../services/admin/anomalies";
 import type { AuditLogService } from "../../services/admin/audit-log";
+import { orderFilter, type AdminOrderService } from "../../services/admin/orders";
 import type { AdminProductService } from "../../services/admin/products";
 import { AppError } from "../../domain/errors";
 import { jsonBody } from "../middleware/body";
@@ -29,6 +31,7 @@ export interface AdminDeps extends MerchantKeyDeps {
   audit: AuditLogService;
   products: AdminProductService;
   anomalies: AnomalyService;
+  orders: AdminOrderService;
   bodyLimit: number;
 }
 
@@ -44,6 +47,10 @@ export const ADMIN_ROUTES = [
   { method: "POST", path: "/products/:id/stock", scope: "products:write" },
   { method: "GET", path: "/anomalies", scope: "orders:read" },
   { method: "POST", path: "/anomalies/:id/resolve", scope: "orders:write" },
+  { method: "GET", path: "/orders", scope: "orders:read" },
+  { method: "GET", path: "/orders/:id", scope: "orders:read" },
+  { method: "POST", path: "/orders/:id/close", scope: "orders:write" },
+  { method: "POST", path: "/orders/:id/sync", scope: "orders:write" },
 ] as const;
 
 /** A product id from the path; anything that could not be one is simply not found. */
@@ -106,6 +113,20 @@ export function adminRouter(d: AdminDeps): Router {
   r.post("/anomalies/:id/resolve", need("orders:write"), async (ctx) => {
     const body = parse(ResolveAnomalyRequest, ctx.state.body);
     ctx.body = await d.anomalies.resolve(keyMerchant(ctx).id, ctx.params.id!, body.note, actorOf(ctx));
+  });
+
+  r.get("/orders", need("orders:read"), async (ctx) => {
+    const q = parse(AdminOrderQuery, ctx.query);
+    ctx.body = await d.orders.list(keyMerchant(ctx).id, orderFilter(q), q.limit, q.cursor);
+  });
+  r.get("/orders/:id", need("orders:read"), async (ctx) => {
+    ctx.body = await d.orders.detail(keyMerchant(ctx).id, ctx.params.id!);
+  });
+  r.post("/orders/:id/close", need("orders:write"), async (ctx) => {
+    ctx.body = await d.orders.close(keyMerchant(ctx), ctx.params.id!, actorOf(ctx));
+  });
+  r.post("/orders/:id/sync", need("orders:write"), async (ctx) => {
+    ctx.body = await d.orders.sync(keyMerchant(ctx), ctx.params.id!, actorOf(ctx));
   });
   return r;
 }
