@@ -14,6 +14,7 @@ import { AuditLogService } from "./services/admin/audit-log";
 import { ApiKeyService } from "./services/admin/keys";
 import { AdminOrderService } from "./services/admin/orders";
 import { AdminProductService } from "./services/admin/products";
+import { ReportService } from "./services/admin/reports";
 import type { AdminLimiter } from "./http/middleware/merchant-key";
 import { AuthService } from "./services/auth";
 import { CatalogService } from "./services/catalog";
@@ -132,6 +133,7 @@ export function compose(i: ComposeInput): Composed {
       products: new AdminProductService(deps),
       anomalies: new AnomalyService(deps),
       orders: new AdminOrderService(deps),
+      reports: new ReportService(deps),
       bodyLimit: i.limits.bodyLimitBytes,
     },
   });

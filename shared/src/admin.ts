@@ -265,3 +265,34 @@ export const AdminOrderDetail = AdminOrderSummary.extend({
   anomalies: z.array(Anomaly),
 });
 export type AdminOrderDetail = z.infer<typeof AdminOrderDetail>;
+
+// GET /admin/v1/reports/daily?from=YYYY-MM-DD&to=YYYY-MM-DD (reports:read): days in Asia/Shanghai
+export const REPORT_TIME_ZONE = "Asia/Shanghai";
+export const MAX_REPORT_DAYS = 366;
+export const DailyReportQuery = z
+  .object({ from: z.iso.date(), to: z.iso.date() })
+  .refine((q) => q.from <= q.to, { message: "from is after to", path: ["to"] })
+  .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 < MAX_REPORT_DAYS, {
+    message: `at most ${MAX_REPORT_DAYS} days`,
+    path: ["to"],
+  });
+export type DailyReportQuery = z.infer<typeof DailyReportQuery>;
+export const DailyReportDay = z.object({
+  date: z.iso.date(),
+  /** Orders made that day, by their state now. */
+  ordersByState: z.record(OrderStateSchema, z.number().int()),
+  /** Orders paid that day (whatever happened to them since) and what they paid. */
+  paidCount: z.number().int(),
+  paidFen: z.number().int(),
+  /** What was refunded of the orders paid that day. */
+  refundedFen: z.number().int(),
+  netFen: z.number().int(),
+});
+export type DailyReportDay = z.infer<typeof DailyReportDay>;
+export const DailyReport = z.object({
+  timeZone: z.literal(REPORT_TIME_ZONE),
+  from: z.iso.date(),
+  to: z.iso.date(),
+  days: z.array(DailyReportDay),
+});
+export type DailyReport = z.infer<typeof DailyReport>;

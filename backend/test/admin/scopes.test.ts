@@ -37,7 +37,8 @@ const pathOf = (p: string) =>
     .replace("/keys/:id", `/keys/${ids.key}`)
     .replace("/products/:id", `/products/${ids.product}`)
     .replace("/anomalies/:id", `/anomalies/${ids.anomaly}`)
-    .replace("/orders/:id", `/orders/${ids.order}`);
+    .replace("/orders/:id", `/orders/${ids.order}`)
+    .replace("/reports/daily", "/reports/daily?from=2026-01-01&to=2026-01-31");
 
 /** A valid body for each write, so only the key decides the answer. */
 function bodyOf(method: string, p: string): unknown {

@@ -324,4 +324,41 @@ export class OrdersRepo {
     );
     return rows.map(toOrder);
   }
+
+  /** Orders made on each local day from `from` to `to` (inclusive, YYYY-MM-DD in `tz`), by state. */
+  async createdByDay(
+    merchantId: string,
+    from: string,
+    to: string,
+    tz: string,
+  ): Promise<{ day: string; state: OrderState; n: number }[]> {
+    const rows: { day: string; state: OrderState; n: number }[] = await this.m.query(
+      `SELECT to_char(created_at AT TIME ZONE $4, 'YYYY-MM-DD') AS day, state, count(*)::int AS n
+       FROM orders WHERE merchant_id = $1
+         AND created_at >= ($2::date::timestamp AT TIME ZONE $4)
+         AND created_at < (($3::date + 1)::timestamp AT TIME ZONE $4)
+       GROUP BY 1, 2`,
+      [merchantId, from, to, tz],
+    );
+    return rows.map((r) => ({ day: r.day, state: r.state, n: Number(r.n) }));
+  }
+
+  /** Orders paid on each local day: how many, their totals and what was refunded of them. */
+  async paidByDay(
+    merchantId: string,
+    from: string,
+    to: string,
+    tz: string,
+  ): Promise<{ day: string; n: number; fen: number; refundedFen: number }[]> {
+    const rows: { day: string; n: number; fen: string; refunded: string }[] = await this.m.query(
+      `SELECT to_char(paid_at AT TIME ZONE $4, 'YYYY-MM-DD') AS day, count(*)::int AS n,
+         sum(total_fen)::text AS fen, sum(refunded_fen)::text AS refunded
+       FROM orders WHERE merchant_id = $1 AND paid_at IS NOT NULL
+         AND paid_at >= ($2::date::timestamp AT TIME ZONE $4)
+         AND paid_at < (($3::date + 1)::timestamp AT TIME ZONE $4)
+       GROUP BY 1`,
+      [merchantId, from, to, tz],
+    );
+    return rows.map((r) => ({ day: r.day, n: Number(r.n), fen: num(r.fen), refundedFen: num(r.refunded) }));
+  }
 }

@@ -4,6 +4,7 @@ import {
   ADMIN_PREFIX,
   AdminOrderQuery,
   AnomalyQuery,
+  DailyReportQuery,
   AuditQuery,
   CreateApiKeyRequest,
   CreateProductRequest,
@@ -16,6 +17,7 @@ import type { AnomalyService } from "../../services/admin/anomalies";
 import type { AuditLogService } from "../../services/admin/audit-log";
 import { orderFilter, type AdminOrderService } from "../../services/admin/orders";
 import type { AdminProductService } from "../../services/admin/products";
+import type { ReportService } from "../../services/admin/reports";
 import { AppError } from "../../domain/errors";
 import { jsonBody } from "../middleware/body";
 import {
@@ -32,6 +34,7 @@ export interface AdminDeps extends MerchantKeyDeps {
   products: AdminProductService;
   anomalies: AnomalyService;
   orders: AdminOrderService;
+  reports: ReportService;
   bodyLimit: number;
 }
 
@@ -51,6 +54,7 @@ export const ADMIN_ROUTES = [
   { method: "GET", path: "/orders/:id", scope: "orders:read" },
   { method: "POST", path: "/orders/:id/close", scope: "orders:write" },
   { method: "POST", path: "/orders/:id/sync", scope: "orders:write" },
+  { method: "GET", path: "/reports/daily", scope: "reports:read" },
 ] as const;
 
 /** A product id from the path; anything that could not be one is simply not found. */
@@ -127,6 +131,11 @@ export function adminRouter(d: AdminDeps): Router {
   });
   r.post("/orders/:id/sync", need("orders:write"), async (ctx) => {
     ctx.body = await d.orders.sync(keyMerchant(ctx), ctx.params.id!, actorOf(ctx));
+  });
+
+  r.get("/reports/daily", need("reports:read"), async (ctx) => {
+    const q = parse(DailyReportQuery, ctx.query);
+    ctx.body = await d.reports.daily(keyMerchant(ctx).id, q.from, q.to);
   });
   return r;
 }
