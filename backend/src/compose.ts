@@ -13,6 +13,7 @@ import { AnomalyService } from "./services/admin/anomalies";
 import { AuditLogService } from "./services/admin/audit-log";
 import { ApiKeyService } from "./services/admin/keys";
 import { AdminOrderService } from "./services/admin/orders";
+import { OrderExport } from "./services/admin/orders-csv";
 import { AdminProductService } from "./services/admin/products";
 import { ReportService } from "./services/admin/reports";
 import type { AdminLimiter } from "./http/middleware/merchant-key";
@@ -134,6 +135,7 @@ export function compose(i: ComposeInput): Composed {
       anomalies: new AnomalyService(deps),
       orders: new AdminOrderService(deps),
       reports: new ReportService(deps),
+      exports: new OrderExport(deps),
       bodyLimit: i.limits.bodyLimitBytes,
     },
   });

@@ -5,6 +5,7 @@ import {
   AdminOrderQuery,
   AnomalyQuery,
   DailyReportQuery,
+  OrderFilterQuery,
   AuditQuery,
   CreateApiKeyRequest,
   CreateProductRequest,
@@ -16,6 +17,7 @@ import {
 import type { AnomalyService } from "../../services/admin/anomalies";
 import type { AuditLogService } from "../../services/admin/audit-log";
 import { orderFilter, type AdminOrderService } from "../../services/admin/orders";
+import type { OrderExport } from "../../services/admin/orders-csv";
 import type { AdminProductService } from "../../services/admin/products";
 import type { ReportService } from "../../services/admin/reports";
 import { AppError } from "../../domain/errors";
@@ -35,6 +37,7 @@ export interface AdminDeps extends MerchantKeyDeps {
   anomalies: AnomalyService;
   orders: AdminOrderService;
   reports: ReportService;
+  exports: OrderExport;
   bodyLimit: number;
 }
 
@@ -51,6 +54,7 @@ export const ADMIN_ROUTES = [
   { method: "GET", path: "/anomalies", scope: "orders:read" },
   { method: "POST", path: "/anomalies/:id/resolve", scope: "orders:write" },
   { method: "GET", path: "/orders", scope: "orders:read" },
+  { method: "GET", path: "/orders.csv", scope: "orders:read" },
   { method: "GET", path: "/orders/:id", scope: "orders:read" },
   { method: "POST", path: "/orders/:id/close", scope: "orders:write" },
   { method: "POST", path: "/orders/:id/sync", scope: "orders:write" },
@@ -122,6 +126,13 @@ export function adminRouter(d: AdminDeps): Router {
   r.get("/orders", need("orders:read"), async (ctx) => {
     const q = parse(AdminOrderQuery, ctx.query);
     ctx.body = await d.orders.list(keyMerchant(ctx).id, orderFilter(q), q.limit, q.cursor);
+  });
+  r.get("/orders.csv", need("orders:read"), async (ctx) => {
+    const q = parse(OrderFilterQuery, ctx.query);
+    ctx.set("Content-Disposition", 'attachment; filename="orders.csv"');
+    ctx.set("Cache-Control", "no-store");
+    ctx.type = "text/csv; charset=utf-8";
+    ctx.body = d.exports.csv(keyMerchant(ctx).id, orderFilter(q));
   });
   r.get("/orders/:id", need("orders:read"), async (ctx) => {
     ctx.body = await d.orders.detail(keyMerchant(ctx).id, ctx.params.id!);
