@@ -12,7 +12,10 @@ import type { SecretBox } from "./security/secret-box";
 import { AnomalyService } from "./services/admin/anomalies";
 import { AuditLogService } from "./services/admin/audit-log";
 import { ApiKeyService } from "./services/admin/keys";
+import { AdminOrderService } from "./services/admin/orders";
+import { OrderExport } from "./services/admin/orders-csv";
 import { AdminProductService } from "./services/admin/products";
+import { ReportService } from "./services/admin/reports";
 import type { AdminLimiter } from "./http/middleware/merchant-key";
 import { AuthService } from "./services/auth";
 import { CatalogService } from "./services/catalog";
@@ -130,6 +133,9 @@ export function compose(i: ComposeInput): Composed {
       audit: new AuditLogService(deps),
       products: new AdminProductService(deps),
       anomalies: new AnomalyService(deps),
+      orders: new AdminOrderService(deps),
+      reports: new ReportService(deps),
+      exports: new OrderExport(deps),
       bodyLimit: i.limits.bodyLimitBytes,
     },
   });

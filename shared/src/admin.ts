@@ -4,7 +4,7 @@
  * `nextCursor` (null on the last page).
  */
 import { z } from "zod";
-import { ProductId } from "./api";
+import { OrderItem, OrderStateSchema, PaymentMethod, ProductId } from "./api";
 import { MAX_ORDER_TOTAL_FEN } from "./money";
 
 export const ADMIN_PREFIX = "/admin/v1";
@@ -177,3 +177,122 @@ export const AnomalyPage = z.object({ anomalies: z.array(Anomaly), nextCursor: z
 export type AnomalyPage = z.infer<typeof AnomalyPage>;
 export const ResolveAnomalyRequest = z.object({ note: text(1000).pipe(z.string().trim().min(1)) }).strict();
 export type ResolveAnomalyRequest = z.infer<typeof ResolveAnomalyRequest>;
+
+// Orders: GET /admin/v1/orders and /orders.csv (orders:read), GET /orders/{id},
+// POST /orders/{id}/close and /orders/{id}/sync (orders:write)
+const isoTime = z.iso.datetime({ offset: true });
+const fenBound = z.coerce.number().int().min(0).max(MAX_ORDER_TOTAL_FEN);
+/** The filters both the JSON list and the CSV export take; `state` may repeat. */
+export const OrderFilterQuery = z.object({
+  state: z
+    .union([OrderStateSchema, z.array(OrderStateSchema).max(9)])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : [...new Set(Array.isArray(v) ? v : [v])])),
+  createdFrom: isoTime.optional(),
+  createdTo: isoTime.optional(),
+  paidFrom: isoTime.optional(),
+  paidTo: isoTime.optional(),
+  minFen: fenBound.optional(),
+  maxFen: fenBound.optional(),
+  outTradeNo: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .optional(),
+  transactionId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
+  userId: z.uuid().optional(),
+});
+export type OrderFilterQuery = z.infer<typeof OrderFilterQuery>;
+export const AdminOrderQuery = OrderFilterQuery.extend({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor,
+});
+export type AdminOrderQuery = z.infer<typeof AdminOrderQuery>;
+
+export const AdminOrderSummary = z.object({
+  id: z.string(),
+  userId: z.string(),
+  outTradeNo: z.string(),
+  transactionId: z.string().nullable(),
+  state: OrderStateSchema,
+  totalFen: z.number().int(),
+  refundedFen: z.number().int(),
+  currency: z.string(),
+  description: z.string(),
+  createdAt: isoDate,
+  expiresAt: isoDate,
+  paidAt: isoDate.nullable(),
+  updatedAt: isoDate,
+});
+export type AdminOrderSummary = z.infer<typeof AdminOrderSummary>;
+export const AdminOrderPage = z.object({
+  orders: z.array(AdminOrderSummary),
+  nextCursor: z.string().nullable(),
+});
+export type AdminOrderPage = z.infer<typeof AdminOrderPage>;
+
+export const AdminOrderEvent = z.object({
+  type: z.string(),
+  from: OrderStateSchema.nullable(),
+  to: OrderStateSchema.nullable(),
+  source: z.string(),
+  at: isoDate,
+});
+export const AdminOrderDetail = AdminOrderSummary.extend({
+  items: z.array(OrderItem),
+  events: z.array(AdminOrderEvent),
+  attempts: z.array(
+    z.object({
+      id: z.string(),
+      outTradeNo: z.string(),
+      method: PaymentMethod,
+      createdAt: isoDate,
+      expiresAt: isoDate,
+      superseded: z.boolean(),
+    }),
+  ),
+  tradeNumbers: z.array(
+    z.object({
+      outTradeNo: z.string(),
+      method: PaymentMethod,
+      createdAt: isoDate,
+      closingAt: isoDate.nullable(),
+      closedAt: isoDate.nullable(),
+    }),
+  ),
+  anomalies: z.array(Anomaly),
+});
+export type AdminOrderDetail = z.infer<typeof AdminOrderDetail>;
+
+// GET /admin/v1/reports/daily?from=YYYY-MM-DD&to=YYYY-MM-DD (reports:read): days in Asia/Shanghai
+export const REPORT_TIME_ZONE = "Asia/Shanghai";
+export const MAX_REPORT_DAYS = 366;
+export const DailyReportQuery = z
+  .object({ from: z.iso.date(), to: z.iso.date() })
+  .refine((q) => q.from <= q.to, { message: "from is after to", path: ["to"] })
+  .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 < MAX_REPORT_DAYS, {
+    message: `at most ${MAX_REPORT_DAYS} days`,
+    path: ["to"],
+  });
+export type DailyReportQuery = z.infer<typeof DailyReportQuery>;
+export const DailyReportDay = z.object({
+  date: z.iso.date(),
+  /** Orders made that day, by their state now. */
+  ordersByState: z.record(OrderStateSchema, z.number().int()),
+  /** Orders paid that day (whatever happened to them since) and what they paid. */
+  paidCount: z.number().int(),
+  paidFen: z.number().int(),
+  /** What was refunded of the orders paid that day. */
+  refundedFen: z.number().int(),
+  netFen: z.number().int(),
+});
+export type DailyReportDay = z.infer<typeof DailyReportDay>;
+export const DailyReport = z.object({
+  timeZone: z.literal(REPORT_TIME_ZONE),
+  from: z.iso.date(),
+  to: z.iso.date(),
+  days: z.array(DailyReportDay),
+});
+export type DailyReport = z.infer<typeof DailyReport>;

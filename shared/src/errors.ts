@@ -98,6 +98,11 @@ export const ERRORS = {
     en: "Stock cannot go below zero (units held by open orders are already taken out)",
   },
   ANOMALY_ALREADY_RESOLVED: { status: 409, zh: "该异常已处理", en: "This anomaly is already resolved" },
+  ORDER_NOT_CLOSABLE: {
+    status: 409,
+    zh: "只有未支付的订单可以关闭",
+    en: "Only an unpaid order can be closed",
+  },
   INTERNAL: { status: 500, zh: "服务器内部错误", en: "Internal server error" },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 

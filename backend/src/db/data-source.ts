@@ -11,6 +11,7 @@ import { ManyMerchants1732500000000 } from "./migrations/1732500000000-ManyMerch
 import { TradeNumbers1732600000000 } from "./migrations/1732600000000-TradeNumbers";
 import { Limits1732700000000 } from "./migrations/1732700000000-Limits";
 import { Admin1732800000000 } from "./migrations/1732800000000-Admin";
+import { AdminOrders1732900000000 } from "./migrations/1732900000000-AdminOrders";
 
 export const MIGRATIONS = [
   Init1732400000000,
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   TradeNumbers1732600000000,
   Limits1732700000000,
   Admin1732800000000,
+  AdminOrders1732900000000,
 ];
 
 export function createDataSource(url: string): DataSource {

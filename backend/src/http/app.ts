@@ -10,6 +10,7 @@ import { adminRouter, type AdminDeps } from "./routes/admin";
 import { apiRouter, type ApiDeps } from "./routes/api";
 import { healthRouter } from "./routes/health";
 import { notifyRouter } from "./routes/notify";
+import { openApiRouter } from "./routes/openapi";
 import { serveH5 } from "./routes/static";
 import type { NotifyService } from "../services/notify";
 
@@ -44,7 +45,7 @@ export function createApp(deps: AppDeps): Koa {
   const api = apiRouter(deps.api);
   const notify = notifyRouter(deps.api.registry, deps.notify, deps.api.bodyLimit);
   const routers = [health, api, notify];
-  if (deps.admin) routers.push(adminRouter(deps.admin));
+  if (deps.admin) routers.push(adminRouter(deps.admin), openApiRouter());
   for (const r of routers) {
     app.use(r.routes());
     app.use(r.allowedMethods({ throw: true }));

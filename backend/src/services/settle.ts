@@ -57,8 +57,16 @@ export async function settle(
   merchant: MerchantIdentity,
   facts: TradeFacts,
   source: EventSource,
+  /** Runs in the same transaction when the facts moved the order (the admin's audit row). */
+  onApplied?: (r: Repos, outcome: Extract<SettleOutcome, { result: "applied" }>) => Promise<void>,
 ): Promise<SettleOutcome> {
   return deps.db.transaction(async (r) => {
+    const outcome = await apply(r);
+    if (onApplied && outcome.result === "applied") await onApplied(r, outcome);
+    return outcome;
+  });
+
+  async function apply(r: Repos): Promise<SettleOutcome> {
     const anomaly = (orderId: string | null, kind: string, extra: Record<string, unknown> = {}) =>
       flagAnomaly(deps, r, {
         merchantId: merchant.id,
@@ -144,5 +152,5 @@ export async function settle(
       to: decision.to,
       anomaly: decision.anomaly,
     };
-  });
+  }
 }

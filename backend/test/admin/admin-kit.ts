@@ -53,7 +53,12 @@ export async function startAdmin(opts: Parameters<typeof startHarness>[0] = {}):
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+      const json = (res.headers.get("content-type") ?? "").includes("json");
+      return {
+        status: res.status,
+        body: text && json ? JSON.parse(text) : text || null,
+        headers: res.headers,
+      };
     },
     async auditCount(merchant) {
       const [r] = await h.ds.query(

@@ -57,6 +57,15 @@ export class AnomaliesRepo {
     return rows.map(toRecord);
   }
 
+  /** The anomalies recorded against one of the merchant's orders, oldest first. */
+  async forOrder(merchantId: string, orderId: string): Promise<AnomalyRecord[]> {
+    const rows: Row[] = await this.m.query(
+      `SELECT * FROM anomalies WHERE merchant_id = $1 AND order_id = $2 ORDER BY id`,
+      [merchantId, orderId],
+    );
+    return rows.map(toRecord);
+  }
+
   /** One of this merchant's anomalies, locked for the caller's transaction. */
   async lock(merchantId: string, id: string): Promise<AnomalyRecord | null> {
     if (!ID.test(id)) return null;

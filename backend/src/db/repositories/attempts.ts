@@ -32,6 +32,15 @@ const toAttempt = (r: AttemptRow): AttemptRecord => ({
 export class AttemptsRepo {
   constructor(private readonly m: Manager) {}
 
+  /** Every attempt of an order, oldest first, and whether it was retired. */
+  async forOrder(orderId: string): Promise<(AttemptRecord & { superseded: boolean })[]> {
+    const rows: (AttemptRow & { superseded_at: Date | null })[] = await this.m.query(
+      `SELECT * FROM payment_attempts WHERE order_id = $1 ORDER BY created_at, id`,
+      [orderId],
+    );
+    return rows.map((r) => ({ ...toAttempt(r), superseded: r.superseded_at !== null }));
+  }
+
   /** The live attempt still usable at `now`, if any. */
   async live(orderId: string, method: PaymentMethod, now: Date): Promise<AttemptRecord | null> {
     const rows: AttemptRow[] = await this.m.query(

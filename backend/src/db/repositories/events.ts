@@ -49,6 +49,27 @@ export class EventsRepo {
     }));
   }
 
+  /** Every event of an order, oldest first (the merchant's full timeline). */
+  async timeline(orderId: string): Promise<OrderEventRecord[]> {
+    const rows: {
+      type: string;
+      from_state: OrderState | null;
+      to_state: OrderState | null;
+      source: string;
+      created_at: Date;
+    }[] = await this.m.query(
+      `SELECT type, from_state, to_state, source, created_at FROM order_events WHERE order_id = $1 ORDER BY id`,
+      [orderId],
+    );
+    return rows.map((e) => ({
+      type: e.type,
+      from: e.from_state,
+      to: e.to_state,
+      source: e.source,
+      createdAt: new Date(e.created_at),
+    }));
+  }
+
   async anomaly(a: NewAnomaly): Promise<void> {
     await this.m.query(
       `INSERT INTO anomalies (merchant_id, order_id, out_trade_no, kind, source, facts) VALUES ($1, $2, $3, $4, $5, $6)`,

@@ -67,6 +67,21 @@ export interface ListPosition {
   id: string;
 }
 
+/** The merchant's filters on its order list (admin): every field optional; `createdTo`/`paidTo` exclusive. */
+export interface AdminOrderFilter {
+  states?: OrderState[];
+  createdFrom?: Date;
+  createdTo?: Date;
+  paidFrom?: Date;
+  paidTo?: Date;
+  minFen?: number;
+  maxFen?: number;
+  /** The order's own number or any WeChat number it used. */
+  outTradeNo?: string;
+  transactionId?: string;
+  userId?: string;
+}
+
 export class OrdersRepo {
   constructor(private readonly m: Manager) {}
 
@@ -263,5 +278,87 @@ export class OrdersRepo {
       [now, limit],
     );
     return rows.map(toOrder);
+  }
+
+  /**
+   * One page of the merchant's orders, newest first by (created_at, id), after `after` (keyset,
+   * never OFFSET: orders_merchant_created_idx serves a deep page as fast as the first).
+   */
+  async adminPage(
+    merchantId: string,
+    f: AdminOrderFilter,
+    limit: number,
+    after: ListPosition | null,
+  ): Promise<OrderRecord[]> {
+    const rows: OrderRow[] = await this.m.query(
+      `SELECT * FROM orders o WHERE o.merchant_id = $1
+         AND ($2::text[] IS NULL OR o.state = ANY($2::text[]))
+         AND ($3::timestamptz IS NULL OR o.created_at >= $3)
+         AND ($4::timestamptz IS NULL OR o.created_at < $4)
+         AND ($5::timestamptz IS NULL OR o.paid_at >= $5)
+         AND ($6::timestamptz IS NULL OR o.paid_at < $6)
+         AND ($7::bigint IS NULL OR o.total_fen >= $7)
+         AND ($8::bigint IS NULL OR o.total_fen <= $8)
+         AND ($9::text IS NULL OR o.out_trade_no = $9 OR o.id IN (
+               SELECT t.order_id FROM trade_numbers t WHERE t.merchant_id = $1 AND t.out_trade_no = $9))
+         AND ($10::text IS NULL OR o.transaction_id = $10)
+         AND ($11::uuid IS NULL OR o.user_id = $11)
+         AND ($12::timestamptz IS NULL OR (o.created_at, o.id) < ($12::timestamptz, $13::uuid))
+       ORDER BY o.created_at DESC, o.id DESC LIMIT $14`,
+      [
+        merchantId,
+        f.states && f.states.length > 0 ? f.states : null,
+        f.createdFrom ?? null,
+        f.createdTo ?? null,
+        f.paidFrom ?? null,
+        f.paidTo ?? null,
+        f.minFen ?? null,
+        f.maxFen ?? null,
+        f.outTradeNo ?? null,
+        f.transactionId ?? null,
+        f.userId ?? null,
+        after?.createdAt ?? null,
+        after?.id ?? null,
+        limit,
+      ],
+    );
+    return rows.map(toOrder);
+  }
+
+  /** Orders made on each local day from `from` to `to` (inclusive, YYYY-MM-DD in `tz`), by state. */
+  async createdByDay(
+    merchantId: string,
+    from: string,
+    to: string,
+    tz: string,
+  ): Promise<{ day: string; state: OrderState; n: number }[]> {
+    const rows: { day: string; state: OrderState; n: number }[] = await this.m.query(
+      `SELECT to_char(created_at AT TIME ZONE $4, 'YYYY-MM-DD') AS day, state, count(*)::int AS n
+       FROM orders WHERE merchant_id = $1
+         AND created_at >= ($2::date::timestamp AT TIME ZONE $4)
+         AND created_at < (($3::date + 1)::timestamp AT TIME ZONE $4)
+       GROUP BY 1, 2`,
+      [merchantId, from, to, tz],
+    );
+    return rows.map((r) => ({ day: r.day, state: r.state, n: Number(r.n) }));
+  }
+
+  /** Orders paid on each local day: how many, their totals and what was refunded of them. */
+  async paidByDay(
+    merchantId: string,
+    from: string,
+    to: string,
+    tz: string,
+  ): Promise<{ day: string; n: number; fen: number; refundedFen: number }[]> {
+    const rows: { day: string; n: number; fen: string; refunded: string }[] = await this.m.query(
+      `SELECT to_char(paid_at AT TIME ZONE $4, 'YYYY-MM-DD') AS day, count(*)::int AS n,
+         sum(total_fen)::text AS fen, sum(refunded_fen)::text AS refunded
+       FROM orders WHERE merchant_id = $1 AND paid_at IS NOT NULL
+         AND paid_at >= ($2::date::timestamp AT TIME ZONE $4)
+         AND paid_at < (($3::date + 1)::timestamp AT TIME ZONE $4)
+       GROUP BY 1`,
+      [merchantId, from, to, tz],
+    );
+    return rows.map((r) => ({ day: r.day, n: Number(r.n), fen: num(r.fen), refundedFen: num(r.refunded) }));
   }
 }

@@ -2,7 +2,10 @@
 import Router from "@koa/router";
 import {
   ADMIN_PREFIX,
+  AdminOrderQuery,
   AnomalyQuery,
+  DailyReportQuery,
+  OrderFilterQuery,
   AuditQuery,
   CreateApiKeyRequest,
   CreateProductRequest,
@@ -13,7 +16,10 @@ import {
 } from "@minipay/shared";
 import type { AnomalyService } from "../../services/admin/anomalies";
 import type { AuditLogService } from "../../services/admin/audit-log";
+import { orderFilter, type AdminOrderService } from "../../services/admin/orders";
+import type { OrderExport } from "../../services/admin/orders-csv";
 import type { AdminProductService } from "../../services/admin/products";
+import type { ReportService } from "../../services/admin/reports";
 import { AppError } from "../../domain/errors";
 import { jsonBody } from "../middleware/body";
 import {
@@ -29,6 +35,9 @@ export interface AdminDeps extends MerchantKeyDeps {
   audit: AuditLogService;
   products: AdminProductService;
   anomalies: AnomalyService;
+  orders: AdminOrderService;
+  reports: ReportService;
+  exports: OrderExport;
   bodyLimit: number;
 }
 
@@ -44,6 +53,12 @@ export const ADMIN_ROUTES = [
   { method: "POST", path: "/products/:id/stock", scope: "products:write" },
   { method: "GET", path: "/anomalies", scope: "orders:read" },
   { method: "POST", path: "/anomalies/:id/resolve", scope: "orders:write" },
+  { method: "GET", path: "/orders", scope: "orders:read" },
+  { method: "GET", path: "/orders.csv", scope: "orders:read" },
+  { method: "GET", path: "/orders/:id", scope: "orders:read" },
+  { method: "POST", path: "/orders/:id/close", scope: "orders:write" },
+  { method: "POST", path: "/orders/:id/sync", scope: "orders:write" },
+  { method: "GET", path: "/reports/daily", scope: "reports:read" },
 ] as const;
 
 /** A product id from the path; anything that could not be one is simply not found. */
@@ -106,6 +121,32 @@ export function adminRouter(d: AdminDeps): Router {
   r.post("/anomalies/:id/resolve", need("orders:write"), async (ctx) => {
     const body = parse(ResolveAnomalyRequest, ctx.state.body);
     ctx.body = await d.anomalies.resolve(keyMerchant(ctx).id, ctx.params.id!, body.note, actorOf(ctx));
+  });
+
+  r.get("/orders", need("orders:read"), async (ctx) => {
+    const q = parse(AdminOrderQuery, ctx.query);
+    ctx.body = await d.orders.list(keyMerchant(ctx).id, orderFilter(q), q.limit, q.cursor);
+  });
+  r.get("/orders.csv", need("orders:read"), async (ctx) => {
+    const q = parse(OrderFilterQuery, ctx.query);
+    ctx.set("Content-Disposition", 'attachment; filename="orders.csv"');
+    ctx.set("Cache-Control", "no-store");
+    ctx.type = "text/csv; charset=utf-8";
+    ctx.body = d.exports.csv(keyMerchant(ctx).id, orderFilter(q));
+  });
+  r.get("/orders/:id", need("orders:read"), async (ctx) => {
+    ctx.body = await d.orders.detail(keyMerchant(ctx).id, ctx.params.id!);
+  });
+  r.post("/orders/:id/close", need("orders:write"), async (ctx) => {
+    ctx.body = await d.orders.close(keyMerchant(ctx), ctx.params.id!, actorOf(ctx));
+  });
+  r.post("/orders/:id/sync", need("orders:write"), async (ctx) => {
+    ctx.body = await d.orders.sync(keyMerchant(ctx), ctx.params.id!, actorOf(ctx));
+  });
+
+  r.get("/reports/daily", need("reports:read"), async (ctx) => {
+    const q = parse(DailyReportQuery, ctx.query);
+    ctx.body = await d.reports.daily(keyMerchant(ctx).id, q.from, q.to);
   });
   return r;
 }

@@ -7,7 +7,7 @@ import type { ServiceDeps } from "../deps";
 import { audit, type AdminActor } from "./actor";
 import { decodeIdCursor, pageOf } from "./id-cursor";
 
-const view = (a: AnomalyRecord): Anomaly => ({
+export const anomalyView = (a: AnomalyRecord): Anomaly => ({
   id: a.id,
   kind: a.kind,
   source: a.source,
@@ -31,7 +31,7 @@ export class AnomalyService {
     const before = cursor === undefined ? null : decodeIdCursor(cursor);
     const rows = await this.deps.db.repos.anomalies.page(merchantId, filter, limit + 1, before);
     const { page, nextCursor } = pageOf(rows, limit);
-    return { anomalies: page.map(view), nextCursor };
+    return { anomalies: page.map(anomalyView), nextCursor };
   }
 
   async resolve(merchantId: string, id: string, note: string, actor: AdminActor): Promise<Anomaly> {
@@ -46,7 +46,7 @@ export class AnomalyService {
         before: { resolvedAt: null, resolutionNote: null },
         after: { resolvedAt: now.toISOString(), resolutionNote: note },
       });
-      return view(done);
+      return anomalyView(done);
     });
   }
 }

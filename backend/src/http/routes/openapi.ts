@@ -1,0 +1,136 @@
+/**
+ * GET /openapi.json: an OpenAPI 3.1 description of the admin API, generated from the same zod
+ * schemas that validate requests (shared/src/admin.ts), with zod 4's z.toJSONSchema. Each route of
+ * ADMIN_ROUTES is described, with the scope it needs (`x-required-scope`).
+ */
+import Router from "@koa/router";
+import {
+  ADMIN_PREFIX,
+  AdminOrderDetail,
+  AdminOrderPage,
+  AdminOrderQuery,
+  AdminProduct,
+  AdminProductList,
+  Anomaly,
+  AnomalyPage,
+  AnomalyQuery,
+  ApiKeyCreated,
+  ApiKeyList,
+  AuditPage,
+  AuditQuery,
+  CreateApiKeyRequest,
+  CreateProductRequest,
+  DailyReport,
+  DailyReportQuery,
+  ErrorBody,
+  OrderFilterQuery,
+  ResolveAnomalyRequest,
+  StockAdjustRequest,
+  UpdateProductRequest,
+} from "@minipay/shared";
+import { z } from "zod";
+import { ADMIN_ROUTES } from "./admin";
+
+type Route = (typeof ADMIN_ROUTES)[number];
+type Io = { query?: z.ZodObject; body?: z.ZodType; ok?: z.ZodType; status?: number; csv?: boolean };
+
+/** What each admin route takes and answers. */
+const IO: { [R in Route as `${R["method"]} ${R["path"]}`]: Io } = {
+  "GET /keys": { ok: ApiKeyList },
+  "POST /keys": { body: CreateApiKeyRequest, ok: ApiKeyCreated, status: 201 },
+  "DELETE /keys/:id": { status: 204 },
+  "GET /audit": { query: AuditQuery, ok: AuditPage },
+  "GET /products": { ok: AdminProductList },
+  "POST /products": { body: CreateProductRequest, ok: AdminProduct, status: 201 },
+  "PATCH /products/:id": { body: UpdateProductRequest, ok: AdminProduct },
+  "POST /products/:id/stock": { body: StockAdjustRequest, ok: AdminProduct },
+  "GET /anomalies": { query: AnomalyQuery, ok: AnomalyPage },
+  "POST /anomalies/:id/resolve": { body: ResolveAnomalyRequest, ok: Anomaly },
+  "GET /orders": { query: AdminOrderQuery, ok: AdminOrderPage },
+  "GET /orders.csv": { query: OrderFilterQuery, csv: true },
+  "GET /orders/:id": { ok: AdminOrderDetail },
+  "POST /orders/:id/close": { ok: AdminOrderDetail },
+  "POST /orders/:id/sync": { ok: AdminOrderDetail },
+  "GET /reports/daily": { query: DailyReportQuery as unknown as z.ZodObject, ok: DailyReport },
+};
+
+const schema = (s: z.ZodType, io: "input" | "output") => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
+};
+
+/** The query schema's fields; a refined object (the report's) is described by its inner shape. */
+function queryParameters(q: z.ZodObject) {
+  const shape = (q as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {};
+  return Object.entries(shape).map(([name, s]) => ({
+    name,
+    in: "query",
+    required: !s.safeParse(undefined).success,
+    ...(name === "state" ? { explode: true } : {}),
+    schema: schema(s, "input"),
+  }));
+}
+
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const errorResponse = {
+    description: "an error with a stable code",
+    content: { "application/json": { schema: schema(ErrorBody, "output") } },
+  };
+  for (const r of ADMIN_ROUTES) {
+    const io: Io = IO[`${r.method} ${r.path}` as keyof typeof IO];
+    const path = ADMIN_PREFIX + r.path.replace(/:(\w+)/g, "{$1}");
+    const params = [
+      ...(r.path.includes(":id")
+        ? [{ name: "id", in: "path", required: true, schema: { type: "string" } }]
+        : []),
+      ...(io.query ? queryParameters(io.query) : []),
+    ];
+    const status = String(io.status ?? 200);
+    paths[path] ??= {};
+    paths[path][r.method.toLowerCase()] = {
+      operationId: `${r.method.toLowerCase()}${r.path.replace(/[/:.](\w)/g, (_m, c: string) => c.toUpperCase())}`,
+      "x-required-scope": r.scope,
+      security: [{ apiKey: [] }],
+      ...(params.length ? { parameters: params } : {}),
+      ...(io.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { "application/json": { schema: schema(io.body, "input") } },
+            },
+          }
+        : {}),
+      responses: {
+        [status]: io.csv
+          ? { description: "CSV (UTF-8 with BOM)", content: { "text/csv": { schema: { type: "string" } } } }
+          : io.ok
+            ? { description: "OK", content: { "application/json": { schema: schema(io.ok, "output") } } }
+            : { description: "No content" },
+        "4XX": errorResponse,
+        "5XX": errorResponse,
+      },
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "Minipay admin API", version: "1" },
+    components: {
+      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "an admin API key, mk_…" } },
+    },
+    paths,
+  };
+}
+
+export function openApiRouter(): Router {
+  const r = new Router();
+  let doc: Record<string, unknown> | null = null;
+  r.get("/openapi.json", (ctx) => {
+    doc ??= openApiDocument();
+    ctx.body = doc;
+  });
+  return r;
+}
