@@ -12,6 +12,7 @@ import { uniqueViolation } from "../db/repositories/rows";
 import type { OrderRecord, ProductRecord, Repos } from "../db/repositories";
 import type { ServiceDeps } from "./deps";
 import { decodeCursor, encodeCursor } from "./cursor";
+import { pageOf } from "./admin/id-cursor";
 import { orderView } from "./order-view";
 import type { RateLimiter, RateRule } from "./rate-limit";
 
@@ -190,10 +191,9 @@ export class OrderService {
     const after = cursor === undefined ? null : decodeCursor(cursor);
     const { repos } = this.deps.db;
     const rows = await repos.orders.listForUser(merchantId, userId, limit + 1, after);
-    const page = rows.slice(0, limit);
+    const { page, nextCursor } = pageOf(rows, limit, encodeCursor);
     const orders = [];
     for (const o of page) orders.push(await orderView(repos, o, false));
-    const last = page[page.length - 1];
-    return { orders, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    return { orders, nextCursor };
   }
 }

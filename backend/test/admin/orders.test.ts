@@ -137,26 +137,20 @@ describe("admin orders: list", () => {
 
   it("a deep page uses the merchant's keyset index, never a scan with OFFSET", async () => {
     await kit.h.ds.query(`ANALYZE orders`);
-    const plan = (
-      await kit.h.ds.query(
-        `EXPLAIN SELECT * FROM orders WHERE merchant_id = $1 AND (created_at, id) < ($2::timestamptz, $3::uuid)
-         ORDER BY created_at DESC, id DESC LIMIT 21`,
-        [A, "2026-02-01T00:00:30Z", "00000000-0000-4000-8000-000000000000"],
+    const explain = async () =>
+      (
+        await kit.h.ds.query(
+          `EXPLAIN SELECT * FROM orders WHERE merchant_id = $1 AND (created_at, id) < ($2::timestamptz, $3::uuid)
+           ORDER BY created_at DESC, id DESC LIMIT 21`,
+          [A, "2026-02-01T00:00:30Z", "00000000-0000-4000-8000-000000000000"],
+        )
       )
-    )
-      .map((r: Record<string, string>) => Object.values(r)[0])
-      .join("\n");
+        .map((r: Record<string, string>) => Object.values(r)[0])
+        .join("\n");
+    const plan = await explain();
     // The planner may still prefer a small table's seq scan; force the index question.
     await kit.h.ds.query(`SET enable_seqscan = off`);
-    const forced = (
-      await kit.h.ds.query(
-        `EXPLAIN SELECT * FROM orders WHERE merchant_id = $1 AND (created_at, id) < ($2::timestamptz, $3::uuid)
-         ORDER BY created_at DESC, id DESC LIMIT 21`,
-        [A, "2026-02-01T00:00:30Z", "00000000-0000-4000-8000-000000000000"],
-      )
-    )
-      .map((r: Record<string, string>) => Object.values(r)[0])
-      .join("\n");
+    const forced = await explain();
     await kit.h.ds.query(`SET enable_seqscan = on`);
     expect(plan + forced).toContain("orders_merchant_created_idx");
     expect(forced).not.toMatch(/Sort/);

@@ -40,12 +40,12 @@ export interface AnomalyFilter {
 export class AnomaliesRepo {
   constructor(private readonly m: Manager) {}
 
+  /** One page, newest first, of anomalies older than `q.beforeId`. */
   async page(
     merchantId: string,
-    f: AnomalyFilter,
-    limit: number,
-    beforeId: string | null,
+    q: { filter: AnomalyFilter; limit: number; beforeId: string | null },
   ): Promise<AnomalyRecord[]> {
+    const { filter: f, limit, beforeId } = q;
     const rows: Row[] = await this.m.query(
       `SELECT * FROM anomalies
        WHERE merchant_id = $1 AND ($2::text IS NULL OR kind = $2)

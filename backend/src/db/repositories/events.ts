@@ -29,28 +29,15 @@ export class EventsRepo {
   }
 
   async forOrder(orderId: string, types: readonly string[]): Promise<OrderEventRecord[]> {
-    const rows: {
-      type: string;
-      from_state: OrderState | null;
-      to_state: OrderState | null;
-      source: string;
-      created_at: Date;
-    }[] = await this.m.query(
-      `SELECT type, from_state, to_state, source, created_at FROM order_events
-         WHERE order_id = $1 AND type = ANY($2) ORDER BY id`,
-      [orderId, types],
-    );
-    return rows.map((e) => ({
-      type: e.type,
-      from: e.from_state,
-      to: e.to_state,
-      source: e.source,
-      createdAt: new Date(e.created_at),
-    }));
+    return this.select(`WHERE order_id = $1 AND type = ANY($2)`, [orderId, types]);
   }
 
   /** Every event of an order, oldest first (the merchant's full timeline). */
   async timeline(orderId: string): Promise<OrderEventRecord[]> {
+    return this.select(`WHERE order_id = $1`, [orderId]);
+  }
+
+  private async select(where: string, params: unknown[]): Promise<OrderEventRecord[]> {
     const rows: {
       type: string;
       from_state: OrderState | null;
@@ -58,8 +45,8 @@ export class EventsRepo {
       source: string;
       created_at: Date;
     }[] = await this.m.query(
-      `SELECT type, from_state, to_state, source, created_at FROM order_events WHERE order_id = $1 ORDER BY id`,
-      [orderId],
+      `SELECT type, from_state, to_state, source, created_at FROM order_events ${where} ORDER BY id`,
+      params,
     );
     return rows.map((e) => ({
       type: e.type,

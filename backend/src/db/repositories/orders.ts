@@ -286,10 +286,9 @@ export class OrdersRepo {
    */
   async adminPage(
     merchantId: string,
-    f: AdminOrderFilter,
-    limit: number,
-    after: ListPosition | null,
+    q: { filter: AdminOrderFilter; limit: number; after: ListPosition | null },
   ): Promise<OrderRecord[]> {
+    const { filter: f, limit, after } = q;
     const rows: OrderRow[] = await this.m.query(
       `SELECT * FROM orders o WHERE o.merchant_id = $1
          AND ($2::text[] IS NULL OR o.state = ANY($2::text[]))

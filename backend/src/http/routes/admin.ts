@@ -116,7 +116,7 @@ export function adminRouter(d: AdminDeps): Router {
       kind: q.kind,
       resolved: q.resolved === undefined ? undefined : q.resolved === "true",
     };
-    ctx.body = await d.anomalies.list(keyMerchant(ctx).id, filter, q.limit, q.cursor);
+    ctx.body = await d.anomalies.list(keyMerchant(ctx).id, { filter, limit: q.limit, cursor: q.cursor });
   });
   r.post("/anomalies/:id/resolve", need("orders:write"), async (ctx) => {
     const body = parse(ResolveAnomalyRequest, ctx.state.body);
@@ -125,7 +125,11 @@ export function adminRouter(d: AdminDeps): Router {
 
   r.get("/orders", need("orders:read"), async (ctx) => {
     const q = parse(AdminOrderQuery, ctx.query);
-    ctx.body = await d.orders.list(keyMerchant(ctx).id, orderFilter(q), q.limit, q.cursor);
+    ctx.body = await d.orders.list(keyMerchant(ctx).id, {
+      filter: orderFilter(q),
+      limit: q.limit,
+      cursor: q.cursor,
+    });
   });
   r.get("/orders.csv", need("orders:read"), async (ctx) => {
     const q = parse(OrderFilterQuery, ctx.query);

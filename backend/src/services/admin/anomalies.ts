@@ -24,12 +24,15 @@ export class AnomalyService {
 
   async list(
     merchantId: string,
-    filter: AnomalyFilter,
-    limit: number,
-    cursor?: string,
+    q: { filter: AnomalyFilter; limit: number; cursor?: string },
   ): Promise<AnomalyPage> {
+    const { filter, limit, cursor } = q;
     const before = cursor === undefined ? null : decodeIdCursor(cursor);
-    const rows = await this.deps.db.repos.anomalies.page(merchantId, filter, limit + 1, before);
+    const rows = await this.deps.db.repos.anomalies.page(merchantId, {
+      filter,
+      limit: limit + 1,
+      beforeId: before,
+    });
     const { page, nextCursor } = pageOf(rows, limit);
     return { anomalies: page.map(anomalyView), nextCursor };
   }

@@ -16,8 +16,16 @@ export function decodeIdCursor(cursor: string): string {
 }
 
 /** One page from `limit + 1` rows: the extra row only says whether there is a next page. */
-export function pageOf<T extends { id: string }>(rows: T[], limit: number) {
+/**
+ * A keyset page from `limit + 1` rows: the first `limit`, and a cursor after the last of them only
+ * when the extra row proves there is more. `encode` makes the cursor (by id unless told otherwise).
+ */
+export function pageOf<T extends { id: string }>(
+  rows: T[],
+  limit: number,
+  encode: (last: T) => string = (last) => encodeIdCursor(last.id),
+) {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return { page, nextCursor: rows.length > limit && last ? encodeIdCursor(last.id) : null };
+  return { page, nextCursor: rows.length > limit && last ? encode(last) : null };
 }

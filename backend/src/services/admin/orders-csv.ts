@@ -66,7 +66,7 @@ export class OrderExport {
   async *orders(merchantId: string, filter: AdminOrderFilter, page = CSV_PAGE): AsyncGenerator<OrderRecord> {
     let after: { createdAt: Date; id: string } | null = null;
     for (;;) {
-      const rows = await this.deps.db.repos.orders.adminPage(merchantId, filter, page, after);
+      const rows = await this.deps.db.repos.orders.adminPage(merchantId, { filter, limit: page, after });
       yield* rows;
       const last = rows[rows.length - 1];
       if (rows.length < page || !last) return;

@@ -11,6 +11,7 @@ import {
   type AdminOrderSummary,
   type OrderFilterQuery,
 } from "@minipay/shared";
+import { pageOf } from "./id-cursor";
 import { AppError } from "../../domain/errors";
 import type { OrderRecord } from "../../db/repositories";
 import type { AdminOrderFilter } from "../../db/repositories/orders";
@@ -48,18 +49,13 @@ export class AdminOrderService {
 
   async list(
     merchantId: string,
-    filter: AdminOrderFilter,
-    limit: number,
-    cursor?: string,
+    q: { filter: AdminOrderFilter; limit: number; cursor?: string },
   ): Promise<AdminOrderPage> {
+    const { filter, limit, cursor } = q;
     const after = cursor === undefined ? null : decodeCursor(cursor);
-    const rows = await this.deps.db.repos.orders.adminPage(merchantId, filter, limit + 1, after);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      orders: page.map(orderSummary),
-      nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
-    };
+    const rows = await this.deps.db.repos.orders.adminPage(merchantId, { filter, limit: limit + 1, after });
+    const { page, nextCursor } = pageOf(rows, limit, encodeCursor);
+    return { orders: page.map(orderSummary), nextCursor };
   }
 
   /** The merchant's order, or 404 (another merchant's order is simply not found). */
@@ -137,12 +133,7 @@ export class AdminOrderService {
       if (!row || !isPayable(row.state)) throw refuse(row?.state ?? "unknown");
       if (!(await transition(r, row, "closed", "admin", { by: "merchant" }))) throw refuse(row.state);
       await releaseStock(r, row.id);
-      await audit(r, {
-        merchantId: m.id,
-        actor,
-        at: now,
-        action: "order.close",
-        target: { type: "order", id: row.id },
+      await audit(r, { merchantId: m.id, actor, at: now }, "order.close", ["order", row.id], {
         before: { state: row.state },
         after: { state: "closed" },
       });
@@ -160,15 +151,16 @@ export class AdminOrderService {
       const facts = await m.gateway.queryOrder(no).catch(mapUpstream);
       if (!facts) continue;
       await settle(this.deps, m, facts, "admin", async (r, out) => {
-        await audit(r, {
-          merchantId: m.id,
-          actor,
-          at: this.deps.now(),
-          action: "order.sync",
-          target: { type: "order", id: out.orderId },
-          before: { state: out.from },
-          after: { state: out.to, outTradeNo: no, tradeState: facts.tradeState },
-        });
+        await audit(
+          r,
+          { merchantId: m.id, actor, at: this.deps.now() },
+          "order.sync",
+          ["order", out.orderId],
+          {
+            before: { state: out.from },
+            after: { state: out.to, outTradeNo: no, tradeState: facts.tradeState },
+          },
+        );
       });
     }
     return this.detail(m.id, o.id);
