@@ -8,6 +8,7 @@ import type { MerchantSeed } from "../../src/merchants/sources";
 import { CLI_ACTOR } from "../../src/services/admin/actor";
 import { ApiKeyService } from "../../src/services/admin/keys";
 import { merchantIdFor, offlineMerchant, startHarness, type Harness } from "../helpers/harness";
+import { makeUser } from "../helpers/orders";
 
 export const merchantA = offlineMerchant();
 export const merchantB: MerchantSeed = {
@@ -72,6 +73,21 @@ export async function startAdmin(opts: Parameters<typeof startHarness>[0] = {}):
 }
 
 /** Record an anomaly the way settle does (same repository), for merchant `merchantId`. */
+/** A kit and one key of `merchant` with `scopes`: what most admin suites start with. */
+export async function startAdminWithKey(
+  merchant: string,
+  scopes: readonly AdminScope[],
+): Promise<{ kit: AdminKit; key: string }> {
+  const kit = await startAdmin();
+  return { kit, key: (await kit.key(merchant, scopes)).key };
+}
+
+/** A kit, an orders:read key of merchant A and one of A's shoppers: the orders suites' start. */
+export async function startOrdersReader(): Promise<{ kit: AdminKit; key: string; userA: string }> {
+  const { kit, key } = await startAdminWithKey(A, ["orders:read"]);
+  return { kit, key, userA: await makeUser(kit.h.db, A, merchantA.credentials.appid) };
+}
+
 export async function anomaly(h: Harness, merchantId: string, kind = "amount_mismatch"): Promise<string> {
   await h.db.repos.events.anomaly({
     merchantId,

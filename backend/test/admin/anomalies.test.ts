@@ -3,14 +3,11 @@
  * pages newest first; resolved once, with a note and an audit row; a second resolve is a 409.
  */
 import { ADMIN_PREFIX, AnomalyPage } from "@minipay/shared";
-import { A, B, anomaly, startAdmin, type AdminKit } from "./admin-kit";
+import { A, B, anomaly, startAdminWithKey, type AdminKit } from "./admin-kit";
 
 let kit: AdminKit;
 let key: string;
-beforeAll(async () => {
-  kit = await startAdmin();
-  key = (await kit.key(A, ["orders:read", "orders:write"])).key;
-});
+beforeAll(async () => ({ kit, key } = await startAdminWithKey(A, ["orders:read", "orders:write"])));
 afterAll(() => kit.close());
 
 const list = async (q = "") => {

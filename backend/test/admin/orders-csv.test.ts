@@ -7,16 +7,12 @@ import vm from "node:vm";
 import { ADMIN_PREFIX } from "@minipay/shared";
 import { neutralise, shanghaiTime } from "../../src/services/admin/orders-csv";
 import { makeUser } from "../helpers/orders";
-import { A, B, merchantA, merchantB, startAdmin, type AdminKit } from "./admin-kit";
+import { A, B, merchantB, startOrdersReader, type AdminKit } from "./admin-kit";
 
 let kit: AdminKit;
 let key: string;
 let userA: string;
-beforeAll(async () => {
-  kit = await startAdmin();
-  key = (await kit.key(A, ["orders:read"])).key;
-  userA = await makeUser(kit.h.db, A, merchantA.credentials.appid);
-});
+beforeAll(async () => ({ kit, key, userA } = await startOrdersReader()));
 afterAll(() => kit.close());
 
 const CSV = `${ADMIN_PREFIX}/orders.csv`;

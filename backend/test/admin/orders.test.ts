@@ -4,16 +4,12 @@
  */
 import { ADMIN_PREFIX, AdminOrderDetail, AdminOrderPage } from "@minipay/shared";
 import { makeOrder, makeUser } from "../helpers/orders";
-import { A, B, anomaly, merchantA, merchantB, startAdmin, type AdminKit } from "./admin-kit";
+import { A, B, anomaly, merchantB, startOrdersReader, type AdminKit } from "./admin-kit";
 
 let kit: AdminKit;
 let key: string;
 let userA: string;
-beforeAll(async () => {
-  kit = await startAdmin();
-  key = (await kit.key(A, ["orders:read"])).key;
-  userA = await makeUser(kit.h.db, A, merchantA.credentials.appid);
-});
+beforeAll(async () => ({ kit, key, userA } = await startOrdersReader()));
 afterAll(() => kit.close());
 
 const O = `${ADMIN_PREFIX}/orders`;

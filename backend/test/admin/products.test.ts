@@ -7,14 +7,11 @@ import { ADMIN_PREFIX, AdminProduct } from "@minipay/shared";
 import { orderView } from "../../src/services/order-view";
 import { releaseStock } from "../../src/services/transition";
 import { makeOrder, makeUser } from "../helpers/orders";
-import { A, B, merchantA, merchantB, startAdmin, type AdminKit } from "./admin-kit";
+import { A, B, merchantA, merchantB, startAdminWithKey, type AdminKit } from "./admin-kit";
 
 let kit: AdminKit;
 let key: string;
-beforeAll(async () => {
-  kit = await startAdmin();
-  key = (await kit.key(A, ["products:read", "products:write"])).key;
-});
+beforeAll(async () => ({ kit, key } = await startAdminWithKey(A, ["products:read", "products:write"])));
 afterAll(() => kit.close());
 
 const P = `${ADMIN_PREFIX}/products`;

@@ -103,13 +103,14 @@ function expectRateLimited(r: Reply) {
   expect(retryAfter).toBeLessThanOrEqual(60);
 }
 
-describe("login limits", () => {
-  let p: Pair | undefined;
-  afterEach(async () => {
-    await p?.close();
-    p = undefined;
-  });
+// Each test starts its own pair of instances; whichever test ran last, its pair is closed here.
+let p: Pair | undefined;
+afterEach(async () => {
+  await p?.close();
+  p = undefined;
+});
 
+describe("login limits", () => {
   it("a malformed code is refused with LOGIN_CODE_INVALID before any write or code2Session call", async () => {
     p = await startPair();
     const malformed = [
@@ -211,12 +212,6 @@ describe("login limits", () => {
 });
 
 describe("order and verify limits", () => {
-  let p: Pair | undefined;
-  afterEach(async () => {
-    await p?.close();
-    p = undefined;
-  });
-
   it("new orders per user: the limit holds across two processes; a replayed Idempotency-Key is not counted", async () => {
     p = await startPair({ limits: { ordersPerUserPerMinute: 3 } });
     const token = await p.login();
@@ -316,9 +311,6 @@ describe("order and verify limits", () => {
 });
 
 describe("retention", () => {
-  let p: Pair | undefined;
-  afterAll(() => p?.close());
-
   it("prunes old login codes, ended sessions, old notify_log rows and rate windows; two processes at once delete each row once", async () => {
     p = await startPair();
     const q = (sql: string, params: unknown[] = []) => p!.a.ds.query(sql, params);
