@@ -12,7 +12,7 @@ import { uniqueViolation } from "../db/repositories/rows";
 import type { OrderRecord, ProductRecord, Repos } from "../db/repositories";
 import type { ServiceDeps } from "./deps";
 import { decodeCursor, encodeCursor } from "./cursor";
-import { pageOf } from "./admin/id-cursor";
+import { keysetPage } from "./keyset";
 import { orderView } from "./order-view";
 import type { RateLimiter, RateRule } from "./rate-limit";
 
@@ -191,7 +191,7 @@ export class OrderService {
     const after = cursor === undefined ? null : decodeCursor(cursor);
     const { repos } = this.deps.db;
     const rows = await repos.orders.listForUser(merchantId, userId, limit + 1, after);
-    const { page, nextCursor } = pageOf(rows, limit, encodeCursor);
+    const { page, nextCursor } = keysetPage(rows, limit, encodeCursor);
     const orders = [];
     for (const o of page) orders.push(await orderView(repos, o, false));
     return { orders, nextCursor };

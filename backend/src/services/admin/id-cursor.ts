@@ -3,6 +3,7 @@
  * exact form the server issues is accepted.
  */
 import { AppError } from "../../domain/errors";
+import { keysetPage } from "../keyset";
 
 export const encodeIdCursor = (id: string): string => Buffer.from(`id:${id}`).toString("base64url");
 
@@ -15,17 +16,6 @@ export function decodeIdCursor(cursor: string): string {
   return m[1]!;
 }
 
-/** One page from `limit + 1` rows: the extra row only says whether there is a next page. */
-/**
- * A keyset page from `limit + 1` rows: the first `limit`, and a cursor after the last of them only
- * when the extra row proves there is more. `encode` makes the cursor (by id unless told otherwise).
- */
-export function pageOf<T extends { id: string }>(
-  rows: T[],
-  limit: number,
-  encode: (last: T) => string = (last) => encodeIdCursor(last.id),
-) {
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { page, nextCursor: rows.length > limit && last ? encode(last) : null };
-}
+/** One page of id-keyed rows (see keysetPage). */
+export const pageOf = <T extends { id: string }>(rows: T[], limit: number) =>
+  keysetPage(rows, limit, (last) => encodeIdCursor(last.id));

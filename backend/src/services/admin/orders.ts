@@ -11,7 +11,7 @@ import {
   type AdminOrderSummary,
   type OrderFilterQuery,
 } from "@minipay/shared";
-import { pageOf } from "./id-cursor";
+import { keysetPage } from "../keyset";
 import { AppError } from "../../domain/errors";
 import type { OrderRecord } from "../../db/repositories";
 import type { AdminOrderFilter } from "../../db/repositories/orders";
@@ -54,7 +54,7 @@ export class AdminOrderService {
     const { filter, limit, cursor } = q;
     const after = cursor === undefined ? null : decodeCursor(cursor);
     const rows = await this.deps.db.repos.orders.adminPage(merchantId, { filter, limit: limit + 1, after });
-    const { page, nextCursor } = pageOf(rows, limit, encodeCursor);
+    const { page, nextCursor } = keysetPage(rows, limit, encodeCursor);
     return { orders: page.map(orderSummary), nextCursor };
   }
 
