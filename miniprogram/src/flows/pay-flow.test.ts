@@ -1,4 +1,4 @@
-import type { OrderState, PaymentResponse } from "@minipay/shared";
+import type { Order, OrderState, PaymentResponse } from "@minipay/shared";
 import type { PayCallback } from "../platform/types";
 import { anOrder } from "../../test/fixtures";
 import { OrderWatcher, PayFlow, POLL, type PayApi } from "./pay-flow";
@@ -168,6 +168,30 @@ describe("order watcher (the result page's one wait)", () => {
       }),
     };
     expect((await new OrderWatcher(limited, "o1", c.timing).run()).order!.state).toBe("paid");
+  });
+
+  it("a nudge while a check is in flight is not lost: one more check follows at once", async () => {
+    let answer: ((o: Order) => void) | null = null;
+    const calls: string[] = [];
+    const api = {
+      verify: jest.fn(
+        () =>
+          new Promise<Order>((resolve) => {
+            calls.push("verify");
+            answer = resolve;
+          }),
+      ),
+    };
+    const never = { now: () => 0, sleep: () => new Promise<void>(() => undefined) };
+    const w = new OrderWatcher(api, "o1", never);
+    const run = w.run({ liveUntil: 1e9 });
+    await new Promise((r) => setTimeout(r, 0));
+    w.nudge(); // "我已完成支付" tapped while the first check is still waiting for the backend
+    answer!({ ...base, state: "paying" as OrderState });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls).toEqual(["verify", "verify"]); // no sleep in between
+    answer!({ ...base, state: "paid" as OrderState });
+    expect((await run).order!.state).toBe("paid");
   });
 
   it("nudge() checks at once; stop() ends the wait", async () => {

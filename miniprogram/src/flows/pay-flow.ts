@@ -110,6 +110,8 @@ export interface WatchOptions {
 export class OrderWatcher {
   private stopped = false;
   private wake: (() => void) | null = null;
+  /** A nudge that came while a check was in flight: the next pause is skipped. */
+  private nudged = false;
   readonly state: WatchState = { order: null, slow: false, done: false };
 
   constructor(
@@ -120,7 +122,8 @@ export class OrderWatcher {
   ) {}
 
   nudge(): void {
-    this.wake?.();
+    if (this.wake) this.wake();
+    else this.nudged = true; // a check is running: check once more as soon as it ends
   }
 
   stop(): void {
@@ -164,6 +167,10 @@ export class OrderWatcher {
   }
 
   private pause(ms: number): Promise<void> {
+    if (this.nudged) {
+      this.nudged = false;
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
       this.wake = resolve;
       this.t.sleep(ms).then(resolve);
