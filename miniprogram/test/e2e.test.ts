@@ -319,8 +319,9 @@ describe("H5 shop in a real browser", () => {
         const outTradeNo = (await page.locator(sel("out-trade-no")).innerText()).trim();
         // The button must be on the page before the clock stops: rendering may wait on a timer.
         await page.locator(sel("i-paid")).waitFor();
-        // Stop the page's clock 10 s on: the poller sleeps and no timer fires from here on.
-        await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 10_000);
+        // Stop the page's clock where it is (jumping ahead would fire the poller's timers and
+        // re-render mid-jump): the poller sleeps and no timer fires from here on.
+        await page.clock.pauseAt(await page.evaluate(() => Date.now()));
         await control("POST", "pay", { out_trade_no: outTradeNo });
         // A paused clock also stops animation frames, so dispatch the tap rather than wait for "stable".
         await page.locator(sel("i-paid")).dispatchEvent("click", undefined, { timeout: 10_000 });
