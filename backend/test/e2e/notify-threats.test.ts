@@ -1,7 +1,7 @@
 /**
  * Reliability threats on the notify path (docs/reliability.md B, C), driven by sandbox scenarios:
  * duplicates applied once, probes / unknown serials / skewed timestamps rejected with no state
- * change (±299 s accepted), a validly signed notify with a tampered amount flagged, never applied.
+ * change (±240 s accepted; the exact edge is a unit test), a validly signed notify with a tampered amount flagged, never applied.
  */
 import { eventually, payingOrder, useSandbox, useStack, type Stack } from "../helpers/sandbox-stack";
 
@@ -87,8 +87,10 @@ describe.each(["v3-public-key", "v3-platform-cert"] as const)(
 
     it.each([
       ["unknown serial", { action: "unknown_serial" as const }, "unknown_serial"],
-      ["timestamp +301 s", { action: "skew_timestamp" as const, seconds: 301 }, "timestamp_skew"],
-      ["timestamp -301 s", { action: "skew_timestamp" as const, seconds: -301 }, "timestamp_skew"],
+      // The exact ±300 s edge is pinned with a fixed clock in src/wechat/v3/crypto.test.ts; over real
+      // HTTP a loaded machine adds delivery delay to the skew, so these stay a minute clear of it.
+      ["timestamp +360 s", { action: "skew_timestamp" as const, seconds: 360 }, "timestamp_skew"],
+      ["timestamp -360 s", { action: "skew_timestamp" as const, seconds: -360 }, "timestamp_skew"],
     ])("%s is rejected with no state change", async (_label, scenario, reason) => {
       const before = await rejections(stack, reason);
       const { token, openid, order, prepayId } = await payingOrder(stack);
@@ -105,7 +107,7 @@ describe.each(["v3-public-key", "v3-platform-cert"] as const)(
       expect(attempts.every((a) => !a.ok)).toBe(true);
     });
 
-    it.each([299, -299])("timestamp skewed by %i s is accepted", async (seconds) => {
+    it.each([240, -240])("timestamp skewed by %i s is accepted", async (seconds) => {
       const { token, openid, order, prepayId } = await payingOrder(stack);
       await stack.sb.scenario({
         match: { out_trade_no: order.outTradeNo },
