@@ -24,6 +24,8 @@ import { NotifyService } from "./services/notify";
 import { OrderService } from "./services/orders";
 import { PaymentService } from "./services/payments";
 import { RateLimiter, type RateRule } from "./services/rate-limit";
+import { RefundNotifyService } from "./services/refund-notify";
+import { RefundService } from "./services/refunds";
 import { RetentionJob } from "./services/retention";
 import { Sweeper } from "./services/sweeper";
 
@@ -113,6 +115,7 @@ export function compose(i: ComposeInput): Composed {
   const app = createApp({
     logger: deps.logger,
     notify,
+    refundNotify: new RefundNotifyService(deps),
     ready: i.ready,
     isUnavailable: isDatabaseUnavailable,
     h5Dir: i.h5Dir,
@@ -136,6 +139,8 @@ export function compose(i: ComposeInput): Composed {
       orders: new AdminOrderService(deps),
       reports: new ReportService(deps),
       exports: new OrderExport(deps),
+      // Refund status checks follow the payment-check schedule (the first ~30 s after the request).
+      refunds: new RefundService(deps, limits.paymentCheckSeconds),
       bodyLimit: i.limits.bodyLimitBytes,
     },
   });

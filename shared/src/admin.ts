@@ -4,7 +4,7 @@
  * `nextCursor` (null on the last page).
  */
 import { z } from "zod";
-import { OrderItem, OrderStateSchema, PaymentMethod, ProductId } from "./api";
+import { OrderItem, OrderStateSchema, PaymentMethod, ProductId, RefundStateSchema } from "./api";
 import { MAX_ORDER_TOTAL_FEN } from "./money";
 
 export const ADMIN_PREFIX = "/admin/v1";
@@ -240,6 +240,25 @@ export const AdminOrderEvent = z.object({
   source: z.string(),
   at: isoDate,
 });
+/** A refund as the merchant sees it (GET /refunds, /refunds/{id}, and in the order detail). */
+export const AdminRefund = z.object({
+  id: z.string(),
+  orderId: z.string(),
+  outTradeNo: z.string(),
+  outRefundNo: z.string(),
+  /** WeChat's refund id, once WeChat has accepted the refund. */
+  refundId: z.string().nullable(),
+  amountFen: z.number().int(),
+  reason: z.string().nullable(),
+  state: RefundStateSchema,
+  /** The last error code met (WeChat's, or ours such as REFUND_CERT_MISSING); null when none. */
+  lastError: z.string().nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+  succeededAt: isoDate.nullable(),
+});
+export type AdminRefund = z.infer<typeof AdminRefund>;
+
 export const AdminOrderDetail = AdminOrderSummary.extend({
   items: z.array(OrderItem),
   events: z.array(AdminOrderEvent),
@@ -263,8 +282,34 @@ export const AdminOrderDetail = AdminOrderSummary.extend({
     }),
   ),
   anomalies: z.array(Anomaly),
+  /** The order's refunds, oldest first. */
+  refunds: z.array(AdminRefund),
 });
 export type AdminOrderDetail = z.infer<typeof AdminOrderDetail>;
+
+// Refunds: POST /admin/v1/orders/{id}/refunds with Idempotency-Key (refunds:write),
+// GET /admin/v1/refunds and /refunds/{id} (orders:read)
+export const CreateRefundRequest = z
+  .object({
+    amountFen: z.number().int().min(1).max(MAX_ORDER_TOTAL_FEN),
+    /** Shown to the shopper by WeChat (≤ 80 characters there). */
+    reason: line(80).optional(),
+  })
+  .strict();
+export type CreateRefundRequest = z.infer<typeof CreateRefundRequest>;
+
+export const RefundQuery = z.object({
+  state: z
+    .union([RefundStateSchema, z.array(RefundStateSchema).max(5)])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : [...new Set(Array.isArray(v) ? v : [v])])),
+  orderId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor,
+});
+export type RefundQuery = z.infer<typeof RefundQuery>;
+export const RefundPage = z.object({ refunds: z.array(AdminRefund), nextCursor: z.string().nullable() });
+export type RefundPage = z.infer<typeof RefundPage>;
 
 // GET /admin/v1/reports/daily?from=YYYY-MM-DD&to=YYYY-MM-DD (reports:read): days in Asia/Shanghai
 export const REPORT_TIME_ZONE = "Asia/Shanghai";

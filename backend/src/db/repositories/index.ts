@@ -16,6 +16,7 @@ import { ProductsRepo } from "./products";
 import { jobScheduler, type JobScheduler, type JobSink } from "./jobs";
 import { TradeNumbersRepo } from "./trade-numbers";
 import { RateLimitsRepo } from "./rate-limits";
+import { RefundsRepo } from "./refunds";
 import { RetentionRepo } from "./retention";
 import type { Manager } from "./rows";
 import { UsersRepo } from "./users";
@@ -36,6 +37,7 @@ export interface Repos {
   apiKeys: ApiKeysRepo;
   audit: AuditRepo;
   anomalies: AnomaliesRepo;
+  refunds: RefundsRepo;
 }
 
 export interface Db {
@@ -61,6 +63,7 @@ export function createRepos(m: Manager, sink: () => JobSink | null = () => null)
     apiKeys: new ApiKeysRepo(m),
     audit: new AuditRepo(m),
     anomalies: new AnomaliesRepo(m),
+    refunds: new RefundsRepo(m),
   };
 }
 
@@ -75,3 +78,4 @@ export function createDb(ds: DataSource, jobs: () => JobSink | null = () => null
 
 export type * from "./types";
 export type { JobScheduler, JobSink } from "./jobs";
+export type { RefundRecord, RefundFilter } from "./refunds";

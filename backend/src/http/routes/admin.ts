@@ -30,6 +30,8 @@ import {
   type MerchantKeyDeps,
 } from "../middleware/merchant-key";
 import { parse } from "../validate";
+import type { RefundService } from "../../services/refunds";
+import { ADMIN_REFUND_ROUTES, mountRefundRoutes } from "./admin-refunds";
 
 export interface AdminDeps extends MerchantKeyDeps {
   audit: AuditLogService;
@@ -38,6 +40,7 @@ export interface AdminDeps extends MerchantKeyDeps {
   orders: AdminOrderService;
   reports: ReportService;
   exports: OrderExport;
+  refunds: RefundService;
   bodyLimit: number;
 }
 
@@ -59,6 +62,7 @@ export const ADMIN_ROUTES = [
   { method: "POST", path: "/orders/:id/close", scope: "orders:write" },
   { method: "POST", path: "/orders/:id/sync", scope: "orders:write" },
   { method: "GET", path: "/reports/daily", scope: "reports:read" },
+  ...ADMIN_REFUND_ROUTES,
 ] as const;
 
 /** A product id from the path; anything that could not be one is simply not found. */
@@ -152,5 +156,6 @@ export function adminRouter(d: AdminDeps): Router {
     const q = parse(DailyReportQuery, ctx.query);
     ctx.body = await d.reports.daily(keyMerchant(ctx).id, q.from, q.to);
   });
+  mountRefundRoutes(r, d);
   return r;
 }

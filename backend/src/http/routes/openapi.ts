@@ -20,6 +20,10 @@ import {
   AuditQuery,
   CreateApiKeyRequest,
   CreateProductRequest,
+  AdminRefund,
+  CreateRefundRequest,
+  RefundPage,
+  RefundQuery,
   DailyReport,
   DailyReportQuery,
   ErrorBody,
@@ -32,7 +36,15 @@ import { z } from "zod";
 import { ADMIN_ROUTES } from "./admin";
 
 type Route = (typeof ADMIN_ROUTES)[number];
-type Io = { query?: z.ZodObject; body?: z.ZodType; ok?: z.ZodType; status?: number; csv?: boolean };
+type Io = {
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  ok?: z.ZodType;
+  status?: number;
+  csv?: boolean;
+  /** Takes a required Idempotency-Key header. */
+  idempotent?: boolean;
+};
 
 /** What each admin route takes and answers. */
 const IO: { [R in Route as `${R["method"]} ${R["path"]}`]: Io } = {
@@ -52,6 +64,9 @@ const IO: { [R in Route as `${R["method"]} ${R["path"]}`]: Io } = {
   "POST /orders/:id/close": { ok: AdminOrderDetail },
   "POST /orders/:id/sync": { ok: AdminOrderDetail },
   "GET /reports/daily": { query: DailyReportQuery as unknown as z.ZodObject, ok: DailyReport },
+  "POST /orders/:id/refunds": { body: CreateRefundRequest, ok: AdminRefund, status: 201, idempotent: true },
+  "GET /refunds": { query: RefundQuery, ok: RefundPage },
+  "GET /refunds/:id": { ok: AdminRefund },
 };
 
 const schema = (s: z.ZodType, io: "input" | "output") => {
@@ -88,6 +103,16 @@ export function openApiDocument(): Record<string, unknown> {
         ? [{ name: "id", in: "path", required: true, schema: { type: "string" } }]
         : []),
       ...(io.query ? queryParameters(io.query) : []),
+      ...(io.idempotent
+        ? [
+            {
+              name: "Idempotency-Key",
+              in: "header",
+              required: true,
+              schema: { type: "string", pattern: "^[A-Za-z0-9_.:-]{8,128}$" },
+            },
+          ]
+        : []),
     ];
     const status = String(io.status ?? 200);
     paths[path] ??= {};
