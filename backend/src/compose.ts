@@ -5,6 +5,8 @@
  */
 import type Koa from "koa";
 import { isDatabaseUnavailable } from "./db/unavailable";
+import { instrumentDb, instrumentRegistry } from "./metrics/instrument";
+import { createPrometheusMetrics, type PrometheusMetrics } from "./metrics/prometheus";
 import { AppError } from "./domain/errors";
 import { createApp } from "./http/app";
 import type { MerchantRegistry } from "./merchants/registry";
@@ -54,6 +56,10 @@ export interface ComposeInput {
   trustProxy: boolean;
   /** Per-key limits for /admin/v1; none until the shared rate-limit store is wired in. */
   adminLimiter?: AdminLimiter;
+  /** This app's metrics (its own registry); a new set by default. */
+  metrics?: PrometheusMetrics;
+  /** Bearer token for GET /metrics; null or unset leaves it open. */
+  metricsToken?: string | null;
 }
 
 export interface Composed {
@@ -62,12 +68,19 @@ export interface Composed {
   retention: RetentionJob;
   catalog: CatalogService;
   keys: ApiKeyService;
+  metrics: PrometheusMetrics;
+  /** The services' deps and registry as the jobs must use them too (instrumented). */
+  deps: ServiceDeps;
+  registry: MerchantRegistry;
 }
 
 const perMinute = (bucket: string, limit: number): RateRule => ({ bucket, limit, windowSeconds: 60 });
 
 export function compose(i: ComposeInput): Composed {
-  const { deps, registry, limits } = i;
+  const { limits } = i;
+  const metrics = i.metrics ?? createPrometheusMetrics();
+  const deps: ServiceDeps = { ...i.deps, db: instrumentDb(i.deps.db, metrics), metrics };
+  const registry = instrumentRegistry(i.registry, metrics);
   const limiter = new RateLimiter(deps, i.box.derive("rate-limit-key"));
   const auth = new AuthService(
     deps,
@@ -117,6 +130,10 @@ export function compose(i: ComposeInput): Composed {
     isUnavailable: isDatabaseUnavailable,
     h5Dir: i.h5Dir,
     trustProxy: i.trustProxy,
+    metrics: {
+      port: metrics,
+      endpoint: { text: metrics.text, contentType: metrics.contentType, token: i.metricsToken ?? null },
+    },
     api: {
       registry,
       auth,
@@ -146,5 +163,14 @@ export function compose(i: ComposeInput): Composed {
     batch: 1000,
     maxBatches: 20,
   });
-  return { app, sweeper: new Sweeper(deps, (id) => registry.byId(id)), retention, catalog, keys };
+  return {
+    app,
+    sweeper: new Sweeper(deps, (id) => registry.byId(id)),
+    retention,
+    catalog,
+    keys,
+    metrics,
+    deps,
+    registry,
+  };
 }

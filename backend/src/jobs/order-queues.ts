@@ -23,6 +23,7 @@ export async function startOrderJobs(o: {
     connectionString: o.connectionString,
     logger: o.deps.logger,
     pollingIntervalSeconds: o.pollingIntervalSeconds,
+    metrics: o.deps.metrics,
     queues: [
       {
         name: CHECK_QUEUE,

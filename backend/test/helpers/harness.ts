@@ -106,6 +106,8 @@ export async function startHarness(opts: {
   publicBaseUrl?: (ownUrl: string) => string;
   /** The per-key limiter of /admin/v1 (none by default, as in production until it is wired). */
   adminLimiter?: AdminLimiter;
+  /** Bearer token for GET /metrics; open by default. */
+  metricsToken?: string;
 }): Promise<Harness> {
   const ds = createDataSource(opts.databaseUrl ?? (await createTestDatabaseUrl()));
   await ds.initialize();
@@ -139,7 +141,7 @@ export async function startHarness(opts: {
     publicBaseUrl: () => (opts.publicBaseUrl ? opts.publicBaseUrl(url) : url),
     refreshMs: 200,
   });
-  const { app, sweeper, retention, catalog } = compose({
+  const composed = compose({
     deps,
     box,
     registry,
@@ -163,15 +165,20 @@ export async function startHarness(opts: {
     retention: { loginCodeHours: 24, sessionDays: 7, notifyLogDays: 90, ...opts.retention },
     trustProxy: opts.trustProxy ?? false,
     adminLimiter: opts.adminLimiter,
+    metricsToken: opts.metricsToken ?? null,
   });
-  if (opts.jobs)
+  const { app, sweeper, retention, catalog } = composed;
+  if (opts.jobs) {
     engine = await startOrderJobs({
       connectionString: (ds.options as { url: string }).url,
-      deps,
-      merchantById: (id) => registry.byId(id),
+      deps: composed.deps,
+      merchantById: (id) => composed.registry.byId(id),
       scheduleSeconds: opts.jobs.scheduleSeconds,
       pollingIntervalSeconds: 0.5,
     });
+    const running = engine;
+    composed.metrics.watchQueues(() => running.depths());
+  }
   await seedDemoCatalogues(catalog, seeds);
   server.on("request", app.callback());
   return {
