@@ -14,6 +14,7 @@ import { openDatabase } from "./db/open";
 import { createDb } from "./db/repositories";
 import type { JobEngine } from "./jobs/engine";
 import { startOrderJobs } from "./jobs/order-queues";
+import { reconciliationQueues } from "./jobs/reconciliation-queues";
 import { createLogger, type Logger } from "./logger";
 import { createMerchantRegistry, type AdapterFactory } from "./merchants/registry";
 import { merchantIdFor } from "./merchants/secrets";
@@ -129,6 +130,11 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         deps: composed.deps,
         merchantById: (id) => composed.registry.byId(id),
         scheduleSeconds: config.PAYMENT_CHECK_SCHEDULE,
+        extraQueues: reconciliationQueues({
+          deps: composed.deps,
+          service: composed.reconciliations,
+          merchants: () => composed.registry.all(),
+        }),
       });
       const engine = jobs;
       composed.metrics.watchQueues(() => engine.depths());

@@ -26,6 +26,7 @@ import { NotifyService } from "./services/notify";
 import { OrderService } from "./services/orders";
 import { PaymentService } from "./services/payments";
 import { RateLimiter, type RateRule } from "./services/rate-limit";
+import { ReconciliationService, type RefundsForDay } from "./services/reconciliation";
 import { RetentionJob } from "./services/retention";
 import { Sweeper } from "./services/sweeper";
 
@@ -60,6 +61,11 @@ export interface ComposeInput {
   metrics?: PrometheusMetrics;
   /** Bearer token for GET /metrics; null or unset leaves it open. */
   metricsToken?: string | null;
+  /**
+   * Our refund records of a day, for reconciliation. There is no refunds table on this branch yet,
+   * so the default answers none; the refunds module wires its repository here.
+   */
+  refundsForDay?: RefundsForDay;
 }
 
 export interface Composed {
@@ -72,6 +78,7 @@ export interface Composed {
   /** The services' deps and registry as the jobs must use them too (instrumented). */
   deps: ServiceDeps;
   registry: MerchantRegistry;
+  reconciliations: ReconciliationService;
 }
 
 const perMinute = (bucket: string, limit: number): RateRule => ({ bucket, limit, windowSeconds: 60 });
@@ -123,6 +130,11 @@ export function compose(i: ComposeInput): Composed {
   const payments = new PaymentService(deps, orders, limits.paymentCheckSeconds);
   const notify = new NotifyService(deps);
   const keys = new ApiKeyService(deps);
+  const reconciliations = new ReconciliationService(
+    deps,
+    (id) => registry.byId(id),
+    i.refundsForDay ?? (async () => []),
+  );
   const app = createApp({
     logger: deps.logger,
     notify,
@@ -153,6 +165,7 @@ export function compose(i: ComposeInput): Composed {
       orders: new AdminOrderService(deps),
       reports: new ReportService(deps),
       exports: new OrderExport(deps),
+      reconciliations,
       bodyLimit: i.limits.bodyLimitBytes,
     },
   });
@@ -172,5 +185,6 @@ export function compose(i: ComposeInput): Composed {
     metrics,
     deps,
     registry,
+    reconciliations,
   };
 }

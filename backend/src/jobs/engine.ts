@@ -15,6 +15,8 @@ export interface QueueSpec {
   retryLimit: number;
   /** `send` enqueues follow-up jobs (outside any transaction). */
   handler: (data: Record<string, unknown>, send: JobEngine["send"]) => Promise<void>;
+  /** Run on a cron (pg-boss checks it every 30 s; one job per slot across every instance). */
+  schedule?: { cron: string; tz: string };
 }
 
 export class JobEngine {
@@ -60,6 +62,7 @@ export class JobEngine {
         retryDelay: 10,
         retryBackoff: true,
       });
+      if (q.schedule) await boss.schedule(q.name, q.schedule.cron, {}, { tz: q.schedule.tz });
       await boss.work<Record<string, unknown>>(
         q.name,
         { pollingIntervalSeconds: o.pollingIntervalSeconds ?? 2 },

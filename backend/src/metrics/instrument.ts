@@ -44,7 +44,7 @@ export function failureClass(err: unknown): string {
   return err instanceof WechatUpstreamError ? err.failure : "other";
 }
 
-const CALLS = ["prepay", "queryOrder", "closeOrder", "refund", "queryRefund"] as const;
+const CALLS = ["prepay", "queryOrder", "closeOrder", "refund", "queryRefund", "downloadTradeBill"] as const;
 
 export function instrumentGateway<G extends PaymentGateway>(gw: G, m: MetricsPort): G {
   const out = Object.create(gw) as G;

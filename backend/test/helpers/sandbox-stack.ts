@@ -70,6 +70,7 @@ export async function startStack(
     jobs?: { scheduleSeconds: number[] };
     adapters?: AdapterFactory;
     metricsToken?: string;
+    refundsForDay?: Parameters<typeof startHarness>[0]["refundsForDay"];
   } = {},
 ): Promise<Stack> {
   const merchants = await fetchSandboxMerchants(sandbox.url, Array.isArray(names) ? names : [names], 5000);
@@ -85,6 +86,7 @@ export async function startStack(
     masterKey: opts.masterKey,
     publicBaseUrl: opts.publicBaseUrl,
     metricsToken: opts.metricsToken,
+    refundsForDay: opts.refundsForDay,
   });
   const stack: Stack = {
     h,

@@ -16,6 +16,7 @@ import { ProductsRepo } from "./products";
 import { jobScheduler, type JobScheduler, type JobSink } from "./jobs";
 import { TradeNumbersRepo } from "./trade-numbers";
 import { RateLimitsRepo } from "./rate-limits";
+import { ReconciliationsRepo } from "./reconciliations";
 import { RetentionRepo } from "./retention";
 import type { Manager } from "./rows";
 import { UsersRepo } from "./users";
@@ -36,6 +37,7 @@ export interface Repos {
   apiKeys: ApiKeysRepo;
   audit: AuditRepo;
   anomalies: AnomaliesRepo;
+  reconciliations: ReconciliationsRepo;
 }
 
 export interface Db {
@@ -61,6 +63,7 @@ export function createRepos(m: Manager, sink: () => JobSink | null = () => null)
     apiKeys: new ApiKeysRepo(m),
     audit: new AuditRepo(m),
     anomalies: new AnomaliesRepo(m),
+    reconciliations: new ReconciliationsRepo(m),
   };
 }
 

@@ -20,6 +20,8 @@ import { orderFilter, type AdminOrderService } from "../../services/admin/orders
 import type { OrderExport } from "../../services/admin/orders-csv";
 import type { AdminProductService } from "../../services/admin/products";
 import type { ReportService } from "../../services/admin/reports";
+import type { ReconciliationService } from "../../services/reconciliation";
+import { reconciliationRoutes } from "./admin-reconciliations";
 import { AppError } from "../../domain/errors";
 import { jsonBody } from "../middleware/body";
 import {
@@ -38,6 +40,7 @@ export interface AdminDeps extends MerchantKeyDeps {
   orders: AdminOrderService;
   reports: ReportService;
   exports: OrderExport;
+  reconciliations: ReconciliationService;
   bodyLimit: number;
 }
 
@@ -59,6 +62,9 @@ export const ADMIN_ROUTES = [
   { method: "POST", path: "/orders/:id/close", scope: "orders:write" },
   { method: "POST", path: "/orders/:id/sync", scope: "orders:write" },
   { method: "GET", path: "/reports/daily", scope: "reports:read" },
+  { method: "POST", path: "/reconciliations", scope: "reports:read" },
+  { method: "GET", path: "/reconciliations", scope: "reports:read" },
+  { method: "GET", path: "/reconciliations/:id", scope: "reports:read" },
 ] as const;
 
 /** A product id from the path; anything that could not be one is simply not found. */
@@ -152,5 +158,6 @@ export function adminRouter(d: AdminDeps): Router {
     const q = parse(DailyReportQuery, ctx.query);
     ctx.body = await d.reports.daily(keyMerchant(ctx).id, q.from, q.to);
   });
+  reconciliationRoutes(r, need, () => d.reconciliations);
   return r;
 }

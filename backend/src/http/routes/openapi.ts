@@ -27,6 +27,10 @@ import {
   ResolveAnomalyRequest,
   StockAdjustRequest,
   UpdateProductRequest,
+  CreateReconciliationRequest,
+  ReconciliationDetail,
+  ReconciliationPage,
+  ReconciliationQuery,
 } from "@minipay/shared";
 import { z } from "zod";
 import { ADMIN_ROUTES } from "./admin";
@@ -52,6 +56,9 @@ const IO: { [R in Route as `${R["method"]} ${R["path"]}`]: Io } = {
   "POST /orders/:id/close": { ok: AdminOrderDetail },
   "POST /orders/:id/sync": { ok: AdminOrderDetail },
   "GET /reports/daily": { query: DailyReportQuery as unknown as z.ZodObject, ok: DailyReport },
+  "POST /reconciliations": { body: CreateReconciliationRequest, ok: ReconciliationDetail, status: 201 },
+  "GET /reconciliations": { query: ReconciliationQuery, ok: ReconciliationPage },
+  "GET /reconciliations/:id": { ok: ReconciliationDetail },
 };
 
 const schema = (s: z.ZodType, io: "input" | "output") => {
