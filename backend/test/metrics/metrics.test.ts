@@ -3,6 +3,8 @@
  * the flow touches have non-zero samples, labelled by route template (never a raw id), and the
  * bearer token is enforced when one is configured.
  */
+import { shanghaiDate } from "../../src/domain/reconcile";
+import { RECONCILE_MERCHANT_QUEUE } from "../../src/jobs/reconciliation-queues";
 import { eventually, payingOrder, startStack, useSandbox, type Stack } from "../helpers/sandbox-stack";
 
 const sandbox = useSandbox();
@@ -85,6 +87,36 @@ describe("GET /metrics", () => {
     expect(sample(m.text, "minipay_wechat_call_duration_seconds_count", { endpoint: "queryOrder" })).toBe(
       sample(m.text, "minipay_wechat_call_errors_total", { endpoint: "queryOrder" }),
     );
+  });
+
+  it("counts job failures by queue and reconciliation mismatches by kind", async () => {
+    // A reconciliation job for a merchant that does not exist throws: pg-boss records a failure.
+    await stack.h
+      .jobs()!
+      .send(
+        RECONCILE_MERCHANT_QUEUE,
+        { merchantId: "mch_nobody", day: "2026-11-20" },
+        { startAfter: new Date(), singletonKey: "nobody" },
+      );
+    await eventually(async () => {
+      const s = await scrape(stack, null);
+      return sample(s.text, "minipay_job_failures_total", { queue: RECONCILE_MERCHANT_QUEUE }) > 0;
+    }, 30_000);
+
+    await stack.sb.scenario({
+      match: { out_trade_no: "MPMETRICS0001", mchid: stack.merchant.credentials.mchid },
+      action: "bill_missing_here",
+    });
+    try {
+      await stack.h.reconciliations.run(stack.merchantId, shanghaiDate(new Date()), "admin");
+    } finally {
+      await stack.sb.clearScenarios();
+    }
+    const m = await scrape(stack, null);
+    expect(sample(m.text, "minipay_reconciliation_mismatches_total", { kind: "missing_here" })).toBe(1);
+    expect(
+      sample(m.text, "minipay_wechat_call_duration_seconds_count", { endpoint: "downloadTradeBill" }),
+    ).toBe(1);
   });
 });
 
