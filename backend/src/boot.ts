@@ -14,6 +14,7 @@ import { openDatabase } from "./db/open";
 import { createDb } from "./db/repositories";
 import type { JobEngine } from "./jobs/engine";
 import { startOrderJobs } from "./jobs/order-queues";
+import { reconciliationQueues } from "./jobs/reconciliation-queues";
 import { createLogger, type Logger } from "./logger";
 import { createMerchantRegistry, type AdapterFactory } from "./merchants/registry";
 import { merchantIdFor } from "./merchants/secrets";
@@ -94,7 +95,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     });
     const merchants = (await registry.all()).filter((m) => !m.disabled);
     const h5Dir = config.H5_DIST_DIR ? path.resolve(config.H5_DIST_DIR) : defaultH5Dir();
-    const { app, sweeper, retention, catalog, keys } = compose({
+    const composed = compose({
       deps,
       box,
       registry,
@@ -120,14 +121,24 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         notifyLogDays: config.RETENTION_NOTIFY_LOG_DAYS,
       },
       trustProxy: config.TRUST_PROXY ?? false,
+      metricsToken: config.METRICS_TOKEN ?? null,
     });
-    if (config.JOBS_ENABLED)
+    const { app, sweeper, retention, catalog, keys } = composed;
+    if (config.JOBS_ENABLED) {
       jobs = await startOrderJobs({
         connectionString: (db.ds.options as { url: string }).url,
-        deps,
-        merchantById: (id) => registry.byId(id),
+        deps: composed.deps,
+        merchantById: (id) => composed.registry.byId(id),
         scheduleSeconds: config.PAYMENT_CHECK_SCHEDULE,
+        extraQueues: reconciliationQueues({
+          deps: composed.deps,
+          service: composed.reconciliations,
+          merchants: () => composed.registry.all(),
+        }),
       });
+      const engine = jobs;
+      composed.metrics.watchQueues(() => engine.depths());
+    }
     const seeded = seeds ? await seedDemoCatalogues(catalog, seeds) : 0;
     if (seeded) logger.info({ products: seeded }, "seeded demo products");
     // The very first local start gets an admin key (every scope) for the first sandbox merchant,

@@ -5,6 +5,8 @@
  */
 import type Koa from "koa";
 import { isDatabaseUnavailable } from "./db/unavailable";
+import { instrumentDb, instrumentRegistry } from "./metrics/instrument";
+import { createPrometheusMetrics, type PrometheusMetrics } from "./metrics/prometheus";
 import { AppError } from "./domain/errors";
 import { createApp } from "./http/app";
 import type { MerchantRegistry } from "./merchants/registry";
@@ -26,6 +28,7 @@ import { PaymentService } from "./services/payments";
 import { RateLimiter, type RateRule } from "./services/rate-limit";
 import { RefundNotifyService } from "./services/refund-notify";
 import { RefundService } from "./services/refunds";
+import { ReconciliationService, type RefundsForDay } from "./services/reconciliation";
 import { RetentionJob } from "./services/retention";
 import { Sweeper } from "./services/sweeper";
 
@@ -56,6 +59,12 @@ export interface ComposeInput {
   trustProxy: boolean;
   /** Per-key limits for /admin/v1; none until the shared rate-limit store is wired in. */
   adminLimiter?: AdminLimiter;
+  /** This app's metrics (its own registry); a new set by default. */
+  metrics?: PrometheusMetrics;
+  /** Bearer token for GET /metrics; null or unset leaves it open. */
+  metricsToken?: string | null;
+  /** Our refund records of a day, for reconciliation; the refunds table by default (tests may plant). */
+  refundsForDay?: RefundsForDay;
 }
 
 export interface Composed {
@@ -64,12 +73,20 @@ export interface Composed {
   retention: RetentionJob;
   catalog: CatalogService;
   keys: ApiKeyService;
+  metrics: PrometheusMetrics;
+  /** The services' deps and registry as the jobs must use them too (instrumented). */
+  deps: ServiceDeps;
+  registry: MerchantRegistry;
+  reconciliations: ReconciliationService;
 }
 
 const perMinute = (bucket: string, limit: number): RateRule => ({ bucket, limit, windowSeconds: 60 });
 
 export function compose(i: ComposeInput): Composed {
-  const { deps, registry, limits } = i;
+  const { limits } = i;
+  const metrics = i.metrics ?? createPrometheusMetrics();
+  const deps: ServiceDeps = { ...i.deps, db: instrumentDb(i.deps.db, metrics), metrics };
+  const registry = instrumentRegistry(i.registry, metrics);
   const limiter = new RateLimiter(deps, i.box.derive("rate-limit-key"));
   const auth = new AuthService(
     deps,
@@ -112,6 +129,12 @@ export function compose(i: ComposeInput): Composed {
   const payments = new PaymentService(deps, orders, limits.paymentCheckSeconds);
   const notify = new NotifyService(deps);
   const keys = new ApiKeyService(deps);
+  const refunds = new RefundService(deps, limits.paymentCheckSeconds);
+  const reconciliations = new ReconciliationService(
+    deps,
+    (id) => registry.byId(id),
+    i.refundsForDay ?? ((merchantId, day) => refunds.forReconciliation(merchantId, day)),
+  );
   const app = createApp({
     logger: deps.logger,
     notify,
@@ -120,6 +143,10 @@ export function compose(i: ComposeInput): Composed {
     isUnavailable: isDatabaseUnavailable,
     h5Dir: i.h5Dir,
     trustProxy: i.trustProxy,
+    metrics: {
+      port: metrics,
+      endpoint: { text: metrics.text, contentType: metrics.contentType, token: i.metricsToken ?? null },
+    },
     api: {
       registry,
       auth,
@@ -140,7 +167,8 @@ export function compose(i: ComposeInput): Composed {
       reports: new ReportService(deps),
       exports: new OrderExport(deps),
       // Refund status checks follow the payment-check schedule (the first ~30 s after the request).
-      refunds: new RefundService(deps, limits.paymentCheckSeconds),
+      refunds,
+      reconciliations,
       bodyLimit: i.limits.bodyLimitBytes,
     },
   });
@@ -151,5 +179,15 @@ export function compose(i: ComposeInput): Composed {
     batch: 1000,
     maxBatches: 20,
   });
-  return { app, sweeper: new Sweeper(deps, (id) => registry.byId(id)), retention, catalog, keys };
+  return {
+    app,
+    sweeper: new Sweeper(deps, (id) => registry.byId(id)),
+    retention,
+    catalog,
+    keys,
+    metrics,
+    deps,
+    registry,
+    reconciliations,
+  };
 }

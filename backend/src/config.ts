@@ -72,6 +72,8 @@ const Env = z.object({
     .default("30,60,120,300,600")
     .transform((v) => v.split(",").map((x) => Number(x.trim())))
     .pipe(z.array(z.number().int().min(1).max(3600)).min(1)),
+  /** Bearer token GET /metrics asks for; unset leaves /metrics open. */
+  METRICS_TOKEN: z.string().min(16).optional(),
   WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
   /** Where merchant credentials come from: the local sandbox, environment variables, or a JSON file. */
   MERCHANT_SOURCE: z.enum(["sandbox", "env", "file"]).default("sandbox"),

@@ -114,6 +114,16 @@ export const ERRORS = {
     zh: "只有未支付的订单可以关闭",
     en: "Only an unpaid order can be closed",
   },
+  BILL_NOT_READY: {
+    status: 503,
+    zh: "微信账单尚未生成，请稍后再试",
+    en: "WeChat has not finished the bill for that day yet; retry later",
+  },
+  BILL_REJECTED: {
+    status: 502,
+    zh: "微信账单校验失败（摘要或格式不符）",
+    en: "WeChat's bill failed its check (hash or layout)",
+  },
   INTERNAL: { status: 500, zh: "服务器内部错误", en: "Internal server error" },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 

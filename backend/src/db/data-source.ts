@@ -13,6 +13,7 @@ import { Limits1732700000000 } from "./migrations/1732700000000-Limits";
 import { Admin1732800000000 } from "./migrations/1732800000000-Admin";
 import { AdminOrders1732900000000 } from "./migrations/1732900000000-AdminOrders";
 import { Refunds1733000000000 } from "./migrations/1733000000000-Refunds";
+import { Reconciliation1733100000000 } from "./migrations/1733100000000-Reconciliation";
 
 export const MIGRATIONS = [
   Init1732400000000,
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   Admin1732800000000,
   AdminOrders1732900000000,
   Refunds1733000000000,
+  Reconciliation1733100000000,
 ];
 
 export function createDataSource(url: string): DataSource {

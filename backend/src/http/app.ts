@@ -8,12 +8,15 @@ import { errorHandler, sendError } from "./middleware/errors";
 import { requestId } from "./middleware/request-id";
 import { adminRouter, type AdminDeps } from "./routes/admin";
 import { apiRouter, type ApiDeps } from "./routes/api";
+import { httpMetrics } from "./middleware/http-metrics";
 import { healthRouter } from "./routes/health";
+import { metricsRouter, type MetricsEndpoint } from "./routes/metrics";
 import { notifyRouter } from "./routes/notify";
 import { openApiRouter } from "./routes/openapi";
 import { serveH5 } from "./routes/static";
 import type { NotifyService } from "../services/notify";
 import type { RefundNotifyService } from "../services/refund-notify";
+import type { MetricsPort } from "../services/metrics-port";
 
 export interface AppDeps {
   logger: Logger;
@@ -30,6 +33,8 @@ export interface AppDeps {
   h5Dir?: string | null;
   /** Honour X-Forwarded-For (ctx.ip) only when a trusted proxy sets it. */
   trustProxy?: boolean;
+  /** Request timing, and GET /metrics when `endpoint` is given. */
+  metrics?: { port: MetricsPort; endpoint: MetricsEndpoint | null };
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -38,6 +43,7 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: deps.trustProxy ?? false, maxIpsCount: 1 });
   app.silent = true; // errors are logged by errorHandler, never printed as stack traces
   app.use(requestId());
+  if (deps.metrics) app.use(httpMetrics(deps.metrics.port));
   app.use(accessLog(deps.logger));
   app.use(errorHandler(deps.logger, deps.isUnavailable));
   app.use(async (ctx, next) => {
@@ -49,6 +55,7 @@ export function createApp(deps: AppDeps): Koa {
   const notify = notifyRouter(deps.api.registry, deps.notify, deps.api.bodyLimit, deps.refundNotify);
   const routers = [health, api, notify];
   if (deps.admin) routers.push(adminRouter(deps.admin), openApiRouter());
+  if (deps.metrics?.endpoint) routers.push(metricsRouter(deps.metrics.endpoint));
   for (const r of routers) {
     app.use(r.routes());
     app.use(r.allowedMethods({ throw: true }));

@@ -7,6 +7,7 @@
 import PgBoss from "pg-boss";
 import type { JobSink } from "../db/repositories";
 import type { Logger } from "../logger";
+import type { MetricsPort } from "../services/metrics-port";
 
 export interface QueueSpec {
   name: string;
@@ -14,12 +15,15 @@ export interface QueueSpec {
   retryLimit: number;
   /** `send` enqueues follow-up jobs (outside any transaction). */
   handler: (data: Record<string, unknown>, send: JobEngine["send"]) => Promise<void>;
+  /** Run on a cron (pg-boss checks it every 30 s; one job per slot across every instance). */
+  schedule?: { cron: string; tz: string };
 }
 
 export class JobEngine {
   private constructor(
     private readonly boss: PgBoss,
     private readonly logger: Logger,
+    private readonly queues: readonly string[],
   ) {}
 
   static async start(o: {
@@ -27,6 +31,7 @@ export class JobEngine {
     logger: Logger;
     queues: QueueSpec[];
     pollingIntervalSeconds?: number;
+    metrics?: MetricsPort;
   }): Promise<JobEngine> {
     const boss = new PgBoss({
       connectionString: o.connectionString,
@@ -43,7 +48,11 @@ export class JobEngine {
     );
     boss.once("stopped", () => (stopping = true));
     await boss.start();
-    const engine = new JobEngine(boss, o.logger);
+    const engine = new JobEngine(
+      boss,
+      o.logger,
+      o.queues.map((q) => q.name),
+    );
     for (const q of o.queues) {
       // "short": one queued job per singleton key, so a step is never enqueued twice.
       await boss.createQueue(q.name, {
@@ -53,6 +62,7 @@ export class JobEngine {
         retryDelay: 10,
         retryBackoff: true,
       });
+      if (q.schedule) await boss.schedule(q.name, q.schedule.cron, {}, { tz: q.schedule.tz });
       await boss.work<Record<string, unknown>>(
         q.name,
         { pollingIntervalSeconds: o.pollingIntervalSeconds ?? 2 },
@@ -61,6 +71,7 @@ export class JobEngine {
             try {
               await q.handler(job.data, (queue, data, opts) => engine.send(queue, data, opts));
             } catch (err) {
+              o.metrics?.jobFailed(q.name);
               o.logger.warn({ queue: q.name, err: (err as Error).message }, "job failed; pg-boss retries it");
               throw err;
             }
@@ -90,6 +101,11 @@ export class JobEngine {
   /** Jobs waiting or running in a queue (for tests and metrics). */
   async depth(queue: string): Promise<number> {
     return this.boss.getQueueSize(queue);
+  }
+
+  /** Every queue of this engine with its depth (the metrics gauge reads it at scrape time). */
+  async depths(): Promise<{ queue: string; depth: number }[]> {
+    return Promise.all(this.queues.map(async (queue) => ({ queue, depth: await this.depth(queue) })));
   }
 
   /** Stop fetching and wait for running jobs, at most `timeoutMs`. */

@@ -12,8 +12,9 @@ import {
   type ExpiryJob,
 } from "../services/order-checks";
 import type { RefundingMerchant } from "../services/refunds";
-import { JobEngine } from "./engine";
+
 import { refundQueues } from "./refund-queues";
+import { JobEngine, type QueueSpec } from "./engine";
 
 export async function startOrderJobs(o: {
   connectionString: string;
@@ -23,6 +24,8 @@ export async function startOrderJobs(o: {
   /** Seconds from a refund request to each status check; the payment-check schedule by default. */
   refundCheckSeconds?: readonly number[];
   pollingIntervalSeconds?: number;
+  /** Other modules' queues on the same engine (reconciliation, …). */
+  extraQueues?: QueueSpec[];
 }): Promise<JobEngine> {
   const handlers = (send: JobEngine["send"]) =>
     new OrderJobs(o.deps, o.merchantById, o.scheduleSeconds, send);
@@ -30,6 +33,7 @@ export async function startOrderJobs(o: {
     connectionString: o.connectionString,
     logger: o.deps.logger,
     pollingIntervalSeconds: o.pollingIntervalSeconds,
+    metrics: o.deps.metrics,
     queues: [
       {
         name: CHECK_QUEUE,
@@ -46,6 +50,7 @@ export async function startOrderJobs(o: {
         merchantById: o.merchantById,
         checkSeconds: o.refundCheckSeconds ?? o.scheduleSeconds,
       }),
+      ...(o.extraQueues ?? []),
     ],
   });
 }

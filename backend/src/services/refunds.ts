@@ -12,6 +12,7 @@
 import crypto from "node:crypto";
 import type { AdminRefund, OrderRefund, RefundPage, RefundState } from "@minipay/shared";
 import { AppError } from "../domain/errors";
+import { shanghaiDay, type OurRefund, type OurRefundState } from "../domain/reconcile";
 import {
   checkNewRefund,
   decideRefund,
@@ -289,6 +290,15 @@ function requestHash(orderId: string, amountFen: number, reason: string | null):
 
 const notFound = (type: string, id: string) => new AppError("RESOURCE_NOT_FOUND", undefined, { type, id });
 
+const DAY_MS = 86_400_000;
+const RECONCILED_STATE: Record<RefundState, OurRefundState> = {
+  pending: "processing",
+  processing: "processing",
+  succeeded: "succeeded",
+  failed: "failed",
+  closed: "failed",
+};
+
 export class RefundService {
   constructor(
     private readonly deps: ServiceDeps,
@@ -402,6 +412,29 @@ export class RefundService {
     }
     // Not paid at WeChat under any number we know: the state check refuses it below.
     return order.outTradeNo;
+  }
+
+  /**
+   * Our refunds as reconciliation compares them with a day's bill: a day either side is included so
+   * a refund WeChat accepted just across midnight still finds its row; the compare checks the day.
+   * The bill knows no "pending" (not yet accepted) and calls a closed refund REFUNDCLOSE, which the
+   * compare reads as failed.
+   */
+  async forReconciliation(merchantId: string, day: string): Promise<OurRefund[]> {
+    const { start, end } = shanghaiDay(day);
+    const rows = await this.deps.db.repos.refunds.requestedBetween(
+      merchantId,
+      new Date(start.getTime() - DAY_MS),
+      new Date(end.getTime() + DAY_MS),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      orderId: r.orderId,
+      outRefundNo: r.outRefundNo,
+      amountFen: r.amountFen,
+      state: RECONCILED_STATE[r.state],
+      acceptedAt: r.createdAt,
+    }));
   }
 
   async get(merchantId: string, id: string): Promise<AdminRefund> {

@@ -69,6 +69,8 @@ export async function startStack(
     publicBaseUrl?: (ownUrl: string) => string;
     jobs?: { scheduleSeconds: number[] };
     adapters?: AdapterFactory;
+    metricsToken?: string;
+    refundsForDay?: Parameters<typeof startHarness>[0]["refundsForDay"];
   } = {},
 ): Promise<Stack> {
   const merchants = await fetchSandboxMerchants(sandbox.url, Array.isArray(names) ? names : [names], 5000);
@@ -83,6 +85,8 @@ export async function startStack(
     databaseUrl: opts.databaseUrl,
     masterKey: opts.masterKey,
     publicBaseUrl: opts.publicBaseUrl,
+    metricsToken: opts.metricsToken,
+    refundsForDay: opts.refundsForDay,
   });
   const stack: Stack = {
     h,

@@ -27,6 +27,13 @@ export const ScenarioRule = z
       "refund_outcome",
       "close_orderpaid",
       "login_error",
+      // Trade bill plants (bills/plants.ts): the day's bill differs from the sandbox's own records.
+      "bill_missing_at_wechat",
+      "bill_missing_here",
+      "bill_amount",
+      "bill_state",
+      "bill_refund",
+      "bill_corrupt",
     ]),
     /** duplicate_notify: copies to send; *_error and login_error: matches before the rule is used up. */
     times: z.number().int().min(1).max(100).optional(),
@@ -38,6 +45,10 @@ export const ScenarioRule = z
     status: z.enum(["SUCCESS", "CLOSED", "ABNORMAL"]).optional(),
     /** login_error: the code2Session errcode to answer with (-1 busy, 45011 quota, 40226 blocked). */
     errcode: z.union([z.literal(-1), z.literal(45011), z.literal(40226)]).optional(),
+    /** bill_amount, bill_refund, bill_missing_here: the amount the bill states, in fen. */
+    amount_fen: z.number().int().min(1).max(100_000_000).optional(),
+    /** bill_missing_here, bill_state: the payment time the bill states (ISO 8601); default now. */
+    at: z.iso.datetime({ offset: true }).optional(),
   })
   .strict();
 export type ScenarioRule = z.infer<typeof ScenarioRule>;
@@ -78,6 +89,11 @@ export class Scenarios {
         (!r.match?.out_trade_no || r.match.out_trade_no === key.outTradeNo) &&
         (!r.match?.mchid || r.match.mchid === key.mchid),
     );
+  }
+
+  /** Every rule of one action that applies to a merchant (bill plants act on a whole day). */
+  forMerchant(action: Action, mchid: string): StoredRule[] {
+    return this.rules.filter((r) => r.action === action && (!r.match?.mchid || r.match.mchid === mchid));
   }
 
   /** find, counting a use: a rule with `times` is removed once it has matched that many requests. */

@@ -17,6 +17,7 @@ import { jobScheduler, type JobScheduler, type JobSink } from "./jobs";
 import { TradeNumbersRepo } from "./trade-numbers";
 import { RateLimitsRepo } from "./rate-limits";
 import { RefundsRepo } from "./refunds";
+import { ReconciliationsRepo } from "./reconciliations";
 import { RetentionRepo } from "./retention";
 import type { Manager } from "./rows";
 import { UsersRepo } from "./users";
@@ -38,6 +39,7 @@ export interface Repos {
   audit: AuditRepo;
   anomalies: AnomaliesRepo;
   refunds: RefundsRepo;
+  reconciliations: ReconciliationsRepo;
 }
 
 export interface Db {
@@ -64,6 +66,7 @@ export function createRepos(m: Manager, sink: () => JobSink | null = () => null)
     audit: new AuditRepo(m),
     anomalies: new AnomaliesRepo(m),
     refunds: new RefundsRepo(m),
+    reconciliations: new ReconciliationsRepo(m),
   };
 }
 

@@ -141,6 +141,15 @@ export class RefundsRepo {
     return rows[0] ? toRefund(rows[0]) : null;
   }
 
+  /** A merchant's refunds requested in [from, to), for reconciliation against WeChat's bill. */
+  async requestedBetween(merchantId: string, from: Date, to: Date): Promise<RefundRecord[]> {
+    const rows: RefundRow[] = await this.m.query(
+      `SELECT * FROM refunds WHERE merchant_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at, id`,
+      [merchantId, from, to],
+    );
+    return rows.map(toRefund);
+  }
+
   /** Every refund of an order, oldest first. */
   async forOrder(orderId: string): Promise<RefundRecord[]> {
     const rows: RefundRow[] = await this.m.query(

@@ -20,6 +20,8 @@ import { orderFilter, type AdminOrderService } from "../../services/admin/orders
 import type { OrderExport } from "../../services/admin/orders-csv";
 import type { AdminProductService } from "../../services/admin/products";
 import type { ReportService } from "../../services/admin/reports";
+import type { ReconciliationService } from "../../services/reconciliation";
+import { reconciliationRoutes } from "./admin-reconciliations";
 import { AppError } from "../../domain/errors";
 import { jsonBody } from "../middleware/body";
 import {
@@ -41,6 +43,7 @@ export interface AdminDeps extends MerchantKeyDeps {
   reports: ReportService;
   exports: OrderExport;
   refunds: RefundService;
+  reconciliations: ReconciliationService;
   bodyLimit: number;
 }
 
@@ -63,6 +66,9 @@ export const ADMIN_ROUTES = [
   { method: "POST", path: "/orders/:id/sync", scope: "orders:write" },
   { method: "GET", path: "/reports/daily", scope: "reports:read" },
   ...ADMIN_REFUND_ROUTES,
+  { method: "POST", path: "/reconciliations", scope: "reports:read" },
+  { method: "GET", path: "/reconciliations", scope: "reports:read" },
+  { method: "GET", path: "/reconciliations/:id", scope: "reports:read" },
 ] as const;
 
 /** A product id from the path; anything that could not be one is simply not found. */
@@ -157,5 +163,6 @@ export function adminRouter(d: AdminDeps): Router {
     ctx.body = await d.reports.daily(keyMerchant(ctx).id, q.from, q.to);
   });
   mountRefundRoutes(r, d);
+  reconciliationRoutes(r, need, () => d.reconciliations);
   return r;
 }

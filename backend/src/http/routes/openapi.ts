@@ -31,6 +31,10 @@ import {
   ResolveAnomalyRequest,
   StockAdjustRequest,
   UpdateProductRequest,
+  CreateReconciliationRequest,
+  ReconciliationDetail,
+  ReconciliationPage,
+  ReconciliationQuery,
 } from "@minipay/shared";
 import { z } from "zod";
 import { ADMIN_ROUTES } from "./admin";
@@ -67,6 +71,9 @@ const IO: { [R in Route as `${R["method"]} ${R["path"]}`]: Io } = {
   "POST /orders/:id/refunds": { body: CreateRefundRequest, ok: AdminRefund, status: 201, idempotent: true },
   "GET /refunds": { query: RefundQuery, ok: RefundPage },
   "GET /refunds/:id": { ok: AdminRefund },
+  "POST /reconciliations": { body: CreateReconciliationRequest, ok: ReconciliationDetail, status: 201 },
+  "GET /reconciliations": { query: ReconciliationQuery, ok: ReconciliationPage },
+  "GET /reconciliations/:id": { ok: ReconciliationDetail },
 };
 
 const schema = (s: z.ZodType, io: "input" | "output") => {
