@@ -14,6 +14,7 @@ import { openDatabase } from "./db/open";
 import { createDb } from "./db/repositories";
 import type { JobEngine } from "./jobs/engine";
 import { startOrderJobs } from "./jobs/order-queues";
+import { webhookQueues } from "./jobs/webhook-queues";
 import { createLogger, type Logger } from "./logger";
 import { createMerchantRegistry, type AdapterFactory } from "./merchants/registry";
 import { merchantIdFor } from "./merchants/secrets";
@@ -94,7 +95,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     });
     const merchants = (await registry.all()).filter((m) => !m.disabled);
     const h5Dir = config.H5_DIST_DIR ? path.resolve(config.H5_DIST_DIR) : defaultH5Dir();
-    const { app, sweeper, retention, catalog, keys } = compose({
+    const { app, sweeper, retention, catalog, keys, webhooks } = compose({
       deps,
       box,
       registry,
@@ -120,6 +121,11 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         notifyLogDays: config.RETENTION_NOTIFY_LOG_DAYS,
       },
       trustProxy: config.TRUST_PROXY ?? false,
+      webhooks: {
+        allowPrivate: config.ALLOW_PRIVATE_WEBHOOKS ?? false,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        retrySeconds: config.WEBHOOK_RETRY_SCHEDULE,
+      },
     });
     if (config.JOBS_ENABLED)
       jobs = await startOrderJobs({
@@ -127,6 +133,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         deps,
         merchantById: (id) => registry.byId(id),
         scheduleSeconds: config.PAYMENT_CHECK_SCHEDULE,
+        extraQueues: webhookQueues(webhooks),
       });
     const seeded = seeds ? await seedDemoCatalogues(catalog, seeds) : 0;
     if (seeded) logger.info({ products: seeded }, "seeded demo products");
@@ -156,6 +163,8 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     const url = `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${port}`;
     if (config.SWEEPER_INTERVAL_MS > 0) sweeper.start(config.SWEEPER_INTERVAL_MS);
     if (config.PRUNE_INTERVAL_MS > 0) retention.start(config.PRUNE_INTERVAL_MS);
+    // Deliveries are jobs: without the job engine nothing would send what the fan-out queues.
+    if (jobs && config.WEBHOOK_FANOUT_INTERVAL_MS > 0) webhooks.start(config.WEBHOOK_FANOUT_INTERVAL_MS);
     logger.info(
       {
         url,
@@ -188,6 +197,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
             logger.warn({ step: what, outcome }, "shutdown step did not finish cleanly");
         };
         await within(sweeper.stop(), "sweeper");
+        await within(webhooks.stop(), "webhook fan-out");
         // Running jobs finish (or are abandoned to a retry) before the database goes.
         if (jobs) await within(jobs.stop(Math.max(0, deadline - Date.now() - 2500)), "jobs");
         await within(retention.stop(), "retention");

@@ -26,6 +26,9 @@ import { PaymentService } from "./services/payments";
 import { RateLimiter, type RateRule } from "./services/rate-limit";
 import { RetentionJob } from "./services/retention";
 import { Sweeper } from "./services/sweeper";
+import { WebhookAdminService } from "./services/admin/webhooks";
+import { WebhookDispatcher, type ObjectLoader } from "./services/webhook-dispatch";
+import { createWebhookSender, resolveWebhookTarget, type Resolver } from "./webhooks/sender";
 
 export interface ComposeInput {
   deps: ServiceDeps;
@@ -54,6 +57,15 @@ export interface ComposeInput {
   trustProxy: boolean;
   /** Per-key limits for /admin/v1; none until the shared rate-limit store is wired in. */
   adminLimiter?: AdminLimiter;
+  /** Merchant webhooks; https to public addresses only, 10 s timeout and the standard schedule by default. */
+  webhooks?: {
+    allowPrivate?: boolean;
+    timeoutMs?: number;
+    retrySeconds?: readonly number[];
+    disableAfterMs?: number;
+    resolver?: Resolver;
+    objects?: Record<string, ObjectLoader>;
+  };
 }
 
 export interface Composed {
@@ -62,6 +74,8 @@ export interface Composed {
   retention: RetentionJob;
   catalog: CatalogService;
   keys: ApiKeyService;
+  /** Fans the outbox out to webhook deliveries and makes their attempts (the jobs call it). */
+  webhooks: WebhookDispatcher;
 }
 
 const perMinute = (bucket: string, limit: number): RateRule => ({ bucket, limit, windowSeconds: 60 });
@@ -110,6 +124,21 @@ export function compose(i: ComposeInput): Composed {
   const payments = new PaymentService(deps, orders, limits.paymentCheckSeconds);
   const notify = new NotifyService(deps);
   const keys = new ApiKeyService(deps);
+  const hooks = { allowPrivate: i.webhooks?.allowPrivate ?? false, resolver: i.webhooks?.resolver };
+  const webhooks = new WebhookDispatcher(
+    deps,
+    i.box,
+    createWebhookSender({ ...hooks, timeoutMs: i.webhooks?.timeoutMs ?? 10_000 }),
+    {
+      retrySeconds: i.webhooks?.retrySeconds,
+      disableAfterMs: i.webhooks?.disableAfterMs,
+      objects: i.webhooks?.objects,
+    },
+  );
+  const checkUrl = async (url: string) => {
+    const t = await resolveWebhookTarget(url, hooks);
+    return t.ok ? null : t.reason;
+  };
   const app = createApp({
     logger: deps.logger,
     notify,
@@ -136,6 +165,7 @@ export function compose(i: ComposeInput): Composed {
       orders: new AdminOrderService(deps),
       reports: new ReportService(deps),
       exports: new OrderExport(deps),
+      webhooks: new WebhookAdminService(deps, i.box, checkUrl, webhooks),
       bodyLimit: i.limits.bodyLimitBytes,
     },
   });
@@ -146,5 +176,5 @@ export function compose(i: ComposeInput): Composed {
     batch: 1000,
     maxBatches: 20,
   });
-  return { app, sweeper: new Sweeper(deps, (id) => registry.byId(id)), retention, catalog, keys };
+  return { app, sweeper: new Sweeper(deps, (id) => registry.byId(id)), retention, catalog, keys, webhooks };
 }

@@ -8,7 +8,7 @@ import {
   type CheckJob,
   type ExpiryJob,
 } from "../services/order-checks";
-import { JobEngine } from "./engine";
+import { JobEngine, type QueueSpec } from "./engine";
 
 export async function startOrderJobs(o: {
   connectionString: string;
@@ -16,6 +16,8 @@ export async function startOrderJobs(o: {
   merchantById: (id: string) => Promise<CheckedMerchant | null>;
   scheduleSeconds: readonly number[];
   pollingIntervalSeconds?: number;
+  /** Other features' queues, served by the same engine (webhook deliveries). */
+  extraQueues?: QueueSpec[];
 }): Promise<JobEngine> {
   const handlers = (send: JobEngine["send"]) =>
     new OrderJobs(o.deps, o.merchantById, o.scheduleSeconds, send);
@@ -34,6 +36,7 @@ export async function startOrderJobs(o: {
         retryLimit: 20,
         handler: (d, send) => handlers(send).expire(d as unknown as ExpiryJob),
       },
+      ...(o.extraQueues ?? []),
     ],
   });
 }

@@ -9,7 +9,7 @@ import { makeOrder, makeUser } from "../helpers/orders";
 import { A, B, allBut, anomaly, merchantA, startAdmin, type AdminKit } from "./admin-kit";
 
 let kit: AdminKit;
-let ids: { key: string; product: string; anomaly: string; order: string };
+let ids: { key: string; product: string; anomaly: string; order: string; endpoint: string; delivery: string };
 let revoked: string;
 
 beforeAll(async () => {
@@ -24,7 +24,25 @@ beforeAll(async () => {
   expect(r.status).toBe(201);
   const userId = await makeUser(kit.h.db, A, merchantA.credentials.appid);
   const order = await makeOrder(kit.h.db, { merchantId: A, userId, productId: "mooncake", quantity: 1 });
-  ids = { key: aKey.id, product: "a-only", anomaly: await anomaly(kit.h, A), order: order.id };
+  const hook = await kit.call("POST", `${ADMIN_PREFIX}/webhook-endpoints`, (await kit.key(A)).key, {
+    url: "http://127.0.0.1:9/hook",
+    events: ["anomaly.flagged"],
+  });
+  expect(hook.status).toBe(201);
+  const anomalyId = await anomaly(kit.h, A);
+  await kit.h.webhooks.fanOut();
+  const [delivery] = await kit.h.ds.query(
+    `SELECT id::text AS id FROM webhook_deliveries WHERE endpoint_id = $1`,
+    [hook.body.id],
+  );
+  ids = {
+    key: aKey.id,
+    product: "a-only",
+    anomaly: anomalyId,
+    order: order.id,
+    endpoint: hook.body.id,
+    delivery: delivery.id,
+  };
   const k = await kit.key(A);
   await kit.call("DELETE", `${ADMIN_PREFIX}/keys/${k.id}`, k.key);
   revoked = k.key;
@@ -38,6 +56,8 @@ const pathOf = (p: string) =>
     .replace("/products/:id", `/products/${ids.product}`)
     .replace("/anomalies/:id", `/anomalies/${ids.anomaly}`)
     .replace("/orders/:id", `/orders/${ids.order}`)
+    .replace("/webhook-endpoints/:id", `/webhook-endpoints/${ids.endpoint}`)
+    .replace("/webhook-deliveries/:id", `/webhook-deliveries/${ids.delivery}`)
     .replace("/reports/daily", "/reports/daily?from=2026-01-01&to=2026-01-31");
 
 /** A valid body for each write, so only the key decides the answer. */
@@ -49,6 +69,9 @@ function bodyOf(method: string, p: string): unknown {
   if (p === "/products/:id/stock") return { delta: 1, reason: "count" };
   if (p === "/anomalies/:id/resolve") return { note: "checked" };
   if (p === "/orders/:id/close" || p === "/orders/:id/sync") return undefined;
+  if (p === "/webhook-endpoints") return { url: "http://127.0.0.1:9/new", events: ["order.paid"] };
+  if (p === "/webhook-endpoints/:id") return { description: "changed" };
+  if (p === "/webhook-endpoints/:id/rotate-secret" || p === "/webhook-deliveries/:id/retry") return undefined;
   throw new Error(`no body for ${method} ${p}`);
 }
 
@@ -108,6 +131,10 @@ describe("admin scope matrix", () => {
     expect(keys.body.keys.map((k: any) => k.id)).not.toContain(ids.key);
     const orders = await kit.call("GET", `${ADMIN_PREFIX}/orders`, key);
     expect(orders.body.orders).toEqual([]);
+    const hooks = await kit.call("GET", `${ADMIN_PREFIX}/webhook-endpoints`, key);
+    expect(hooks.body.endpoints).toEqual([]);
+    const deliveries = await kit.call("GET", `${ADMIN_PREFIX}/webhook-deliveries`, key);
+    expect(deliveries.body.deliveries).toEqual([]);
     const audit = await kit.call("GET", `${ADMIN_PREFIX}/audit`, key);
     expect(audit.body.entries.every((e: any) => e.target.id !== "a-only")).toBe(true);
   });

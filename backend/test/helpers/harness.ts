@@ -25,6 +25,8 @@ import type { Sweeper } from "../../src/services/sweeper";
 import { compose, type ComposeInput } from "../../src/compose";
 import type { JobEngine } from "../../src/jobs/engine";
 import { startOrderJobs } from "../../src/jobs/order-queues";
+import { webhookQueues } from "../../src/jobs/webhook-queues";
+import type { WebhookDispatcher } from "../../src/services/webhook-dispatch";
 import type { AdminLimiter } from "../../src/http/middleware/merchant-key";
 import type { PaymentGateway, WechatAuth } from "../../src/wechat/types";
 import { createTestDatabaseUrl } from "./db";
@@ -42,6 +44,8 @@ export interface Harness {
   box: SecretBox;
   /** The job engine when `jobs` was asked for. */
   jobs(): JobEngine | null;
+  /** Webhook fan-out and attempts (fan-out runs on its own only with `webhooks.fanoutMs` and `jobs`). */
+  webhooks: WebhookDispatcher;
   close(): Promise<void>;
 }
 
@@ -106,6 +110,8 @@ export async function startHarness(opts: {
   publicBaseUrl?: (ownUrl: string) => string;
   /** The per-key limiter of /admin/v1 (none by default, as in production until it is wired). */
   adminLimiter?: AdminLimiter;
+  /** Webhook options (private addresses allowed by default, as with ALLOW_PRIVATE_WEBHOOKS=true). */
+  webhooks?: ComposeInput["webhooks"] & { fanoutMs?: number };
 }): Promise<Harness> {
   const ds = createDataSource(opts.databaseUrl ?? (await createTestDatabaseUrl()));
   await ds.initialize();
@@ -139,7 +145,7 @@ export async function startHarness(opts: {
     publicBaseUrl: () => (opts.publicBaseUrl ? opts.publicBaseUrl(url) : url),
     refreshMs: 200,
   });
-  const { app, sweeper, retention, catalog } = compose({
+  const { app, sweeper, retention, catalog, webhooks } = compose({
     deps,
     box,
     registry,
@@ -163,6 +169,7 @@ export async function startHarness(opts: {
     retention: { loginCodeHours: 24, sessionDays: 7, notifyLogDays: 90, ...opts.retention },
     trustProxy: opts.trustProxy ?? false,
     adminLimiter: opts.adminLimiter,
+    webhooks: { allowPrivate: true, ...opts.webhooks },
   });
   if (opts.jobs)
     engine = await startOrderJobs({
@@ -171,7 +178,9 @@ export async function startHarness(opts: {
       merchantById: (id) => registry.byId(id),
       scheduleSeconds: opts.jobs.scheduleSeconds,
       pollingIntervalSeconds: 0.5,
+      extraQueues: webhookQueues(webhooks),
     });
+  if (opts.jobs && opts.webhooks?.fanoutMs) webhooks.start(opts.webhooks.fanoutMs);
   await seedDemoCatalogues(catalog, seeds);
   server.on("request", app.callback());
   return {
@@ -186,7 +195,9 @@ export async function startHarness(opts: {
     retention,
     registry,
     jobs: () => engine,
+    webhooks,
     close: async () => {
+      await webhooks.stop();
       await engine?.stop(5000);
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -69,6 +69,7 @@ export async function startStack(
     publicBaseUrl?: (ownUrl: string) => string;
     jobs?: { scheduleSeconds: number[] };
     adapters?: AdapterFactory;
+    webhooks?: Parameters<typeof startHarness>[0]["webhooks"];
   } = {},
 ): Promise<Stack> {
   const merchants = await fetchSandboxMerchants(sandbox.url, Array.isArray(names) ? names : [names], 5000);
@@ -83,6 +84,7 @@ export async function startStack(
     databaseUrl: opts.databaseUrl,
     masterKey: opts.masterKey,
     publicBaseUrl: opts.publicBaseUrl,
+    webhooks: opts.webhooks,
   });
   const stack: Stack = {
     h,

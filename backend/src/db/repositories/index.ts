@@ -19,6 +19,7 @@ import { RateLimitsRepo } from "./rate-limits";
 import { RetentionRepo } from "./retention";
 import type { Manager } from "./rows";
 import { UsersRepo } from "./users";
+import { WebhooksRepo } from "./webhooks";
 
 export interface Repos {
   orders: OrdersRepo;
@@ -36,6 +37,7 @@ export interface Repos {
   apiKeys: ApiKeysRepo;
   audit: AuditRepo;
   anomalies: AnomaliesRepo;
+  webhooks: WebhooksRepo;
 }
 
 export interface Db {
@@ -61,6 +63,7 @@ export function createRepos(m: Manager, sink: () => JobSink | null = () => null)
     apiKeys: new ApiKeysRepo(m),
     audit: new AuditRepo(m),
     anomalies: new AnomaliesRepo(m),
+    webhooks: new WebhooksRepo(m),
   };
 }
 

@@ -1,7 +1,7 @@
 /** Typed records the repositories return; services work with these, never with raw rows. */
 import type { OrderState, PaymentMethod } from "@minipay/shared";
 
-export type EventSource = "api" | "notify" | "verify" | "check" | "sweeper" | "admin";
+export type EventSource = "api" | "notify" | "verify" | "check" | "sweeper" | "admin" | "webhook";
 
 export interface OrderRecord {
   id: string;

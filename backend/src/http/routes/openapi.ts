@@ -27,6 +27,15 @@ import {
   ResolveAnomalyRequest,
   StockAdjustRequest,
   UpdateProductRequest,
+  CreateWebhookEndpointRequest,
+  UpdateWebhookEndpointRequest,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookDeliveryQuery,
+  WebhookEndpoint,
+  WebhookEndpointCreated,
+  WebhookEndpointList,
+  WebhookSecretRotated,
 } from "@minipay/shared";
 import { z } from "zod";
 import { ADMIN_ROUTES } from "./admin";
@@ -52,6 +61,13 @@ const IO: { [R in Route as `${R["method"]} ${R["path"]}`]: Io } = {
   "POST /orders/:id/close": { ok: AdminOrderDetail },
   "POST /orders/:id/sync": { ok: AdminOrderDetail },
   "GET /reports/daily": { query: DailyReportQuery as unknown as z.ZodObject, ok: DailyReport },
+  "GET /webhook-endpoints": { ok: WebhookEndpointList },
+  "POST /webhook-endpoints": { body: CreateWebhookEndpointRequest, ok: WebhookEndpointCreated, status: 201 },
+  "PATCH /webhook-endpoints/:id": { body: UpdateWebhookEndpointRequest, ok: WebhookEndpoint },
+  "DELETE /webhook-endpoints/:id": { status: 204 },
+  "POST /webhook-endpoints/:id/rotate-secret": { ok: WebhookSecretRotated },
+  "GET /webhook-deliveries": { query: WebhookDeliveryQuery, ok: WebhookDeliveryPage },
+  "POST /webhook-deliveries/:id/retry": { ok: WebhookDelivery },
 };
 
 const schema = (s: z.ZodType, io: "input" | "output") => {
