@@ -20,13 +20,14 @@ export interface Receiver {
   urlFor(name: string): string;
   /** Requests that carried this webhook id, to the endpoint `name` when given. */
   forEvent(id: string, name?: string): Received[];
-  /** What the next requests are answered with (the last status repeats). */
-  answer(statuses: number[]): void;
+  /** What the next requests (to endpoint `name`, or to any other) are answered with; the last status repeats. */
+  answer(statuses: number[], name?: string): void;
   close(): Promise<void>;
 }
 
 export async function startReceiver(statuses: number[] = [200]): Promise<Receiver> {
   let plan = [...statuses];
+  const plans = new Map<string, number[]>();
   const received: Received[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -40,7 +41,8 @@ export async function startReceiver(statuses: number[] = [200]): Promise<Receive
         body: Buffer.concat(chunks).toString("utf8"),
         at: new Date(),
       });
-      const status = plan.length > 1 ? plan.shift()! : plan[0]!;
+      const own = plans.get(req.url ?? "") ?? plan;
+      const status = own.length > 1 ? own.shift()! : own[0]!;
       res.writeHead(status, { "content-type": "text/plain" });
       res.end(status < 300 ? "thanks" : `no (${status})`);
     });
@@ -55,7 +57,10 @@ export async function startReceiver(statuses: number[] = [200]): Promise<Receive
       received.filter(
         (r) => r.headers["webhook-id"] === id && (name === undefined || r.path === `/minipay-hook/${name}`),
       ),
-    answer: (s) => (plan = [...s]),
+    answer: (s, name) => {
+      if (name === undefined) plan = [...s];
+      else plans.set(`/minipay-hook/${name}`, [...s]);
+    },
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((r) => server.close(() => r()));
