@@ -140,11 +140,35 @@ export class WebhookDispatcher {
     });
   }
 
+  /**
+   * Enqueue again the attempts that are overdue by more than `graceMs` (a job lost to a handler
+   * that kept throwing, e.g. while the database was away). A duplicate is harmless: an attempt
+   * runs only while the delivery still has the attempt count its job carries.
+   */
+  async recover(graceMs = 120_000): Promise<number> {
+    return this.deps.db.transaction(async (r) => {
+      const now = this.deps.now();
+      const late = await r.webhooks.overdue(new Date(now.getTime() - graceMs), this.batch);
+      const round = Math.floor(now.getTime() / graceMs);
+      for (const d of late)
+        await this.enqueue(r, { deliveryId: d.id, attempts: d.attempts }, now, `recover-${round}`);
+      return late.length;
+    });
+  }
+
   /** Fan out every `intervalMs` until stopped (each instance; rows are locked, so each is taken once). */
-  start(intervalMs: number): void {
+  start(intervalMs: number, recoverEveryMs = 60_000): void {
     if (this.timer) return;
+    let lastRecovery = Date.now();
+    const pass = async () => {
+      await this.fanOut();
+      if (Date.now() - lastRecovery >= recoverEveryMs) {
+        lastRecovery = Date.now();
+        await this.recover();
+      }
+    };
     const tick = () => {
-      this.running = this.fanOut()
+      this.running = pass()
         .catch((err) => this.deps.logger.warn({ err: (err as Error).message }, "webhook fan-out failed"))
         .finally(() => {
           this.running = null;

@@ -216,6 +216,23 @@ describe("webhooks (admin API, fan-out, delivery)", () => {
     expect((await kit.call("GET", `${DL}?status=failed`, key)).body.deliveries).toEqual([]);
   });
 
+  it("a delivery whose job was lost is picked up again once it is overdue", async () => {
+    const made = await create({ url: rx.urlFor("recovered"), events: ["order.paid"] });
+    // A pending delivery with no job, due three minutes ago (as after a handler that kept failing).
+    const [row] = await kit.h.ds.query(
+      `INSERT INTO webhook_deliveries (merchant_id, endpoint_id, event_id, event_type, payload, next_attempt_at)
+       VALUES ($1, $2, 'evt_lost', 'order.paid', '{"id":"evt_lost"}', now() - interval '3 minutes') RETURNING id::text AS id`,
+      [A, made.body.id],
+    );
+    expect(await kit.h.webhooks.recover()).toBeGreaterThanOrEqual(1);
+    const d = await eventually(async () => {
+      const x = (await deliveriesOf(made.body.id)).find((y) => y.id === row.id);
+      return x?.status === "succeeded" ? x : null;
+    }, 30_000);
+    expect(d.attemptCount).toBe(1);
+    expect(rx.forEvent("evt_lost", "recovered")).toHaveLength(1);
+  });
+
   it("another merchant's key finds none of it: 404, nothing changes", async () => {
     const made = await create({ url: rx.url, events: ["order.paid"] });
     const [d] = (await kit.call("GET", `${DL}?limit=1`, key)).body.deliveries;

@@ -45,6 +45,9 @@ export class Webhooks1733200000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX webhook_deliveries_merchant_idx ON webhook_deliveries (merchant_id, id DESC)`,
     );
+    await q.query(
+      `CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending'`,
+    );
     await q.query(`CREATE TABLE webhook_attempts (
       id bigserial PRIMARY KEY,
       delivery_id bigint NOT NULL REFERENCES webhook_deliveries(id),

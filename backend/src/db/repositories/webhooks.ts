@@ -260,6 +260,16 @@ export class WebhooksRepo {
     return rows[0] ? delivery(rows[0]) : null;
   }
 
+  /** Pending deliveries whose attempt was due before `before` (their job was lost), oldest first. */
+  async overdue(before: Date, limit: number): Promise<WebhookDeliveryRecord[]> {
+    const rows = await this.m.query(
+      `SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at < $1
+       ORDER BY next_attempt_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map(delivery);
+  }
+
   async deliveryById(id: string): Promise<WebhookDeliveryRecord | null> {
     const rows = await this.m.query(`SELECT * FROM webhook_deliveries WHERE id = $1`, [id]);
     return rows[0] ? delivery(rows[0]) : null;
