@@ -111,8 +111,7 @@ export class WebhookDispatcher {
             ? await r.webhooks.subscribed(row.merchantId, row.topic)
             : [];
         if (endpoints.length > 0) {
-          const load = this.objects[row.topic.split(".")[0]!];
-          const object = load ? await load(r, row) : row.payload;
+          const object = await this.objectOf(r, row);
           const payload = webhookBody({ id: eventId, type: row.topic, createdAt: row.createdAt, object });
           for (const e of endpoints) {
             const d = await r.webhooks.insertDelivery({
@@ -130,6 +129,21 @@ export class WebhookDispatcher {
       }
       return rows.length;
     });
+  }
+
+  /** The event's object; a loader that fails leaves it null rather than stall the whole outbox. */
+  private async objectOf(r: Repos, row: OutboxRecord): Promise<unknown> {
+    const load = this.objects[row.topic.split(".")[0]!];
+    if (!load) return row.payload;
+    try {
+      return await load(r, row);
+    } catch (err) {
+      this.deps.logger.warn(
+        { outboxId: row.id, err: (err as Error).message },
+        "webhook object could not be read",
+      );
+      return null;
+    }
   }
 
   /** Enqueue an attempt in the caller's transaction. */

@@ -65,7 +65,15 @@ export function createWebhookSender(o: SenderOptions): WebhookSender {
         responseHead: head,
         error,
       });
-      const target = await resolveWebhookTarget(raw, o);
+      // Resolution counts against the attempt's time limit too.
+      let late: NodeJS.Timeout | undefined;
+      const target = await Promise.race([
+        resolveWebhookTarget(raw, o),
+        new Promise<{ ok: false; reason: string }>(
+          (r) => (late = setTimeout(() => r({ ok: false, reason: "DNS timeout" }), o.timeoutMs)),
+        ),
+      ]);
+      clearTimeout(late);
       if (!target.ok) return fail(`refused: ${target.reason}`);
       const { url, address } = target;
       const family = net.isIPv6(address) ? 6 : 4;

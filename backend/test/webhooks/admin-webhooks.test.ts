@@ -195,6 +195,32 @@ describe("webhooks (admin API, fan-out, delivery)", () => {
     expect(d.payload.data.object.state).toBe("closed");
   });
 
+  it("an unpaid order that lapses publishes order.expired", async () => {
+    const made = await create({ url: rx.urlFor("expired"), events: ["order.expired"] });
+    const userId = await makeUser(kit.h.db, A, merchantA.credentials.appid);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const order = await makeOrder(kit.h.db, {
+      merchantId: A,
+      userId,
+      productId: "mooncake",
+      quantity: 1,
+      now: hourAgo,
+    });
+    expect((await kit.h.sweeper.runOnce()).expired).toBeGreaterThanOrEqual(1);
+    const d = await eventually(async () => {
+      const [x] = await deliveriesOf(made.body.id);
+      return x?.status === "succeeded" ? x : null;
+    }, 30_000);
+    expect(d.payload).toMatchObject({
+      type: "order.expired",
+      data: { object: { id: order.id, state: "expired" } },
+    });
+    const [got] = rx.forEvent(d.eventId, "expired");
+    expect(new Webhook(made.body.secret).verify(got!.body, got!.headers)).toMatchObject({
+      type: "order.expired",
+    });
+  });
+
   it("lists deliveries by endpoint, event and status, in keyset pages", async () => {
     const all = (await kit.call("GET", `${DL}?limit=100`, key)).body.deliveries as any[];
     expect(all.length).toBeGreaterThanOrEqual(4);
