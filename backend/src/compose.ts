@@ -31,6 +31,9 @@ import { RefundService } from "./services/refunds";
 import { ReconciliationService, type RefundsForDay } from "./services/reconciliation";
 import { RetentionJob } from "./services/retention";
 import { Sweeper } from "./services/sweeper";
+import { WebhookAdminService } from "./services/admin/webhooks";
+import { WebhookDispatcher, type ObjectLoader } from "./services/webhook-dispatch";
+import { createWebhookSender, resolveWebhookTarget, type Resolver } from "./webhooks/sender";
 
 export interface ComposeInput {
   deps: ServiceDeps;
@@ -65,6 +68,15 @@ export interface ComposeInput {
   metricsToken?: string | null;
   /** Our refund records of a day, for reconciliation; the refunds table by default (tests may plant). */
   refundsForDay?: RefundsForDay;
+  /** Merchant webhooks; https to public addresses only, 10 s timeout and the standard schedule by default. */
+  webhooks?: {
+    allowPrivate?: boolean;
+    timeoutMs?: number;
+    retrySeconds?: readonly number[];
+    disableAfterMs?: number;
+    resolver?: Resolver;
+    objects?: Record<string, ObjectLoader>;
+  };
 }
 
 export interface Composed {
@@ -78,6 +90,8 @@ export interface Composed {
   deps: ServiceDeps;
   registry: MerchantRegistry;
   reconciliations: ReconciliationService;
+  /** Fans the outbox out to webhook deliveries and makes their attempts (the jobs call it). */
+  webhooks: WebhookDispatcher;
 }
 
 const perMinute = (bucket: string, limit: number): RateRule => ({ bucket, limit, windowSeconds: 60 });
@@ -135,6 +149,21 @@ export function compose(i: ComposeInput): Composed {
     (id) => registry.byId(id),
     i.refundsForDay ?? ((merchantId, day) => refunds.forReconciliation(merchantId, day)),
   );
+  const hooks = { allowPrivate: i.webhooks?.allowPrivate ?? false, resolver: i.webhooks?.resolver };
+  const webhooks = new WebhookDispatcher(
+    deps,
+    i.box,
+    createWebhookSender({ ...hooks, timeoutMs: i.webhooks?.timeoutMs ?? 10_000 }),
+    {
+      retrySeconds: i.webhooks?.retrySeconds,
+      disableAfterMs: i.webhooks?.disableAfterMs,
+      objects: i.webhooks?.objects,
+    },
+  );
+  const checkUrl = async (url: string) => {
+    const t = await resolveWebhookTarget(url, hooks);
+    return t.ok ? null : t.reason;
+  };
   const app = createApp({
     logger: deps.logger,
     notify,
@@ -169,6 +198,7 @@ export function compose(i: ComposeInput): Composed {
       // Refund status checks follow the payment-check schedule (the first ~30 s after the request).
       refunds,
       reconciliations,
+      webhooks: new WebhookAdminService(deps, i.box, checkUrl, webhooks),
       bodyLimit: i.limits.bodyLimitBytes,
     },
   });
@@ -189,5 +219,6 @@ export function compose(i: ComposeInput): Composed {
     deps,
     registry,
     reconciliations,
+    webhooks,
   };
 }

@@ -341,3 +341,98 @@ export const DailyReport = z.object({
   days: z.array(DailyReportDay),
 });
 export type DailyReport = z.infer<typeof DailyReport>;
+
+// Webhooks (webhooks:write): GET/POST /admin/v1/webhook-endpoints, PATCH/DELETE …/{id},
+// POST …/{id}/rotate-secret, GET /admin/v1/webhook-deliveries, POST …/{id}/retry
+export const WEBHOOK_EVENTS = [
+  "order.paid",
+  "order.closed",
+  "order.expired",
+  "refund.succeeded",
+  "refund.failed",
+  "anomaly.flagged",
+] as const;
+export const WebhookEventType = z.enum(WEBHOOK_EVENTS);
+export type WebhookEventType = z.infer<typeof WebhookEventType>;
+const webhookUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .refine(clean, "no control characters");
+const webhookEvents = z
+  .array(WebhookEventType)
+  .min(1)
+  .max(WEBHOOK_EVENTS.length)
+  .transform((s) => WEBHOOK_EVENTS.filter((e) => s.includes(e)));
+export const CreateWebhookEndpointRequest = z
+  .object({ url: webhookUrl, events: webhookEvents, description: text(500).default("") })
+  .strict();
+export type CreateWebhookEndpointRequest = z.infer<typeof CreateWebhookEndpointRequest>;
+/** Any field; `enabled: true` also switches back on an endpoint the system disabled. */
+export const UpdateWebhookEndpointRequest = z
+  .object({ url: webhookUrl, events: webhookEvents, description: text(500), enabled: z.boolean() })
+  .partial()
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, "at least one field");
+export type UpdateWebhookEndpointRequest = z.infer<typeof UpdateWebhookEndpointRequest>;
+export const WebhookEndpoint = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(WebhookEventType),
+  description: z.string(),
+  enabled: z.boolean(),
+  /** Why the system switched it off (it kept failing), or null. */
+  disabledReason: z.string().nullable(),
+  /** Until then the previous secret also signs every delivery (after a rotation). */
+  previousSecretExpiresAt: isoDate.nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;
+export const WebhookEndpointList = z.object({ endpoints: z.array(WebhookEndpoint) });
+export type WebhookEndpointList = z.infer<typeof WebhookEndpointList>;
+const whsec = z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/);
+/** The answer to POST /webhook-endpoints: the only time `secret` is shown. */
+export const WebhookEndpointCreated = WebhookEndpoint.extend({ secret: whsec });
+export type WebhookEndpointCreated = z.infer<typeof WebhookEndpointCreated>;
+/** The answer to …/rotate-secret: the new secret, shown once; the old one still signs until the time given. */
+export const WebhookSecretRotated = WebhookEndpoint.extend({ secret: whsec });
+export type WebhookSecretRotated = z.infer<typeof WebhookSecretRotated>;
+
+export const WEBHOOK_DELIVERY_STATUSES = ["pending", "succeeded", "failed"] as const;
+export const WebhookDeliveryQuery = z.object({
+  endpoint: z.uuid().optional(),
+  event: WebhookEventType.optional(),
+  status: z.enum(WEBHOOK_DELIVERY_STATUSES).optional(),
+  limit: pageLimit,
+  cursor,
+});
+export type WebhookDeliveryQuery = z.infer<typeof WebhookDeliveryQuery>;
+export const WebhookAttempt = z.object({
+  at: isoDate,
+  /** null when no answer came (refused address, connection error, timeout). */
+  statusCode: z.number().int().nullable(),
+  latencyMs: z.number().int(),
+  /** The first 1 KB of the answer. */
+  responseHead: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export const WebhookDelivery = z.object({
+  id: z.string(),
+  endpointId: z.string(),
+  eventId: z.string(),
+  eventType: z.string(),
+  status: z.enum(WEBHOOK_DELIVERY_STATUSES),
+  attemptCount: z.number().int(),
+  nextAttemptAt: isoDate.nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+  /** The body sent on every attempt: {id, type, createdAt, data: {object}}. */
+  payload: z.unknown(),
+  attempts: z.array(WebhookAttempt),
+});
+export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
+export const WebhookDeliveryPage = z.object({
+  deliveries: z.array(WebhookDelivery),
+  nextCursor: z.string().nullable(),
+});
+export type WebhookDeliveryPage = z.infer<typeof WebhookDeliveryPage>;

@@ -124,6 +124,11 @@ export const ERRORS = {
     zh: "微信账单校验失败（摘要或格式不符）",
     en: "WeChat's bill failed its check (hash or layout)",
   },
+  WEBHOOK_URL_REFUSED: {
+    status: 400,
+    zh: "回调地址不可用：须为 https 且解析到公网地址",
+    en: "The webhook URL is refused: it must be https and resolve to public addresses",
+  },
   INTERNAL: { status: 500, zh: "服务器内部错误", en: "Internal server error" },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 

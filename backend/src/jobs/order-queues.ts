@@ -24,7 +24,7 @@ export async function startOrderJobs(o: {
   /** Seconds from a refund request to each status check; the payment-check schedule by default. */
   refundCheckSeconds?: readonly number[];
   pollingIntervalSeconds?: number;
-  /** Other modules' queues on the same engine (reconciliation, …). */
+  /** Other features' queues, served by the same engine (reconciliation, webhook deliveries, …). */
   extraQueues?: QueueSpec[];
 }): Promise<JobEngine> {
   const handlers = (send: JobEngine["send"]) =>

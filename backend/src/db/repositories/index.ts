@@ -21,6 +21,7 @@ import { ReconciliationsRepo } from "./reconciliations";
 import { RetentionRepo } from "./retention";
 import type { Manager } from "./rows";
 import { UsersRepo } from "./users";
+import { WebhooksRepo } from "./webhooks";
 
 export interface Repos {
   orders: OrdersRepo;
@@ -40,6 +41,7 @@ export interface Repos {
   anomalies: AnomaliesRepo;
   refunds: RefundsRepo;
   reconciliations: ReconciliationsRepo;
+  webhooks: WebhooksRepo;
 }
 
 export interface Db {
@@ -67,6 +69,7 @@ export function createRepos(m: Manager, sink: () => JobSink | null = () => null)
     anomalies: new AnomaliesRepo(m),
     refunds: new RefundsRepo(m),
     reconciliations: new ReconciliationsRepo(m),
+    webhooks: new WebhooksRepo(m),
   };
 }
 

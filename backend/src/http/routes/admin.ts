@@ -22,6 +22,7 @@ import type { AdminProductService } from "../../services/admin/products";
 import type { ReportService } from "../../services/admin/reports";
 import type { ReconciliationService } from "../../services/reconciliation";
 import { reconciliationRoutes } from "./admin-reconciliations";
+import type { WebhookAdminService } from "../../services/admin/webhooks";
 import { AppError } from "../../domain/errors";
 import { jsonBody } from "../middleware/body";
 import {
@@ -34,6 +35,7 @@ import {
 import { parse } from "../validate";
 import type { RefundService } from "../../services/refunds";
 import { ADMIN_REFUND_ROUTES, mountRefundRoutes } from "./admin-refunds";
+import { mountWebhookRoutes, WEBHOOK_ROUTES } from "./admin-webhooks";
 
 export interface AdminDeps extends MerchantKeyDeps {
   audit: AuditLogService;
@@ -44,6 +46,7 @@ export interface AdminDeps extends MerchantKeyDeps {
   exports: OrderExport;
   refunds: RefundService;
   reconciliations: ReconciliationService;
+  webhooks: WebhookAdminService;
   bodyLimit: number;
 }
 
@@ -69,6 +72,7 @@ export const ADMIN_ROUTES = [
   { method: "POST", path: "/reconciliations", scope: "reports:read" },
   { method: "GET", path: "/reconciliations", scope: "reports:read" },
   { method: "GET", path: "/reconciliations/:id", scope: "reports:read" },
+  ...WEBHOOK_ROUTES,
 ] as const;
 
 /** A product id from the path; anything that could not be one is simply not found. */
@@ -164,5 +168,6 @@ export function adminRouter(d: AdminDeps): Router {
   });
   mountRefundRoutes(r, d);
   reconciliationRoutes(r, need, () => d.reconciliations);
+  mountWebhookRoutes(r, need("webhooks:write"), d.webhooks);
   return r;
 }

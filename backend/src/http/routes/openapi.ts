@@ -35,6 +35,15 @@ import {
   ReconciliationDetail,
   ReconciliationPage,
   ReconciliationQuery,
+  CreateWebhookEndpointRequest,
+  UpdateWebhookEndpointRequest,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookDeliveryQuery,
+  WebhookEndpoint,
+  WebhookEndpointCreated,
+  WebhookEndpointList,
+  WebhookSecretRotated,
 } from "@minipay/shared";
 import { z } from "zod";
 import { ADMIN_ROUTES } from "./admin";
@@ -74,6 +83,13 @@ const IO: { [R in Route as `${R["method"]} ${R["path"]}`]: Io } = {
   "POST /reconciliations": { body: CreateReconciliationRequest, ok: ReconciliationDetail, status: 201 },
   "GET /reconciliations": { query: ReconciliationQuery, ok: ReconciliationPage },
   "GET /reconciliations/:id": { ok: ReconciliationDetail },
+  "GET /webhook-endpoints": { ok: WebhookEndpointList },
+  "POST /webhook-endpoints": { body: CreateWebhookEndpointRequest, ok: WebhookEndpointCreated, status: 201 },
+  "PATCH /webhook-endpoints/:id": { body: UpdateWebhookEndpointRequest, ok: WebhookEndpoint },
+  "DELETE /webhook-endpoints/:id": { status: 204 },
+  "POST /webhook-endpoints/:id/rotate-secret": { ok: WebhookSecretRotated },
+  "GET /webhook-deliveries": { query: WebhookDeliveryQuery, ok: WebhookDeliveryPage },
+  "POST /webhook-deliveries/:id/retry": { ok: WebhookDelivery },
 };
 
 const schema = (s: z.ZodType, io: "input" | "output") => {
