@@ -7,6 +7,7 @@ import { accessLog } from "./middleware/access-log";
 import { errorHandler, sendError } from "./middleware/errors";
 import { requestId } from "./middleware/request-id";
 import { adminRouter, type AdminDeps } from "./routes/admin";
+import { adminMeRouter } from "./routes/admin-me";
 import { apiRouter, type ApiDeps } from "./routes/api";
 import { healthRouter } from "./routes/health";
 import { notifyRouter } from "./routes/notify";
@@ -25,6 +26,8 @@ export interface AppDeps {
   /** Errors meaning "a dependency is down" (503 + Retry-After), not a bug (500). */
   isUnavailable?: (err: unknown) => boolean;
   h5Dir?: string | null;
+  /** The built merchant console, served at /console/ (it talks to /admin/v1 like any client). */
+  consoleDir?: string | null;
   /** Honour X-Forwarded-For (ctx.ip) only when a trusted proxy sets it. */
   trustProxy?: boolean;
 }
@@ -45,12 +48,13 @@ export function createApp(deps: AppDeps): Koa {
   const api = apiRouter(deps.api);
   const notify = notifyRouter(deps.api.registry, deps.notify, deps.api.bodyLimit);
   const routers = [health, api, notify];
-  if (deps.admin) routers.push(adminRouter(deps.admin), openApiRouter());
+  if (deps.admin) routers.push(adminRouter(deps.admin), adminMeRouter(deps.admin), openApiRouter());
   for (const r of routers) {
     app.use(r.routes());
     app.use(r.allowedMethods({ throw: true }));
   }
   if (deps.h5Dir) app.use(serveH5("/app/", deps.h5Dir));
+  if (deps.consoleDir) app.use(serveH5("/console/", deps.consoleDir));
   app.use(async (ctx) => {
     if (ctx.path === "/" && deps.h5Dir) return ctx.redirect("/app/");
     sendError(ctx, "NOT_FOUND");

@@ -1,0 +1,272 @@
+/**
+ * The merchant console in a real headless Chromium (from npm: @sparticuz/chromium + playwright-core,
+ * like the shop's e2e), against the console build served by the real backend at /console/, with
+ * orders made by a shopper through the real sandbox: sign in with a key made the way the CLI makes
+ * them, find the orders, open one, close an unpaid one through the confirm dialog, and check that a
+ * narrower key (made through the admin API) sees neither the product editor nor the close button.
+ * Screenshots go to test-artifacts/console/ (desktop 1440×900, one narrow 390×844).
+ */
+import crypto from "node:crypto";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium as pw, type Browser, type Page } from "playwright-core";
+import { ADMIN_PREFIX, ADMIN_SCOPES, createApi, type AdminScope, type HttpAdapter } from "@minipay/shared";
+import type { Running } from "../../backend/src/boot";
+import { openDatabase } from "../../backend/src/db/open";
+import { createDb } from "../../backend/src/db/repositories";
+import { createLogger } from "../../backend/src/logger";
+import { CLI_ACTOR } from "../../backend/src/services/admin/actor";
+import { ApiKeyService } from "../../backend/src/services/admin/keys";
+import type { RunningSandbox } from "../../sandbox/src";
+import { startStack } from "../../miniprogram/test/stack";
+
+const dir = path.resolve(__dirname, "..");
+const shots = path.resolve(dir, "../test-artifacts/console");
+let sandbox: RunningSandbox;
+let backend: Running;
+let browser: Browser;
+let dataDir: string;
+let fullKey: string;
+let orders: { paid: string; unpaid: string };
+
+beforeAll(async () => {
+  const r = spawnSync(path.resolve(dir, "../node_modules/.bin/vite"), ["build", "--logLevel", "warn"], {
+    cwd: dir,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`console build failed:\n${r.stdout}\n${r.stderr}`);
+  fs.rmSync(shots, { recursive: true, force: true }); // only this run's pictures
+  fs.mkdirSync(shots, { recursive: true });
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "minipay-console-e2e-"));
+  ({ sandbox, backend } = await startStack(dataDir, "console", { CONSOLE_DIST_DIR: path.join(dir, "dist") }));
+  fullKey = await cliKey(ADMIN_SCOPES, "e2e all scopes");
+  orders = await shopperOrders();
+  const chrome = chromiumFromNpm();
+  browser = await pw.launch({
+    executablePath: chrome.executablePath,
+    args: [
+      ...chrome.args.filter((a) => a !== "--single-process"),
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+    headless: true,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await backend?.close();
+  await sandbox?.close();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** See miniprogram/test/e2e.test.ts: the ESM-only package is asked from a child Node process. */
+function chromiumFromNpm(): { executablePath: string; args: string[] } {
+  const script =
+    'import("@sparticuz/chromium").then(async ({ default: c }) => console.log(JSON.stringify({ executablePath: await c.executablePath(), args: c.args })))';
+  const r = spawnSync(process.execPath, ["-e", script], { cwd: dir, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`could not unpack Chromium from @sparticuz/chromium:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+/** A key made the way `minipay key create` makes one: the same service, on the backend's database. */
+async function cliKey(scopes: readonly AdminScope[], name: string): Promise<string> {
+  const opened = await openDatabase(backend.config, () => undefined);
+  try {
+    const db = createDb(opened.ds);
+    const logger = createLogger({ level: "silent", pretty: false });
+    const keys = new ApiKeyService({ db, now: () => new Date(), randomBytes: crypto.randomBytes, logger });
+    const [merchant] = await db.repos.merchants.list();
+    return (await keys.create(merchant!.id, { name, scopes: [...scopes] }, CLI_ACTOR)).key;
+  } finally {
+    await opened.close();
+  }
+}
+
+const fetchAdapter: HttpAdapter = async (req) => {
+  const res = await fetch(req.url, {
+    method: req.method,
+    headers: req.header,
+    body: req.data === undefined ? undefined : JSON.stringify(req.data),
+  });
+  const text = await res.text();
+  return { statusCode: res.status, data: text ? JSON.parse(text) : null };
+};
+
+async function control(p: string, body: unknown): Promise<any> {
+  const res = await fetch(`${sandbox.url}/__sandbox/${p}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`sandbox ${p}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** A shopper (through the shared client and the sandbox) pays one order and leaves one unpaid. */
+async function shopperOrders(): Promise<{ paid: string; unpaid: string }> {
+  const anon = createApi({
+    http: fetchAdapter,
+    baseUrl: backend.url,
+    token: () => null,
+    relogin: async () => undefined,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  });
+  const { appid } = await anon.config();
+  const { code } = await control("login-codes", { appid });
+  const { token } = await anon.login(code);
+  const api = createApi({
+    http: fetchAdapter,
+    baseUrl: backend.url,
+    token: () => token,
+    relogin: async () => undefined,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  });
+  const paid = await api.createOrder(
+    { items: [{ productId: "red-envelope", quantity: 1 }] },
+    `k-${Date.now()}-1`,
+  );
+  const pay = await api.createPayment(paid.id, "jsapi");
+  if (pay.method !== "jsapi") throw new Error("expected a jsapi payment");
+  await control("pay", { prepay_id: pay.params.package.slice("prepay_id=".length) });
+  for (let i = 0; i < 100 && (await api.verify(paid.id)).state !== "paid"; i++)
+    await new Promise((r) => setTimeout(r, 200));
+  const unpaid = await api.createOrder(
+    { items: [{ productId: "mooncake", quantity: 2 }] },
+    `k-${Date.now()}-2`,
+  );
+  return { paid: paid.outTradeNo, unpaid: unpaid.outTradeNo };
+}
+
+async function shot(page: Page, name: string) {
+  await page.waitForTimeout(200); // let the last paint settle
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+const sel = (test: string) => `[data-test="${test}"]`;
+
+/** A fresh browser tab (no session storage carried over); screenshot on failure. */
+async function visit(
+  name: string,
+  fn: (page: Page) => Promise<void>,
+  viewport = { width: 1440, height: 900 },
+) {
+  const ctx = await browser.newContext({ viewport, locale: "zh-CN", timezoneId: "Europe/London" });
+  const page = await ctx.newPage();
+  try {
+    await fn(page);
+  } catch (err) {
+    await shot(page, `${name}-FAILED`).catch(() => undefined);
+    throw err;
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function signIn(page: Page, key: string) {
+  await page.goto(`${backend.url}/console/`);
+  await page.locator(sel("key-input")).fill(key);
+  await page.locator(sel("sign-in")).click();
+  await page.locator(sel("nav")).waitFor({ timeout: 20_000 });
+  // The key is in session storage, and nowhere else a page can keep it.
+  const stored = await page.evaluate(() => ({
+    session: Object.values(sessionStorage),
+    local: Object.values(localStorage),
+    url: location.href,
+  }));
+  expect(stored.session).toContain(key);
+  expect(stored.local).toEqual([]);
+  expect(stored.url).not.toContain(key);
+}
+
+const row = (page: Page, outTradeNo: string) =>
+  page.locator(`${sel("order-row")}[data-out-trade-no="${outTradeNo}"]`);
+
+describe("merchant console in a real browser", () => {
+  it("signs in, lists the shop's orders, opens one, closes an unpaid one after confirming", async () => {
+    await visit("orders", async (page) => {
+      await page.goto(`${backend.url}/console/`);
+      await page.locator(sel("sign-in-form")).waitFor({ timeout: 20_000 });
+      await shot(page, "1-sign-in");
+      await page.locator(sel("key-input")).fill("mk_" + "x".repeat(43));
+      await page.locator(sel("sign-in")).click();
+      expect(await page.locator(sel("error")).innerText()).toContain("UNAUTHENTICATED");
+
+      await signIn(page, fullKey);
+      await page.locator(sel("nav-orders")).click();
+      await row(page, orders.paid).waitFor({ timeout: 20_000 });
+      expect(await row(page, orders.paid).getAttribute("data-state")).toBe("paid");
+      expect(await row(page, orders.paid).locator(sel("order-total")).innerText()).toBe("¥9.90");
+      expect(await row(page, orders.unpaid).getAttribute("data-state")).toBe("created");
+      expect(await row(page, orders.paid).innerText()).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+      await shot(page, "2-orders");
+
+      // The state filter asks the API again and keeps only paid orders.
+      await page.locator(sel("filter-state")).selectOption("paid");
+      await page.locator(sel("search")).click();
+      await row(page, orders.unpaid).waitFor({ state: "detached", timeout: 20_000 });
+      expect(await row(page, orders.paid).count()).toBe(1);
+
+      await row(page, orders.paid).click();
+      await page.locator(sel("order-detail")).waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("detail-out-trade-no")).innerText()).toBe(orders.paid);
+      expect(await page.locator(sel("item-row")).count()).toBe(1);
+      expect(await page.locator(`${sel("event")}`).count()).toBeGreaterThan(0);
+      expect(await page.locator(sel("close")).count()).toBe(0); // a paid order cannot be closed
+      await shot(page, "3-order-paid");
+
+      await page.goto(`${backend.url}/console/#/orders`);
+      await row(page, orders.unpaid).click({ timeout: 20_000 });
+      await page.locator(sel("close")).click({ timeout: 20_000 });
+      await page.locator(sel("confirm-dialog")).waitFor();
+      expect(await page.locator(sel("confirm-message")).innerText()).toContain("¥");
+      await shot(page, "4-close-confirm");
+      await page.locator(sel("confirm-cancel")).click();
+      expect(await page.locator(sel("state-badge")).getAttribute("data-state")).toBe("created");
+      await page.locator(sel("close")).click();
+      await page.locator(sel("confirm-ok")).click();
+      await page.locator(`${sel("state-badge")}[data-state="closed"]`).waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("close")).count()).toBe(0);
+      expect(await page.locator(`${sel("event")}[data-source="admin"]`).count()).toBe(1);
+      await shot(page, "5-order-closed");
+    });
+  });
+
+  it("a key without products:write sees the products but not the editor, and no close button", async () => {
+    const res = await fetch(`${backend.url}${ADMIN_PREFIX}/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${fullKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "read only", scopes: ["orders:read", "products:read"] }),
+    });
+    expect(res.status).toBe(201);
+    const readOnly = ((await res.json()) as { key: string }).key;
+    await visit(
+      "read-only",
+      async (page) => {
+        await signIn(page, readOnly);
+        const nav = await page
+          .locator(`${sel("nav")} a`)
+          .evaluateAll((as) => as.map((a) => a.getAttribute("data-test")));
+        expect(nav).toEqual(["nav-orders", "nav-products", "nav-anomalies"]);
+        await page.locator(sel("nav-products")).click();
+        await page.locator(sel("product-row")).first().waitFor({ timeout: 20_000 });
+        expect(await page.locator(sel("product-editor")).count()).toBe(0);
+        expect(await page.locator(sel("new-product")).count()).toBe(0);
+        await shot(page, "6-products-read-only-narrow");
+        // A page it cannot open, asked for by address, is not shown: it lands on its own first page.
+        await page.goto(`${backend.url}/console/#/keys`);
+        await page.locator(sel("order-filters")).waitFor({ timeout: 20_000 });
+        await row(page, orders.paid).click({ timeout: 20_000 });
+        await page.locator(sel("order-detail")).waitFor({ timeout: 20_000 });
+        expect(await page.locator(sel("close")).count()).toBe(0);
+      },
+      { width: 390, height: 844 },
+    );
+  });
+});
