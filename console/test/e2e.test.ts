@@ -238,6 +238,68 @@ describe("merchant console in a real browser", () => {
     });
   });
 
+  it("every page with the all-scope key: dashboard chart, product edit seen by the shop, keys, audit, English", async () => {
+    await visit("pages", async (page) => {
+      await signIn(page, fullKey);
+      await page.locator(sel("nav-dashboard")).click();
+      await page.locator(sel("paid-chart")).waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("kpi-today")).innerText()).toBe("¥9.90"); // the one order paid today
+      expect(await page.locator(sel("kpi-count")).innerText()).toBe("1");
+      await shot(page, "7-dashboard");
+
+      await page.locator(sel("nav-products")).click();
+      const tea = page.locator(`${sel("product-row")}[data-id="oolong-tea"]`);
+      await tea.locator(sel("edit")).click({ timeout: 20_000 });
+      await page.locator(sel("product-price")).fill("12.34");
+      await shot(page, "8-product-editor");
+      await page.locator(sel("product-save")).click();
+      await page.locator(sel("product-editor")).waitFor({ state: "detached", timeout: 20_000 });
+      expect(await tea.locator(sel("product-price-cell")).innerText()).toBe("¥12.34");
+      const shop = (await (await fetch(`${backend.url}/api/v1/products`)).json()) as {
+        products: { id: string; priceFen: number }[];
+      };
+      expect(shop.products.find((p) => p.id === "oolong-tea")?.priceFen).toBe(1234);
+
+      await tea.locator(sel("adjust")).click();
+      await page.locator(sel("stock-delta")).fill("5");
+      await page.locator(sel("stock-save")).click();
+      expect(await page.locator(sel("form-error")).innerText()).toBeTruthy(); // a reason is required
+      await page.locator(sel("stock-reason")).fill("recount");
+      const before = Number(await tea.locator(sel("product-stock-cell")).innerText());
+      await page.locator(sel("stock-save")).click();
+      await page.locator(sel("stock-editor")).waitFor({ state: "detached", timeout: 20_000 });
+      expect(Number(await tea.locator(sel("product-stock-cell")).innerText())).toBe(before + 5);
+      await shot(page, "9-products");
+
+      await page.locator(sel("nav-anomalies")).click();
+      await page.locator(sel("empty")).waitFor({ timeout: 20_000 });
+      await shot(page, "10-anomalies-empty");
+
+      await page.locator(sel("nav-keys")).click();
+      await page.locator(sel("key-row")).first().waitFor({ timeout: 20_000 });
+      await page.locator(sel("new-key")).click();
+      await page.locator(sel("key-name")).fill("reports");
+      await page.locator(sel("scope-reports:read")).check();
+      await page.locator(sel("key-save")).click();
+      expect(await page.locator(sel("key-secret-value")).innerText()).toMatch(/^mk_[A-Za-z0-9_-]{43}$/);
+      await shot(page, "11-keys-created");
+
+      await page.locator(sel("nav-audit")).click();
+      await page.locator(sel("audit-row")).first().waitFor({ timeout: 20_000 });
+      const actions = await page.locator(`${sel("audit-row")} td:nth-child(3)`).allInnerTexts();
+      expect(actions).toEqual(
+        expect.arrayContaining(["order.close", "product.update", "product.stock", "api_key.create"]),
+      );
+      await shot(page, "12-audit");
+
+      await page.locator(sel("lang")).click();
+      expect(await page.locator(sel("nav-audit")).innerText()).toBe("Audit log");
+      await page.locator(sel("nav-orders")).click();
+      await page.locator(sel("order-row")).first().waitFor({ timeout: 20_000 });
+      await shot(page, "13-orders-en");
+    });
+  });
+
   it("a key without products:write sees the products but not the editor, and no close button", async () => {
     const res = await fetch(`${backend.url}${ADMIN_PREFIX}/keys`, {
       method: "POST",
