@@ -5,5 +5,7 @@ import vue from "@vitejs/plugin-vue";
 export default defineConfig({
   base: "/console/",
   plugins: [vue()],
+  // shared/'s tsconfig targets ES2023, which this esbuild does not name; the browser build wants ES2022.
+  esbuild: { tsconfigRaw: { compilerOptions: { target: "es2022" } } },
   build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 400 },
 });
