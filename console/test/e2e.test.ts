@@ -3,7 +3,8 @@
  * like the shop's e2e), against the console build served by the real backend at /console/, with
  * orders made by a shopper through the real sandbox: sign in with a key made the way the CLI makes
  * them, find the orders, open one, close an unpaid one through the confirm dialog, and check that a
- * narrower key (made through the admin API) sees neither the product editor nor the close button.
+ * narrower key (made through the admin API) sees neither the product editor nor the close button,
+ * and is signed out once revoked; every page is visited with the all-scope key, in both languages.
  * Screenshots go to test-artifacts/console/ (desktop 1440×900, one narrow 390×844).
  */
 import crypto from "node:crypto";
@@ -310,14 +311,14 @@ describe("merchant console in a real browser", () => {
     });
   });
 
-  it("a key without products:write sees the products but not the editor, and no close button", async () => {
+  it("a key without products:write sees the products but not the editor, no close button; revoked, it is signed out", async () => {
     const res = await fetch(`${backend.url}${ADMIN_PREFIX}/keys`, {
       method: "POST",
       headers: { authorization: `Bearer ${fullKey}`, "content-type": "application/json" },
       body: JSON.stringify({ name: "read only", scopes: ["orders:read", "products:read"] }),
     });
     expect(res.status).toBe(201);
-    const readOnly = ((await res.json()) as { key: string }).key;
+    const { key: readOnly, id: readOnlyId } = (await res.json()) as { key: string; id: string };
     await visit(
       "read-only",
       async (page) => {
@@ -337,6 +338,16 @@ describe("merchant console in a real browser", () => {
         await row(page, orders.paid).click({ timeout: 20_000 });
         await page.locator(sel("order-detail")).waitFor({ timeout: 20_000 });
         expect(await page.locator(sel("close")).count()).toBe(0);
+
+        // Revoked while the console is open: the next call is refused and the console signs out.
+        const revoked = await fetch(`${backend.url}${ADMIN_PREFIX}/keys/${readOnlyId}`, {
+          method: "DELETE",
+          headers: { authorization: `Bearer ${fullKey}` },
+        });
+        expect(revoked.status).toBe(204);
+        await page.locator(sel("nav-products")).click();
+        await page.locator(sel("sign-in-form")).waitFor({ timeout: 20_000 });
+        expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([]);
       },
       { width: 390, height: 844 },
     );
