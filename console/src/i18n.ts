@@ -55,6 +55,7 @@ const DICT = {
   "orders.paidAt": ["支付时间", "Paid"],
   "orders.description": ["描述", "Description"],
   "orders.transactionId": ["微信支付单号", "WeChat transaction"],
+  "orders.pageSize": ["每次加载", "Per page"],
   "orders.loaded": ["已加载 {n} 条", "{n} loaded"],
   // order detail
   "order.items": ["商品", "Items"],

@@ -41,7 +41,13 @@ beforeAll(async () => {
   fs.rmSync(shots, { recursive: true, force: true }); // only this run's pictures
   fs.mkdirSync(shots, { recursive: true });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "minipay-console-e2e-"));
-  ({ sandbox, backend } = await startStack(dataDir, "console", { CONSOLE_DIST_DIR: path.join(dir, "dist") }));
+  ({ sandbox, backend } = await startStack(dataDir, "console", {
+    CONSOLE_DIST_DIR: path.join(dir, "dist"),
+    // One shopper makes enough open orders for a second page of the order list.
+    ORDER_RATE_PER_USER_PER_MINUTE: "100",
+    MAX_OPEN_ORDERS_PER_USER: "100",
+    MAX_QUANTITY_PER_PRODUCT_PER_USER: "100",
+  }));
   fullKey = await cliKey(ADMIN_SCOPES, "e2e all scopes");
   orders = await shopperOrders();
   const chrome = chromiumFromNpm();
@@ -110,7 +116,11 @@ async function control(p: string, body: unknown): Promise<any> {
   return res.json();
 }
 
-/** A shopper (through the shared client and the sandbox) pays one order and leaves one unpaid. */
+/** Orders beyond the two the journeys look at: 22 in all, two pages of 20. */
+const EXTRA_ORDERS = 20;
+
+/** A shopper (through the shared client and the sandbox) pays one order and leaves one unpaid
+ * (then makes EXTRA_ORDERS more, unpaid). */
 async function shopperOrders(): Promise<{ paid: string; unpaid: string }> {
   const anon = createApi({
     http: fetchAdapter,
@@ -142,6 +152,8 @@ async function shopperOrders(): Promise<{ paid: string; unpaid: string }> {
     { items: [{ productId: "mooncake", quantity: 2 }] },
     `k-${Date.now()}-2`,
   );
+  for (let i = 0; i < EXTRA_ORDERS; i++)
+    await api.createOrder({ items: [{ productId: "test-1-fen", quantity: 1 }] }, `k-${Date.now()}-x${i}`);
   return { paid: paid.outTradeNo, unpaid: unpaid.outTradeNo };
 }
 
@@ -207,6 +219,19 @@ describe("merchant console in a real browser", () => {
       expect(await row(page, orders.unpaid).getAttribute("data-state")).toBe("created");
       expect(await row(page, orders.paid).innerText()).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
       await shot(page, "2-orders");
+
+      // Keyset pages: 20, then "load more" brings the last 2 and says everything is loaded.
+      await page.locator(sel("page-size")).selectOption("20");
+      await page.locator(sel("search")).click();
+      await page.locator(sel("load-more")).waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("order-row")).count()).toBe(20);
+      await page.locator(sel("load-more")).click();
+      await page.locator(sel("all-loaded")).waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("order-row")).count()).toBe(2 + EXTRA_ORDERS);
+      const seen = await page
+        .locator(sel("order-row"))
+        .evaluateAll((rs) => rs.map((r) => r.getAttribute("data-out-trade-no")));
+      expect(new Set(seen).size).toBe(seen.length); // no order twice across the pages
 
       // The state filter asks the API again and keeps only paid orders.
       await page.locator(sel("filter-state")).selectOption("paid");
