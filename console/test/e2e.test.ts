@@ -30,7 +30,7 @@ let backend: Running;
 let browser: Browser;
 let dataDir: string;
 let fullKey: string;
-let orders: { paid: string; unpaid: string };
+let orders: { paid: string; paidId: string; unpaid: string };
 
 beforeAll(async () => {
   const r = spawnSync(path.resolve(dir, "../node_modules/.bin/vite"), ["build", "--logLevel", "warn"], {
@@ -50,6 +50,7 @@ beforeAll(async () => {
   }));
   fullKey = await cliKey(ADMIN_SCOPES, "e2e all scopes");
   orders = await shopperOrders();
+  await recordAnomaly(orders.paidId, orders.paid);
   const chrome = chromiumFromNpm();
   browser = await pw.launch({
     executablePath: chrome.executablePath,
@@ -82,18 +83,40 @@ function chromiumFromNpm(): { executablePath: string; args: string[] } {
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
 
-/** A key made the way `minipay key create` makes one: the same service, on the backend's database. */
-async function cliKey(scopes: readonly AdminScope[], name: string): Promise<string> {
+/** The backend's database, opened as the `minipay` CLI opens it. */
+async function withDb<T>(fn: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
   const opened = await openDatabase(backend.config, () => undefined);
   try {
-    const db = createDb(opened.ds);
+    return await fn(createDb(opened.ds));
+  } finally {
+    await opened.close();
+  }
+}
+
+/** A key made the way `minipay key create` makes one: the same service, on the backend's database. */
+function cliKey(scopes: readonly AdminScope[], name: string): Promise<string> {
+  return withDb(async (db) => {
     const logger = createLogger({ level: "silent", pretty: false });
     const keys = new ApiKeyService({ db, now: () => new Date(), randomBytes: crypto.randomBytes, logger });
     const [merchant] = await db.repos.merchants.list();
     return (await keys.create(merchant!.id, { name, scopes: [...scopes] }, CLI_ACTOR)).key;
-  } finally {
-    await opened.close();
-  }
+  });
+}
+
+/** An anomaly on the paid order, recorded through the repository settle uses when a notify's
+ * amount disagrees with the order (making WeChat send a wrong amount is not the console's test). */
+function recordAnomaly(orderId: string, outTradeNo: string): Promise<void> {
+  return withDb(async (db) => {
+    const [merchant] = await db.repos.merchants.list();
+    await db.repos.events.anomaly({
+      merchantId: merchant!.id,
+      orderId,
+      outTradeNo,
+      kind: "amount_mismatch",
+      source: "notify",
+      facts: { expectedFen: 990, notifiedFen: 1 },
+    });
+  });
 }
 
 const fetchAdapter: HttpAdapter = async (req) => {
@@ -121,7 +144,7 @@ const EXTRA_ORDERS = 20;
 
 /** A shopper (through the shared client and the sandbox) pays one order and leaves one unpaid
  * (then makes EXTRA_ORDERS more, unpaid). */
-async function shopperOrders(): Promise<{ paid: string; unpaid: string }> {
+async function shopperOrders(): Promise<typeof orders> {
   const anon = createApi({
     http: fetchAdapter,
     baseUrl: backend.url,
@@ -154,7 +177,7 @@ async function shopperOrders(): Promise<{ paid: string; unpaid: string }> {
   );
   for (let i = 0; i < EXTRA_ORDERS; i++)
     await api.createOrder({ items: [{ productId: "test-1-fen", quantity: 1 }] }, `k-${Date.now()}-x${i}`);
-  return { paid: paid.outTradeNo, unpaid: unpaid.outTradeNo };
+  return { paid: paid.outTradeNo, paidId: paid.id, unpaid: unpaid.outTradeNo };
 }
 
 async function shot(page: Page, name: string) {
@@ -283,6 +306,7 @@ describe("merchant console in a real browser", () => {
       await page.locator(sel("paid-chart")).waitFor({ timeout: 20_000 });
       expect(await page.locator(sel("kpi-today")).innerText()).toBe("¥9.90"); // the one order paid today
       expect(await page.locator(sel("kpi-count")).innerText()).toBe("1");
+      expect(await page.locator(sel("kpi-anomalies")).innerText()).toBe("1");
       await shot(page, "7-dashboard");
 
       await page.locator(sel("nav-products")).click();
@@ -309,9 +333,28 @@ describe("merchant console in a real browser", () => {
       expect(Number(await tea.locator(sel("product-stock-cell")).innerText())).toBe(before + 5);
       await shot(page, "9-products");
 
+      // Archive asks first; the shop stops listing the product.
+      const cake = page.locator(`${sel("product-row")}[data-id="mooncake"]`);
+      await cake.locator(sel("archive")).click();
+      await page.locator(sel("confirm-ok")).click();
+      await cake.locator(sel("archived")).waitFor({ timeout: 20_000 });
+      const listed = (await (await fetch(`${backend.url}/api/v1/products`)).json()) as {
+        products: { id: string }[];
+      };
+      expect(listed.products.map((p) => p.id)).not.toContain("mooncake");
+
       await page.locator(sel("nav-anomalies")).click();
+      const anomaly = page.locator(sel("anomaly")).first();
+      await anomaly.locator(sel("resolve")).click({ timeout: 20_000 });
+      await page.locator(sel("resolve-save")).click();
+      expect(await page.locator(sel("resolve-error")).innerText()).toBeTruthy(); // a note is required
+      await page.locator(sel("resolve-note")).fill("notified amount checked with WeChat: fine");
+      await shot(page, "10-anomaly-resolve");
+      await page.locator(sel("resolve-save")).click();
       await page.locator(sel("empty")).waitFor({ timeout: 20_000 });
-      await shot(page, "10-anomalies-empty");
+      await page.locator(sel("tab-resolved")).click();
+      await page.locator(sel("anomaly")).getByText("checked with WeChat").waitFor({ timeout: 20_000 });
+      await shot(page, "10-anomalies-resolved");
 
       await page.locator(sel("nav-keys")).click();
       await page.locator(sel("key-row")).first().waitFor({ timeout: 20_000 });
