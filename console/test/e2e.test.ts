@@ -5,7 +5,7 @@
  * them, find the orders, open one, close an unpaid one through the confirm dialog, and check that a
  * narrower key (made through the admin API) sees neither the product editor nor the close button,
  * and is signed out once revoked; every page is visited with the all-scope key, in both languages.
- * Screenshots go to test-artifacts/console/ (desktop 1440×900, one narrow 390×844).
+ * Screenshots go to test-artifacts/console/ (the main pages at 1440×900 and 390×844, steps at 1440×900).
  */
 import crypto from "node:crypto";
 import { spawnSync } from "node:child_process";
@@ -185,6 +185,15 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
+/** The page at desktop size, then narrow (390×844), then back. */
+async function shotBoth(page: Page, name: string) {
+  const size = page.viewportSize()!;
+  await shot(page, `${name}-1440`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, `${name}-390`);
+  await page.setViewportSize(size);
+}
+
 const sel = (test: string) => `[data-test="${test}"]`;
 
 /** A fresh browser tab (no session storage carried over); screenshot on failure. */
@@ -229,7 +238,7 @@ describe("merchant console in a real browser", () => {
     await visit("orders", async (page) => {
       await page.goto(`${backend.url}/console/`);
       await page.locator(sel("sign-in-form")).waitFor({ timeout: 20_000 });
-      await shot(page, "1-sign-in");
+      await shotBoth(page, "1-sign-in");
       await page.locator(sel("key-input")).fill("mk_" + "x".repeat(43));
       await page.locator(sel("sign-in")).click();
       expect(await page.locator(sel("error")).innerText()).toContain("UNAUTHENTICATED");
@@ -241,7 +250,7 @@ describe("merchant console in a real browser", () => {
       expect(await row(page, orders.paid).locator(sel("order-total")).innerText()).toBe("¥9.90");
       expect(await row(page, orders.unpaid).getAttribute("data-state")).toBe("created");
       expect(await row(page, orders.paid).innerText()).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
-      await shot(page, "2-orders");
+      await shotBoth(page, "2-orders");
 
       // Keyset pages: 20, then "load more" brings the last 2 and says everything is loaded.
       await page.locator(sel("page-size")).selectOption("20");
@@ -280,7 +289,7 @@ describe("merchant console in a real browser", () => {
       expect(await page.locator(sel("item-row")).count()).toBe(1);
       expect(await page.locator(`${sel("event")}`).count()).toBeGreaterThan(0);
       expect(await page.locator(sel("close")).count()).toBe(0); // a paid order cannot be closed
-      await shot(page, "3-order-paid");
+      await shotBoth(page, "3-order-paid");
 
       await page.goto(`${backend.url}/console/#/orders`);
       await row(page, orders.unpaid).click({ timeout: 20_000 });
@@ -307,7 +316,7 @@ describe("merchant console in a real browser", () => {
       expect(await page.locator(sel("kpi-today")).innerText()).toBe("¥9.90"); // the one order paid today
       expect(await page.locator(sel("kpi-count")).innerText()).toBe("1");
       expect(await page.locator(sel("kpi-anomalies")).innerText()).toBe("1");
-      await shot(page, "7-dashboard");
+      await shotBoth(page, "7-dashboard");
 
       await page.locator(sel("nav-products")).click();
       const tea = page.locator(`${sel("product-row")}[data-id="oolong-tea"]`);
@@ -331,7 +340,7 @@ describe("merchant console in a real browser", () => {
       await page.locator(sel("stock-save")).click();
       await page.locator(sel("stock-editor")).waitFor({ state: "detached", timeout: 20_000 });
       expect(Number(await tea.locator(sel("product-stock-cell")).innerText())).toBe(before + 5);
-      await shot(page, "9-products");
+      await shotBoth(page, "9-products");
 
       // Archive asks first; the shop stops listing the product.
       const cake = page.locator(`${sel("product-row")}[data-id="mooncake"]`);
@@ -354,7 +363,7 @@ describe("merchant console in a real browser", () => {
       await page.locator(sel("empty")).waitFor({ timeout: 20_000 });
       await page.locator(sel("tab-resolved")).click();
       await page.locator(sel("anomaly")).getByText("checked with WeChat").waitFor({ timeout: 20_000 });
-      await shot(page, "10-anomalies-resolved");
+      await shotBoth(page, "10-anomalies-resolved");
 
       await page.locator(sel("nav-keys")).click();
       await page.locator(sel("key-row")).first().waitFor({ timeout: 20_000 });
@@ -363,19 +372,19 @@ describe("merchant console in a real browser", () => {
       await page.locator(sel("scope-reports:read")).check();
       await page.locator(sel("key-save")).click();
       expect(await page.locator(sel("key-secret-value")).innerText()).toMatch(/^mk_[A-Za-z0-9_-]{43}$/);
-      await shot(page, "11-keys-created");
+      await shotBoth(page, "11-keys-created");
 
       await page.locator(sel("nav-audit")).click();
       await page.locator(sel("audit-row")).first().waitFor({ timeout: 20_000 });
       const actions = await page.locator(`${sel("audit-row")} td:nth-child(3)`).allInnerTexts();
       expect(actions).toEqual(expect.arrayContaining(["product.update", "product.stock", "api_key.create"]));
-      await shot(page, "12-audit");
+      await shotBoth(page, "12-audit");
 
       await page.locator(sel("lang")).click();
       expect(await page.locator(sel("nav-audit")).innerText()).toBe("Audit log");
       await page.locator(sel("nav-orders")).click();
       await page.locator(sel("order-row")).first().waitFor({ timeout: 20_000 });
-      await shot(page, "13-orders-en");
+      await shotBoth(page, "13-orders-en");
     });
   });
 
