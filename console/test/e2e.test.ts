@@ -293,6 +293,16 @@ describe("merchant console in a real browser", () => {
 
       await page.goto(`${backend.url}/console/#/orders`);
       await row(page, orders.unpaid).click({ timeout: 20_000 });
+      // Sync asks first too; an order WeChat has never seen stays as it is.
+      await page.locator(sel("sync")).click({ timeout: 20_000 });
+      const [synced] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith("/sync"), { timeout: 20_000 }),
+        page.locator(sel("confirm-ok")).click(),
+      ]);
+      expect(synced.status()).toBe(200);
+      await page.locator(`${sel("sync")}:not([disabled])`).waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("action-error")).count()).toBe(0);
+      expect(await page.locator(sel("state-badge")).getAttribute("data-state")).toBe("created");
       await page.locator(sel("close")).click({ timeout: 20_000 });
       await page.locator(sel("confirm-dialog")).waitFor();
       expect(await page.locator(sel("confirm-message")).innerText()).toContain("¥");
@@ -342,6 +352,17 @@ describe("merchant console in a real browser", () => {
       expect(Number(await tea.locator(sel("product-stock-cell")).innerText())).toBe(before + 5);
       await shotBoth(page, "9-products");
 
+      // A new product, priced in yuan, goes on sale at once.
+      await page.locator(sel("new-product")).click();
+      await page.locator(sel("product-id")).fill("console-e2e");
+      await page.locator(sel("product-name")).fill("控制台商品 Console item");
+      await page.locator(sel("product-price")).fill("1.5");
+      await page.locator(sel("product-stock")).fill("3");
+      await page.locator(sel("product-save")).click();
+      const added = page.locator(`${sel("product-row")}[data-id="console-e2e"]`);
+      expect(await added.locator(sel("product-price-cell")).innerText({ timeout: 20_000 })).toBe("¥1.50");
+      expect(await added.locator(sel("product-stock-cell")).innerText()).toBe("3");
+
       // Archive asks first; the shop stops listing the product.
       const cake = page.locator(`${sel("product-row")}[data-id="mooncake"]`);
       await cake.locator(sel("archive")).click();
@@ -351,6 +372,7 @@ describe("merchant console in a real browser", () => {
         products: { id: string }[];
       };
       expect(listed.products.map((p) => p.id)).not.toContain("mooncake");
+      expect(listed.products.map((p) => p.id)).toContain("console-e2e");
 
       await page.locator(sel("nav-anomalies")).click();
       const anomaly = page.locator(sel("anomaly")).first();
