@@ -46,6 +46,12 @@ buildIfStale("H5 shop", ["miniprogram/src", "shared/src"], "miniprogram/dist/bui
   "run",
   "build:h5",
 ]);
+buildIfStale("merchant console", ["console/src", "shared/src"], "console/dist/index.html", [
+  "run",
+  "build",
+  "-w",
+  "@minipay/console",
+]);
 
 const children = [];
 function run(name, file, args, env) {
@@ -129,6 +135,7 @@ if (!(await waitFor(`${sandboxUrl}/healthz`, 30_000))) {
     console.log(`
 [start] Minipay is up (${((Date.now() - tStart) / 1000).toFixed(1)} s to ready, ${((Date.now() - t0) / 1000).toFixed(1)} s in all)
   Shop (H5, pays through the sandbox cashier):  ${backend}/app/
+  Merchant console (sign in with an admin key): ${backend}/console/
   Backend API:                                  ${backend}/api/v1/products
   Admin API (Bearer mk_…; first start prints a key above, more: npx minipay key create --scopes all):
                                                 ${backend}/admin/v1/products

@@ -73,6 +73,11 @@ function defaultH5Dir(): string | null {
   return fs.existsSync(path.join(guess, "index.html")) ? guess : null;
 }
 
+function defaultConsoleDir(): string | null {
+  const guess = path.resolve(__dirname, "../../console/dist");
+  return fs.existsSync(path.join(guess, "index.html")) ? guess : null;
+}
+
 export async function boot(env: Record<string, string | undefined>): Promise<Running> {
   const config = loadConfig(env);
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
@@ -102,6 +107,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
       registry,
       ready: () => dbPort.ping(),
       h5Dir,
+      consoleDir: config.CONSOLE_DIST_DIR ? path.resolve(config.CONSOLE_DIST_DIR) : defaultConsoleDir(),
       limits: {
         sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
         sessionMaxDays: config.SESSION_MAX_DAYS,

@@ -41,6 +41,8 @@ export interface ComposeInput {
   registry: MerchantRegistry;
   ready: () => Promise<boolean>;
   h5Dir: string | null;
+  /** The built merchant console (console/dist), served at /console/. */
+  consoleDir?: string | null;
   limits: {
     sessionIdleMinutes: number;
     sessionMaxDays: number;
@@ -171,6 +173,7 @@ export function compose(i: ComposeInput): Composed {
     ready: i.ready,
     isUnavailable: isDatabaseUnavailable,
     h5Dir: i.h5Dir,
+    consoleDir: i.consoleDir,
     trustProxy: i.trustProxy,
     metrics: {
       port: metrics,

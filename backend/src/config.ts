@@ -25,6 +25,7 @@ const Env = z.object({
   MASTER_KEY: z.string().min(32).optional(),
   PUBLIC_BASE_URL: url.optional(),
   H5_DIST_DIR: z.string().optional(),
+  CONSOLE_DIST_DIR: z.string().optional(),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

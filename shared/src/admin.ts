@@ -68,6 +68,17 @@ export type ApiKeyView = z.infer<typeof ApiKeyView>;
 export const ApiKeyList = z.object({ keys: z.array(ApiKeyView) });
 export type ApiKeyList = z.infer<typeof ApiKeyList>;
 
+/** GET /admin/v1/me (any live key): who the key is and what it may do, so a client can show only
+ * what the key can use. */
+export const AdminMe = z.object({
+  keyId: z.string(),
+  keyName: z.string(),
+  merchantId: z.string(),
+  merchantName: z.string(),
+  scopes: z.array(AdminScope),
+});
+export type AdminMe = z.infer<typeof AdminMe>;
+
 /** The answer to POST /keys: the only time `key` (the secret) is ever shown. */
 export const ApiKeyCreated = z.object({
   id: z.string(),

@@ -5,3 +5,4 @@ export * from "./api";
 export * from "./client";
 export * from "./admin";
 export * from "./reconciliation";
+export * from "./admin-client";

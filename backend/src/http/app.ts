@@ -7,6 +7,7 @@ import { accessLog } from "./middleware/access-log";
 import { errorHandler, sendError } from "./middleware/errors";
 import { requestId } from "./middleware/request-id";
 import { adminRouter, type AdminDeps } from "./routes/admin";
+import { adminMeRouter } from "./routes/admin-me";
 import { apiRouter, type ApiDeps } from "./routes/api";
 import { httpMetrics } from "./middleware/http-metrics";
 import { healthRouter } from "./routes/health";
@@ -31,6 +32,8 @@ export interface AppDeps {
   /** Errors meaning "a dependency is down" (503 + Retry-After), not a bug (500). */
   isUnavailable?: (err: unknown) => boolean;
   h5Dir?: string | null;
+  /** The built merchant console, served at /console/ (it talks to /admin/v1 like any client). */
+  consoleDir?: string | null;
   /** Honour X-Forwarded-For (ctx.ip) only when a trusted proxy sets it. */
   trustProxy?: boolean;
   /** Request timing, and GET /metrics when `endpoint` is given. */
@@ -54,13 +57,14 @@ export function createApp(deps: AppDeps): Koa {
   const api = apiRouter(deps.api);
   const notify = notifyRouter(deps.api.registry, deps.notify, deps.api.bodyLimit, deps.refundNotify);
   const routers = [health, api, notify];
-  if (deps.admin) routers.push(adminRouter(deps.admin), openApiRouter());
+  if (deps.admin) routers.push(adminRouter(deps.admin), adminMeRouter(deps.admin), openApiRouter());
   if (deps.metrics?.endpoint) routers.push(metricsRouter(deps.metrics.endpoint));
   for (const r of routers) {
     app.use(r.routes());
     app.use(r.allowedMethods({ throw: true }));
   }
   if (deps.h5Dir) app.use(serveH5("/app/", deps.h5Dir));
+  if (deps.consoleDir) app.use(serveH5("/console/", deps.consoleDir));
   app.use(async (ctx) => {
     if (ctx.path === "/" && deps.h5Dir) return ctx.redirect("/app/");
     sendError(ctx, "NOT_FOUND");
