@@ -14,6 +14,7 @@ import { openDatabase } from "./db/open";
 import { createDb } from "./db/repositories";
 import type { JobEngine } from "./jobs/engine";
 import { startOrderJobs } from "./jobs/order-queues";
+import { retentionQueue, seedRetention } from "./jobs/retention-queue";
 import { createLogger, type Logger } from "./logger";
 import { createMerchantRegistry, type AdapterFactory } from "./merchants/registry";
 import { merchantIdFor } from "./merchants/secrets";
@@ -127,7 +128,12 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         deps,
         merchantById: (id) => registry.byId(id),
         scheduleSeconds: config.PAYMENT_CHECK_SCHEDULE,
+        deleteAfterDays: config.RETENTION_JOBS_DAYS,
+        extraQueues:
+          config.PRUNE_INTERVAL_MS > 0 ? [retentionQueue(retention, logger, config.PRUNE_INTERVAL_MS)] : [],
       });
+    // Retention runs as a job when there is a job engine, on a timer in this process otherwise.
+    if (jobs && config.PRUNE_INTERVAL_MS > 0) await seedRetention(jobs);
     const seeded = seeds ? await seedDemoCatalogues(catalog, seeds) : 0;
     if (seeded) logger.info({ products: seeded }, "seeded demo products");
     // The very first local start gets an admin key (every scope) for the first sandbox merchant,
@@ -155,7 +161,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${port}`;
     if (config.SWEEPER_INTERVAL_MS > 0) sweeper.start(config.SWEEPER_INTERVAL_MS);
-    if (config.PRUNE_INTERVAL_MS > 0) retention.start(config.PRUNE_INTERVAL_MS);
+    if (!jobs && config.PRUNE_INTERVAL_MS > 0) retention.start(config.PRUNE_INTERVAL_MS);
     logger.info(
       {
         url,

@@ -12,7 +12,7 @@ import {
   type ExpiryJob,
 } from "../services/order-checks";
 import type { RefundingMerchant } from "../services/refunds";
-import { JobEngine } from "./engine";
+import { JobEngine, type QueueSpec } from "./engine";
 import { refundQueues } from "./refund-queues";
 
 export async function startOrderJobs(o: {
@@ -22,6 +22,10 @@ export async function startOrderJobs(o: {
   scheduleSeconds: readonly number[];
   /** Seconds from a refund request to each status check; the payment-check schedule by default. */
   refundCheckSeconds?: readonly number[];
+  /** More queues on the same engine (retention). */
+  extraQueues?: QueueSpec[];
+  /** Finished jobs are deleted this many days after they were archived (pg-boss default 7). */
+  deleteAfterDays?: number;
   pollingIntervalSeconds?: number;
 }): Promise<JobEngine> {
   const handlers = (send: JobEngine["send"]) =>
@@ -30,6 +34,7 @@ export async function startOrderJobs(o: {
     connectionString: o.connectionString,
     logger: o.deps.logger,
     pollingIntervalSeconds: o.pollingIntervalSeconds,
+    deleteAfterDays: o.deleteAfterDays,
     queues: [
       {
         name: CHECK_QUEUE,
@@ -46,6 +51,7 @@ export async function startOrderJobs(o: {
         merchantById: o.merchantById,
         checkSeconds: o.refundCheckSeconds ?? o.scheduleSeconds,
       }),
+      ...(o.extraQueues ?? []),
     ],
   });
 }
