@@ -155,8 +155,12 @@ export async function applyRefundFacts(
       }
       return { result: "noop", refundId: refund.id, state: refund.state, why: "abnormal" };
     }
-    if (decision.kind === "noop")
+    if (decision.kind === "noop") {
+      // WeChat says the money went back on a refund we took as failed or closed: a person must look.
+      if (decision.why === "not_allowed" && facts.status === "SUCCESS")
+        return anomaly(order.id, "refund_state_conflict", { state: refund.state });
       return { result: "noop", refundId: refund.id, state: refund.state, why: decision.why };
+    }
     const to = decision.to;
     const moved = await r.refunds.move(refund.id, refund.state, to, {
       refundId: facts.refundId,
