@@ -150,7 +150,10 @@ export async function applyRefundFacts(
     if (decision.kind === "abnormal") {
       // The money could not reach the shopper (e.g. a closed card): it stays reserved, a person acts.
       if (refund.lastError !== facts.status) {
-        await r.refunds.noteError(refund.id, facts.status, now);
+        // WeChat has it, whatever else: a pending refund is processing from here on.
+        if (refund.state === "pending")
+          await r.refunds.move(refund.id, "pending", "processing", { lastError: facts.status, now });
+        else await r.refunds.noteError(refund.id, facts.status, now);
         await anomaly(order.id, "refund_abnormal");
       }
       return { result: "noop", refundId: refund.id, state: refund.state, why: "abnormal" };
