@@ -16,6 +16,7 @@ import type { JobEngine } from "./jobs/engine";
 import { startOrderJobs } from "./jobs/order-queues";
 import { reconciliationQueues } from "./jobs/reconciliation-queues";
 import { webhookQueues } from "./jobs/webhook-queues";
+import { retentionQueue, seedRetention } from "./jobs/retention-queue";
 import { createLogger, type Logger } from "./logger";
 import { createMerchantRegistry, type AdapterFactory } from "./merchants/registry";
 import { merchantIdFor } from "./merchants/secrets";
@@ -142,6 +143,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         deps: composed.deps,
         merchantById: (id) => composed.registry.byId(id),
         scheduleSeconds: config.PAYMENT_CHECK_SCHEDULE,
+        deleteAfterDays: config.RETENTION_JOBS_DAYS,
         extraQueues: [
           ...reconciliationQueues({
             deps: composed.deps,
@@ -149,11 +151,16 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
             merchants: () => composed.registry.all(),
           }),
           ...webhookQueues(webhooks),
+          ...(config.PRUNE_INTERVAL_MS > 0
+            ? [retentionQueue(retention, logger, config.PRUNE_INTERVAL_MS)]
+            : []),
         ],
       });
       const engine = jobs;
       composed.metrics.watchQueues(() => engine.depths());
     }
+    // Retention runs as a job when there is a job engine, on a timer in this process otherwise.
+    if (jobs && config.PRUNE_INTERVAL_MS > 0) await seedRetention(jobs);
     const seeded = seeds ? await seedDemoCatalogues(catalog, seeds) : 0;
     if (seeded) logger.info({ products: seeded }, "seeded demo products");
     // The very first local start gets an admin key (every scope) for the first sandbox merchant,
@@ -181,9 +188,9 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${port}`;
     if (config.SWEEPER_INTERVAL_MS > 0) sweeper.start(config.SWEEPER_INTERVAL_MS);
-    if (config.PRUNE_INTERVAL_MS > 0) retention.start(config.PRUNE_INTERVAL_MS);
     // Deliveries are jobs: without the job engine nothing would send what the fan-out queues.
     if (jobs && config.WEBHOOK_FANOUT_INTERVAL_MS > 0) webhooks.start(config.WEBHOOK_FANOUT_INTERVAL_MS);
+    if (!jobs && config.PRUNE_INTERVAL_MS > 0) retention.start(config.PRUNE_INTERVAL_MS);
     logger.info(
       {
         url,

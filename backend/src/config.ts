@@ -59,6 +59,8 @@ const Env = z.object({
   RETENTION_LOGIN_CODES_HOURS: z.coerce.number().int().min(1).default(24),
   RETENTION_SESSIONS_DAYS: z.coerce.number().int().min(0).default(7),
   RETENTION_NOTIFY_LOG_DAYS: z.coerce.number().int().min(1).default(90),
+  /** Finished background jobs (pg-boss's archive) are deleted after this many days. */
+  RETENTION_JOBS_DAYS: z.coerce.number().int().min(1).default(7),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(9000),
   /** The safety-net sweep; per-order jobs do the regular work. 0 turns it off. */
   SWEEPER_INTERVAL_MS: z.coerce.number().int().min(0).default(300000),

@@ -2,7 +2,7 @@
  * The refund state machine and the refund rules, pure. A refund row starts `pending` (stored, not
  * yet accepted by WeChat), is `processing` once WeChat has it (or may have it: a timeout), and ends
  * `succeeded`, `closed` (WeChat closed it) or `failed` (WeChat refused it outright). Statuses and
- * their meaning: docs/wechatpay-spec.md (refunds) and WeChat's refund pages.
+ * their meaning: docs/wechatpay-spec.md §2.6–§2.9 and §3.7, and WeChat's refund pages.
  */
 import type { OrderState, RefundState } from "@minipay/shared";
 

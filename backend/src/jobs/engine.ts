@@ -32,12 +32,15 @@ export class JobEngine {
     queues: QueueSpec[];
     pollingIntervalSeconds?: number;
     metrics?: MetricsPort;
+    /** Finished (archived) jobs are deleted after this many days; pg-boss's default (7) otherwise. */
+    deleteAfterDays?: number;
   }): Promise<JobEngine> {
     const boss = new PgBoss({
       connectionString: o.connectionString,
       schema: "pgboss",
       max: 4,
       application_name: "minipay-jobs",
+      ...(o.deleteAfterDays === undefined ? {} : { deleteAfterDays: o.deleteAfterDays }),
     });
     let stopping = false;
     // After stop, a connection the database closes on its own way down is expected, not an error.

@@ -12,9 +12,8 @@ import {
   type ExpiryJob,
 } from "../services/order-checks";
 import type { RefundingMerchant } from "../services/refunds";
-
-import { refundQueues } from "./refund-queues";
 import { JobEngine, type QueueSpec } from "./engine";
+import { refundQueues } from "./refund-queues";
 
 export async function startOrderJobs(o: {
   connectionString: string;
@@ -23,8 +22,10 @@ export async function startOrderJobs(o: {
   scheduleSeconds: readonly number[];
   /** Seconds from a refund request to each status check; the payment-check schedule by default. */
   refundCheckSeconds?: readonly number[];
+  /** Finished jobs are deleted this many days after they were archived (pg-boss default 7). */
+  deleteAfterDays?: number;
   pollingIntervalSeconds?: number;
-  /** Other features' queues, served by the same engine (reconciliation, webhook deliveries, …). */
+  /** Other features' queues, served by the same engine (reconciliation, webhooks, retention, …). */
   extraQueues?: QueueSpec[];
 }): Promise<JobEngine> {
   const handlers = (send: JobEngine["send"]) =>
@@ -34,6 +35,7 @@ export async function startOrderJobs(o: {
     logger: o.deps.logger,
     pollingIntervalSeconds: o.pollingIntervalSeconds,
     metrics: o.deps.metrics,
+    deleteAfterDays: o.deleteAfterDays,
     queues: [
       {
         name: CHECK_QUEUE,

@@ -3,8 +3,8 @@
  * one transaction (order row locked, so concurrent refunds of one order take turns and their sum
  * never passes what was paid), then ask WeChat outside any transaction (as payments do for prepay).
  *
- * WeChat refunds one out_refund_no once and asks that a retry keep the number (docs/wechatpay-spec.md,
- * refunds). So a timeout, a 5xx or SYSTEMERROR leaves the refund `processing`; the refund-status job
+ * WeChat refunds one out_refund_no once and asks that a retry keep the number (docs/wechatpay-spec.md
+ * §2.6, §3.7). So a timeout, a 5xx or SYSTEMERROR leaves the refund `processing`; the refund-status job
  * (enqueued with the row) asks WeChat about that number and submits it again, with the same number,
  * only when WeChat says it does not have it. Every answer (the create call's, a notify's, a query's)
  * goes through applyRefundFacts, the one place a refund and its order change because of WeChat.
@@ -57,7 +57,7 @@ export interface RefundJob {
 
 /**
  * WeChat error codes after which the same out_refund_no may still go through: ask again later
- * (docs/wechatpay-spec.md, refund errors). Any other business error is a refusal.
+ * (docs/wechatpay-spec.md §2.6 and §3.7, refund errors). Any other business error is a refusal.
  */
 const RETRYABLE_CODES = new Set([
   "SYSTEMERROR",
@@ -151,13 +151,20 @@ export async function applyRefundFacts(
     if (decision.kind === "abnormal") {
       // The money could not reach the shopper (e.g. a closed card): it stays reserved, a person acts.
       if (refund.lastError !== facts.status) {
-        await r.refunds.noteError(refund.id, facts.status, now);
+        // WeChat has it, whatever else: a pending refund is processing from here on.
+        if (refund.state === "pending")
+          await r.refunds.move(refund.id, "pending", "processing", { lastError: facts.status, now });
+        else await r.refunds.noteError(refund.id, facts.status, now);
         await anomaly(order.id, "refund_abnormal");
       }
       return { result: "noop", refundId: refund.id, state: refund.state, why: "abnormal" };
     }
-    if (decision.kind === "noop")
+    if (decision.kind === "noop") {
+      // WeChat says the money went back on a refund we took as failed or closed: a person must look.
+      if (decision.why === "not_allowed" && facts.status === "SUCCESS")
+        return anomaly(order.id, "refund_state_conflict", { state: refund.state });
       return { result: "noop", refundId: refund.id, state: refund.state, why: decision.why };
+    }
     const to = decision.to;
     const moved = await r.refunds.move(refund.id, refund.state, to, {
       refundId: facts.refundId,

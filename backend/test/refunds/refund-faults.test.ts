@@ -11,8 +11,11 @@ import { createGateway } from "../../src/wechat/gateway-factory";
 import { useSandbox, type SandboxMerchantName } from "../helpers/sandbox-stack";
 import { startRefundKit, type RefundKit } from "./refund-kit";
 
-/** How many refunds are made (the issue asks for 200; 60 keeps this suite within its time on CI). */
-export const REFUND_COUNT = 60;
+/**
+ * How many refunds are made: 60 by default, which keeps this suite within its time on a shared CI
+ * machine; REFUND_FAULT_COUNT=201 runs about the issue's full count (a multiple of 3).
+ */
+export const REFUND_COUNT = Number(process.env.REFUND_FAULT_COUNT ?? 60);
 const PER_ORDER = 3;
 const AMOUNT = 2000;
 const TIMEOUT_MS = 800;

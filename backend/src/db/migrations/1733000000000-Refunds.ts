@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
  * Refunds: one row per refund intent. Its out_refund_no is made once, with the row, and every
- * retry at WeChat reuses it (WeChat refunds one out_refund_no once: docs/wechatpay-spec.md). The
+ * retry at WeChat reuses it (WeChat refunds one out_refund_no once: docs/wechatpay-spec.md §2.6). The
  * Idempotency-Key of the admin request is unique per merchant, so a retried request finds its row.
  */
 export class Refunds1733000000000 implements MigrationInterface {
