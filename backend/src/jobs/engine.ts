@@ -19,7 +19,12 @@ export interface QueueSpec {
   schedule?: { cron: string; tz: string };
 }
 
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 export class JobEngine {
+  /** Handlers running now in this process (stop waits for them, bounded). */
+  private readonly running = new Set<Promise<unknown>>();
+
   private constructor(
     private readonly boss: PgBoss,
     private readonly logger: Logger,
@@ -71,12 +76,16 @@ export class JobEngine {
         { pollingIntervalSeconds: o.pollingIntervalSeconds ?? 2 },
         async (jobs) => {
           for (const job of jobs) {
+            const run = q.handler(job.data, (queue, data, opts) => engine.send(queue, data, opts));
+            engine.running.add(run);
             try {
-              await q.handler(job.data, (queue, data, opts) => engine.send(queue, data, opts));
+              await run;
             } catch (err) {
               o.metrics?.jobFailed(q.name);
               o.logger.warn({ queue: q.name, err: (err as Error).message }, "job failed; pg-boss retries it");
               throw err;
+            } finally {
+              engine.running.delete(run);
             }
           }
         },
@@ -113,7 +122,15 @@ export class JobEngine {
 
   /** Stop fetching and wait for running jobs, at most `timeoutMs`. */
   async stop(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
     await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+    // pg-boss may resolve before a slow handler ends (its own wait is bounded and polls); a handler
+    // still running would use a database its caller is about to close.
+    if (this.running.size > 0)
+      await Promise.race([Promise.allSettled([...this.running]), sleep(Math.max(0, until - Date.now()))]);
+    // pg-boss's offWork loops check once a second that their workers stopped; give them that second so
+    // none of its timers outlives the engine (under jest such a timer crashes the run after teardown).
+    await sleep(1100);
     this.logger.info("job engine stopped");
   }
 }
