@@ -9,7 +9,7 @@ import { makeOrder, makeUser } from "../helpers/orders";
 import { A, B, allBut, anomaly, merchantA, startAdmin, type AdminKit } from "./admin-kit";
 
 let kit: AdminKit;
-let ids: { key: string; product: string; anomaly: string; order: string };
+let ids: { key: string; product: string; anomaly: string; order: string; reconciliation: string };
 let revoked: string;
 
 beforeAll(async () => {
@@ -24,7 +24,33 @@ beforeAll(async () => {
   expect(r.status).toBe(201);
   const userId = await makeUser(kit.h.db, A, merchantA.credentials.appid);
   const order = await makeOrder(kit.h.db, { merchantId: A, userId, productId: "mooncake", quantity: 1 });
-  ids = { key: aKey.id, product: "a-only", anomaly: await anomaly(kit.h, A), order: order.id };
+  const reconciliation = await kit.h.db.repos.reconciliations.insertRun({
+    merchantId: A,
+    billDate: "2026-01-01",
+    status: "completed",
+    trigger: "schedule",
+    billFound: false,
+    billRows: 0,
+    billSha1: null,
+    matched: 0,
+    counts: {
+      missing_here: 0,
+      missing_at_wechat: 0,
+      amount_mismatch: 0,
+      state_mismatch: 0,
+      refund_mismatch: 0,
+    },
+    error: null,
+    startedAt: new Date(),
+    finishedAt: new Date(),
+  });
+  ids = {
+    key: aKey.id,
+    product: "a-only",
+    anomaly: await anomaly(kit.h, A),
+    order: order.id,
+    reconciliation,
+  };
   const k = await kit.key(A);
   await kit.call("DELETE", `${ADMIN_PREFIX}/keys/${k.id}`, k.key);
   revoked = k.key;
@@ -38,6 +64,7 @@ const pathOf = (p: string) =>
     .replace("/products/:id", `/products/${ids.product}`)
     .replace("/anomalies/:id", `/anomalies/${ids.anomaly}`)
     .replace("/orders/:id", `/orders/${ids.order}`)
+    .replace("/reconciliations/:id", `/reconciliations/${ids.reconciliation}`)
     .replace("/reports/daily", "/reports/daily?from=2026-01-01&to=2026-01-31");
 
 /** A valid body for each write, so only the key decides the answer. */
@@ -49,6 +76,7 @@ function bodyOf(method: string, p: string): unknown {
   if (p === "/products/:id/stock") return { delta: 1, reason: "count" };
   if (p === "/anomalies/:id/resolve") return { note: "checked" };
   if (p === "/orders/:id/close" || p === "/orders/:id/sync") return undefined;
+  if (p === "/reconciliations") return { date: "2026-01-01" };
   throw new Error(`no body for ${method} ${p}`);
 }
 
@@ -118,6 +146,8 @@ describe("admin scope matrix", () => {
       if (r.method === "DELETE") continue; // revoking is covered in keys.test
       // Sync asks WeChat, which this offline suite has none of: order-actions.test covers it.
       if (r.path === "/orders/:id/sync") continue;
+      // So does running a reconciliation (it downloads the bill): test/reconciliation covers it.
+      if (r.method === "POST" && r.path === "/reconciliations") continue;
       const res = await kit.call(r.method, pathOf(r.path), key, bodyOf(r.method, r.path));
       expect([`${r.method} ${r.path}`, res.status < 300]).toEqual([`${r.method} ${r.path}`, true]);
     }
