@@ -115,7 +115,12 @@ if (!(await waitFor(`${sandboxUrl}/healthz`, 30_000))) {
   console.error("[start] the sandbox did not come up");
   stop(1);
 } else {
-  run("backend", "backend/dist/main.js", [], { PORT: backendPort, SANDBOX_URL: sandboxUrl });
+  // The local demo's webhook receivers run on this machine: allow loopback and http:// here only.
+  run("backend", "backend/dist/main.js", [], {
+    PORT: backendPort,
+    SANDBOX_URL: sandboxUrl,
+    ALLOW_PRIVATE_WEBHOOKS: process.env.ALLOW_PRIVATE_WEBHOOKS ?? "true",
+  });
   const backend = `http://127.0.0.1:${backendPort}`;
   if (!(await waitFor(`${backend}/readyz`, 60_000))) {
     console.error("[start] the backend did not become ready");

@@ -15,6 +15,7 @@ import { createDb } from "./db/repositories";
 import type { JobEngine } from "./jobs/engine";
 import { startOrderJobs } from "./jobs/order-queues";
 import { reconciliationQueues } from "./jobs/reconciliation-queues";
+import { webhookQueues } from "./jobs/webhook-queues";
 import { createLogger, type Logger } from "./logger";
 import { createMerchantRegistry, type AdapterFactory } from "./merchants/registry";
 import { merchantIdFor } from "./merchants/secrets";
@@ -122,19 +123,27 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
       },
       trustProxy: config.TRUST_PROXY ?? false,
       metricsToken: config.METRICS_TOKEN ?? null,
+      webhooks: {
+        allowPrivate: config.ALLOW_PRIVATE_WEBHOOKS ?? false,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        retrySeconds: config.WEBHOOK_RETRY_SCHEDULE,
+      },
     });
-    const { app, sweeper, retention, catalog, keys } = composed;
+    const { app, sweeper, retention, catalog, keys, webhooks } = composed;
     if (config.JOBS_ENABLED) {
       jobs = await startOrderJobs({
         connectionString: (db.ds.options as { url: string }).url,
         deps: composed.deps,
         merchantById: (id) => composed.registry.byId(id),
         scheduleSeconds: config.PAYMENT_CHECK_SCHEDULE,
-        extraQueues: reconciliationQueues({
-          deps: composed.deps,
-          service: composed.reconciliations,
-          merchants: () => composed.registry.all(),
-        }),
+        extraQueues: [
+          ...reconciliationQueues({
+            deps: composed.deps,
+            service: composed.reconciliations,
+            merchants: () => composed.registry.all(),
+          }),
+          ...webhookQueues(webhooks),
+        ],
       });
       const engine = jobs;
       composed.metrics.watchQueues(() => engine.depths());
@@ -167,6 +176,8 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     const url = `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${port}`;
     if (config.SWEEPER_INTERVAL_MS > 0) sweeper.start(config.SWEEPER_INTERVAL_MS);
     if (config.PRUNE_INTERVAL_MS > 0) retention.start(config.PRUNE_INTERVAL_MS);
+    // Deliveries are jobs: without the job engine nothing would send what the fan-out queues.
+    if (jobs && config.WEBHOOK_FANOUT_INTERVAL_MS > 0) webhooks.start(config.WEBHOOK_FANOUT_INTERVAL_MS);
     logger.info(
       {
         url,
@@ -199,6 +210,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
             logger.warn({ step: what, outcome }, "shutdown step did not finish cleanly");
         };
         await within(sweeper.stop(), "sweeper");
+        await within(webhooks.stop(), "webhook fan-out");
         // Running jobs finish (or are abandoned to a retry) before the database goes.
         if (jobs) await within(jobs.stop(Math.max(0, deadline - Date.now() - 2500)), "jobs");
         await within(retention.stop(), "retention");

@@ -26,9 +26,14 @@ import { NotifyService } from "./services/notify";
 import { OrderService } from "./services/orders";
 import { PaymentService } from "./services/payments";
 import { RateLimiter, type RateRule } from "./services/rate-limit";
+import { RefundNotifyService } from "./services/refund-notify";
+import { RefundService } from "./services/refunds";
 import { ReconciliationService, type RefundsForDay } from "./services/reconciliation";
 import { RetentionJob } from "./services/retention";
 import { Sweeper } from "./services/sweeper";
+import { WebhookAdminService } from "./services/admin/webhooks";
+import { WebhookDispatcher, type ObjectLoader } from "./services/webhook-dispatch";
+import { createWebhookSender, resolveWebhookTarget, type Resolver } from "./webhooks/sender";
 
 export interface ComposeInput {
   deps: ServiceDeps;
@@ -61,11 +66,17 @@ export interface ComposeInput {
   metrics?: PrometheusMetrics;
   /** Bearer token for GET /metrics; null or unset leaves it open. */
   metricsToken?: string | null;
-  /**
-   * Our refund records of a day, for reconciliation. There is no refunds table on this branch yet,
-   * so the default answers none; the refunds module wires its repository here.
-   */
+  /** Our refund records of a day, for reconciliation; the refunds table by default (tests may plant). */
   refundsForDay?: RefundsForDay;
+  /** Merchant webhooks; https to public addresses only, 10 s timeout and the standard schedule by default. */
+  webhooks?: {
+    allowPrivate?: boolean;
+    timeoutMs?: number;
+    retrySeconds?: readonly number[];
+    disableAfterMs?: number;
+    resolver?: Resolver;
+    objects?: Record<string, ObjectLoader>;
+  };
 }
 
 export interface Composed {
@@ -79,6 +90,8 @@ export interface Composed {
   deps: ServiceDeps;
   registry: MerchantRegistry;
   reconciliations: ReconciliationService;
+  /** Fans the outbox out to webhook deliveries and makes their attempts (the jobs call it). */
+  webhooks: WebhookDispatcher;
 }
 
 const perMinute = (bucket: string, limit: number): RateRule => ({ bucket, limit, windowSeconds: 60 });
@@ -130,14 +143,31 @@ export function compose(i: ComposeInput): Composed {
   const payments = new PaymentService(deps, orders, limits.paymentCheckSeconds);
   const notify = new NotifyService(deps);
   const keys = new ApiKeyService(deps);
+  const refunds = new RefundService(deps, limits.paymentCheckSeconds);
   const reconciliations = new ReconciliationService(
     deps,
     (id) => registry.byId(id),
-    i.refundsForDay ?? (async () => []),
+    i.refundsForDay ?? ((merchantId, day) => refunds.forReconciliation(merchantId, day)),
   );
+  const hooks = { allowPrivate: i.webhooks?.allowPrivate ?? false, resolver: i.webhooks?.resolver };
+  const webhooks = new WebhookDispatcher(
+    deps,
+    i.box,
+    createWebhookSender({ ...hooks, timeoutMs: i.webhooks?.timeoutMs ?? 10_000 }),
+    {
+      retrySeconds: i.webhooks?.retrySeconds,
+      disableAfterMs: i.webhooks?.disableAfterMs,
+      objects: i.webhooks?.objects,
+    },
+  );
+  const checkUrl = async (url: string) => {
+    const t = await resolveWebhookTarget(url, hooks);
+    return t.ok ? null : t.reason;
+  };
   const app = createApp({
     logger: deps.logger,
     notify,
+    refundNotify: new RefundNotifyService(deps),
     ready: i.ready,
     isUnavailable: isDatabaseUnavailable,
     h5Dir: i.h5Dir,
@@ -165,7 +195,10 @@ export function compose(i: ComposeInput): Composed {
       orders: new AdminOrderService(deps),
       reports: new ReportService(deps),
       exports: new OrderExport(deps),
+      // Refund status checks follow the payment-check schedule (the first ~30 s after the request).
+      refunds,
       reconciliations,
+      webhooks: new WebhookAdminService(deps, i.box, checkUrl, webhooks),
       bodyLimit: i.limits.bodyLimitBytes,
     },
   });
@@ -186,5 +219,6 @@ export function compose(i: ComposeInput): Composed {
     deps,
     registry,
     reconciliations,
+    webhooks,
   };
 }

@@ -15,6 +15,7 @@ import { notifyRouter } from "./routes/notify";
 import { openApiRouter } from "./routes/openapi";
 import { serveH5 } from "./routes/static";
 import type { NotifyService } from "../services/notify";
+import type { RefundNotifyService } from "../services/refund-notify";
 import type { MetricsPort } from "../services/metrics-port";
 
 export interface AppDeps {
@@ -23,6 +24,8 @@ export interface AppDeps {
   /** The merchant admin API (/admin/v1); left out, those routes do not exist. */
   admin?: AdminDeps;
   notify: NotifyService;
+  /** Refund notifies (/notify/wechat/{merchant}/{v2,v3}/refund, and v3 REFUND.* at the pay URL). */
+  refundNotify?: RefundNotifyService;
   /** Resolves when the database answers; rejects with the reason otherwise. */
   ready: () => Promise<boolean>;
   /** Errors meaning "a dependency is down" (503 + Retry-After), not a bug (500). */
@@ -49,7 +52,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   const health = healthRouter(deps.ready, deps.isUnavailable);
   const api = apiRouter(deps.api);
-  const notify = notifyRouter(deps.api.registry, deps.notify, deps.api.bodyLimit);
+  const notify = notifyRouter(deps.api.registry, deps.notify, deps.api.bodyLimit, deps.refundNotify);
   const routers = [health, api, notify];
   if (deps.admin) routers.push(adminRouter(deps.admin), openApiRouter());
   if (deps.metrics?.endpoint) routers.push(metricsRouter(deps.metrics.endpoint));

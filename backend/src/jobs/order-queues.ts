@@ -1,4 +1,7 @@
-/** The order queues: payment checks (no retry within a step) and expiry (retried until WeChat lets it close). */
+/**
+ * The order queues: payment checks (no retry within a step), expiry (retried until WeChat lets it
+ * close) and refund status checks (jobs/refund-queues.ts).
+ */
 import type { ServiceDeps } from "../services/deps";
 import {
   CHECK_QUEUE,
@@ -8,15 +11,20 @@ import {
   type CheckJob,
   type ExpiryJob,
 } from "../services/order-checks";
+import type { RefundingMerchant } from "../services/refunds";
+
+import { refundQueues } from "./refund-queues";
 import { JobEngine, type QueueSpec } from "./engine";
 
 export async function startOrderJobs(o: {
   connectionString: string;
   deps: ServiceDeps;
-  merchantById: (id: string) => Promise<CheckedMerchant | null>;
+  merchantById: (id: string) => Promise<(CheckedMerchant & RefundingMerchant) | null>;
   scheduleSeconds: readonly number[];
+  /** Seconds from a refund request to each status check; the payment-check schedule by default. */
+  refundCheckSeconds?: readonly number[];
   pollingIntervalSeconds?: number;
-  /** Other modules' queues on the same engine (reconciliation, …). */
+  /** Other features' queues, served by the same engine (reconciliation, webhook deliveries, …). */
   extraQueues?: QueueSpec[];
 }): Promise<JobEngine> {
   const handlers = (send: JobEngine["send"]) =>
@@ -37,6 +45,11 @@ export async function startOrderJobs(o: {
         retryLimit: 20,
         handler: (d, send) => handlers(send).expire(d as unknown as ExpiryJob),
       },
+      ...refundQueues({
+        deps: o.deps,
+        merchantById: o.merchantById,
+        checkSeconds: o.refundCheckSeconds ?? o.scheduleSeconds,
+      }),
       ...(o.extraQueues ?? []),
     ],
   });

@@ -1,12 +1,14 @@
 /**
  * Adapters that report to the MetricsPort around the seams the services already use, so neither
  * the services nor domain/ know about metrics:
- * - the Db: committed order transitions (OrdersRepo.moveState) and notify outcomes (notify_log rows);
+ * - the Db: committed order transitions (OrdersRepo.moveState), refund moves (RefundsRepo.move) and
+ *   notify outcomes (notify_log rows);
  * - the merchant registry: every gateway call to WeChat, timed, with its failure class.
  */
 import type { Db, Repos } from "../db/repositories";
 import type { MerchantContext, MerchantRegistry } from "../merchants/registry";
-import type { MetricsPort } from "../services/metrics-port";
+import type { RefundState } from "@minipay/shared";
+import type { MetricsPort, RefundResult } from "../services/metrics-port";
 import { WechatUpstreamError } from "../wechat/errors";
 import type { PaymentGateway } from "../wechat/types";
 
@@ -22,8 +24,23 @@ function instrumentRepos(r: Repos, m: MetricsPort, note: (f: () => void) => void
     await r.notifyLog.insert(e);
     note(() => m.notify(e.apiVersion, e.kind, e.outcome));
   };
-  return { ...r, orders, notifyLog };
+  const refunds = Object.create(r.refunds) as Repos["refunds"];
+  refunds.move = async (...a: Parameters<Repos["refunds"]["move"]>) => {
+    const moved = await r.refunds.move(...a);
+    const result = moved ? REFUND_RESULT_OF[a[2]] : undefined;
+    if (result) note(() => m.refund(result));
+    return moved;
+  };
+  return { ...r, orders, notifyLog, refunds };
 }
+
+/** Refund moves as the refunds counter names them: closed by WeChat = failed, refused = rejected. */
+const REFUND_RESULT_OF: Partial<Record<RefundState, RefundResult>> = {
+  processing: "processing",
+  succeeded: "succeeded",
+  closed: "failed",
+  failed: "rejected",
+};
 
 /** The Db, counting only what commits: inside a transaction the counts wait for the commit. */
 export function instrumentDb(db: Db, m: MetricsPort): Db {

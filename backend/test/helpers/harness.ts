@@ -27,6 +27,8 @@ import type { JobEngine } from "../../src/jobs/engine";
 import { startOrderJobs } from "../../src/jobs/order-queues";
 import { reconciliationQueues } from "../../src/jobs/reconciliation-queues";
 import type { ReconciliationService, RefundsForDay } from "../../src/services/reconciliation";
+import { webhookQueues } from "../../src/jobs/webhook-queues";
+import type { WebhookDispatcher } from "../../src/services/webhook-dispatch";
 import type { AdminLimiter } from "../../src/http/middleware/merchant-key";
 import type { PaymentGateway, WechatAuth } from "../../src/wechat/types";
 import { createTestDatabaseUrl } from "./db";
@@ -45,6 +47,8 @@ export interface Harness {
   reconciliations: ReconciliationService;
   /** The job engine when `jobs` was asked for. */
   jobs(): JobEngine | null;
+  /** Webhook fan-out and attempts (fan-out runs on its own only with `webhooks.fanoutMs` and `jobs`). */
+  webhooks: WebhookDispatcher;
   close(): Promise<void>;
 }
 
@@ -111,8 +115,10 @@ export async function startHarness(opts: {
   adminLimiter?: AdminLimiter;
   /** Bearer token for GET /metrics; open by default. */
   metricsToken?: string;
-  /** Our refunds of a day, as reconciliation sees them (none by default: no refunds table yet). */
+  /** Our refunds of a day, as reconciliation sees them (the refunds table by default). */
   refundsForDay?: RefundsForDay;
+  /** Webhook options (private addresses allowed by default, as with ALLOW_PRIVATE_WEBHOOKS=true). */
+  webhooks?: ComposeInput["webhooks"] & { fanoutMs?: number };
 }): Promise<Harness> {
   const ds = createDataSource(opts.databaseUrl ?? (await createTestDatabaseUrl()));
   await ds.initialize();
@@ -172,8 +178,9 @@ export async function startHarness(opts: {
     adminLimiter: opts.adminLimiter,
     metricsToken: opts.metricsToken ?? null,
     refundsForDay: opts.refundsForDay,
+    webhooks: { allowPrivate: true, ...opts.webhooks },
   });
-  const { app, sweeper, retention, catalog } = composed;
+  const { app, sweeper, retention, catalog, webhooks } = composed;
   if (opts.jobs) {
     engine = await startOrderJobs({
       connectionString: (ds.options as { url: string }).url,
@@ -181,15 +188,19 @@ export async function startHarness(opts: {
       merchantById: (id) => composed.registry.byId(id),
       scheduleSeconds: opts.jobs.scheduleSeconds,
       pollingIntervalSeconds: 0.5,
-      extraQueues: reconciliationQueues({
-        deps: composed.deps,
-        service: composed.reconciliations,
-        merchants: () => composed.registry.all(),
-      }),
+      extraQueues: [
+        ...reconciliationQueues({
+          deps: composed.deps,
+          service: composed.reconciliations,
+          merchants: () => composed.registry.all(),
+        }),
+        ...webhookQueues(webhooks),
+      ],
     });
     const running = engine;
     composed.metrics.watchQueues(() => running.depths());
   }
+  if (opts.jobs && opts.webhooks?.fanoutMs) webhooks.start(opts.webhooks.fanoutMs);
   await seedDemoCatalogues(catalog, seeds);
   server.on("request", app.callback());
   return {
@@ -205,7 +216,9 @@ export async function startHarness(opts: {
     registry,
     reconciliations: composed.reconciliations,
     jobs: () => engine,
+    webhooks,
     close: async () => {
+      await webhooks.stop();
       await engine?.stop(5000);
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

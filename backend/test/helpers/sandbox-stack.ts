@@ -71,6 +71,7 @@ export async function startStack(
     adapters?: AdapterFactory;
     metricsToken?: string;
     refundsForDay?: Parameters<typeof startHarness>[0]["refundsForDay"];
+    webhooks?: Parameters<typeof startHarness>[0]["webhooks"];
   } = {},
 ): Promise<Stack> {
   const merchants = await fetchSandboxMerchants(sandbox.url, Array.isArray(names) ? names : [names], 5000);
@@ -87,6 +88,7 @@ export async function startStack(
     publicBaseUrl: opts.publicBaseUrl,
     metricsToken: opts.metricsToken,
     refundsForDay: opts.refundsForDay,
+    webhooks: opts.webhooks,
   });
   const stack: Stack = {
     h,

@@ -24,6 +24,7 @@ export const ScenarioRule = z
       "query_error",
       "close_error",
       "refund_error",
+      "refund_outcome",
       "close_orderpaid",
       "login_error",
       // Trade bill plants (bills/plants.ts): the day's bill differs from the sandbox's own records.
@@ -40,6 +41,8 @@ export const ScenarioRule = z
     seconds: z.number().int().min(-86400).max(86400).optional(),
     ms: z.number().int().min(0).max(3_600_000).optional(),
     mode: z.enum(["SYSTEMERROR", "http_500", "timeout"]).optional(),
+    /** refund_outcome: how the refund ends (default SUCCESS); `seconds` (WeChat time) until it does (default 5). */
+    status: z.enum(["SUCCESS", "CLOSED", "ABNORMAL"]).optional(),
     /** login_error: the code2Session errcode to answer with (-1 busy, 45011 quota, 40226 blocked). */
     errcode: z.union([z.literal(-1), z.literal(45011), z.literal(40226)]).optional(),
     /** bill_amount, bill_refund, bill_missing_here: the amount the bill states, in fen. */

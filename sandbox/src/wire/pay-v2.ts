@@ -14,7 +14,7 @@ import type { MerchantMaterial } from "../crypto/keys";
 import { plantBillDifferences } from "../bills/plants";
 import { BILL_TYPES, beijingDayStart, tradeBill, type BillType } from "../bills/trade-bill";
 import { EngineError, close, lookup, place, refund, type EngineErrorCode } from "../engine/orders";
-import { v2OrderFields } from "../notify/payloads";
+import { v2OrderFields, v2RefundStatus } from "../notify/payloads";
 import type { SandboxContext } from "./context";
 import { faultThrower } from "./faults";
 
@@ -332,7 +332,7 @@ async function refundQuery(c: SandboxContext, m: MerchantMaterial, req: Record<s
     out[`out_refund_no_${i}`] = rf.outRefundNo;
     out[`refund_id_${i}`] = rf.refundId;
     out[`refund_fee_${i}`] = rf.refundFen;
-    out[`refund_status_${i}`] = rf.status === "CLOSED" ? "REFUNDCLOSE" : rf.status;
+    out[`refund_status_${i}`] = v2RefundStatus(rf.status);
     out[`refund_channel_${i}`] = "ORIGINAL";
   });
   return out;

@@ -1,7 +1,8 @@
 /** Typed records the repositories return; services work with these, never with raw rows. */
 import type { OrderState, PaymentMethod } from "@minipay/shared";
 
-export type EventSource = "api" | "notify" | "verify" | "check" | "sweeper" | "admin" | "reconciliation";
+export type EventSource =
+  "api" | "notify" | "verify" | "check" | "sweeper" | "admin" | "reconciliation" | "webhook";
 
 export interface OrderRecord {
   id: string;

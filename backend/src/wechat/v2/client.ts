@@ -27,11 +27,14 @@ export class V2Client extends MerchantHttpClient {
   readonly key: string;
   readonly signType: V2SignType;
   private readonly tlsHttp: AxiosInstance;
+  /** /secapi calls (refunds) need the merchant's client certificate and key. */
+  readonly hasClientCert: boolean;
 
   constructor(creds: MerchantCredentials, opts: GatewayOptions) {
     if (!creds.v2) throw new Error("v2 credentials missing");
     super(creds, opts);
     this.key = creds.v2.key;
+    this.hasClientCert = !!(creds.v2.clientCertPem && creds.v2.clientKeyPem);
     this.signType = creds.v2.signType;
     this.tlsHttp = createHttp({
       baseUrl: creds.tlsBaseUrl ?? creds.baseUrl,
