@@ -68,7 +68,10 @@ export function createPrometheusMetrics(o: { defaults?: boolean } = {}): Prometh
     async collect() {
       if (!depths) return;
       this.reset();
-      for (const d of await depths()) this.set({ queue: d.queue }, d.depth);
+      // A scrape must not fail because the queue tables cannot be read (engine stopping, database
+      // down): the gauge is then simply absent from this scrape.
+      const read = await depths().catch(() => []);
+      for (const d of read) this.set({ queue: d.queue }, d.depth);
     },
   });
   const refunds = new Counter({
