@@ -8,6 +8,7 @@ import { errorHandler, sendError } from "./middleware/errors";
 import { requestId } from "./middleware/request-id";
 import { adminRouter, type AdminDeps } from "./routes/admin";
 import { apiRouter, type ApiDeps } from "./routes/api";
+import { docsRouter } from "./routes/docs";
 import { healthRouter } from "./routes/health";
 import { notifyRouter } from "./routes/notify";
 import { openApiRouter } from "./routes/openapi";
@@ -45,7 +46,7 @@ export function createApp(deps: AppDeps): Koa {
   const api = apiRouter(deps.api);
   const notify = notifyRouter(deps.api.registry, deps.notify, deps.api.bodyLimit);
   const routers = [health, api, notify];
-  if (deps.admin) routers.push(adminRouter(deps.admin), openApiRouter());
+  if (deps.admin) routers.push(adminRouter(deps.admin), openApiRouter(), docsRouter());
   for (const r of routers) {
     app.use(r.routes());
     app.use(r.allowedMethods({ throw: true }));
