@@ -196,7 +196,11 @@ export async function adminBench({ root, base, databaseUrl, bench, connections, 
       orders: ADMIN_ORDERS,
       seedSeconds,
       connections,
-      loadAverage: os.loadavg(),
+      // A string, not an array: prettier keeps the written JSON as JSON.stringify lays it out.
+      loadAverage: os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" "),
       cpus: os.cpus().length,
       results,
       plans,
@@ -209,7 +213,7 @@ export async function adminBench({ root, base, databaseUrl, bench, connections, 
 export function printAdmin(root, a) {
   console.log(
     `\nAdmin orders list over ${a.orders.toLocaleString("en")} orders (${a.connections} connections; ` +
-      `load average ${a.loadAverage.map((l) => l.toFixed(1)).join(" ")} on ${a.cpus} CPUs)`,
+      `load average ${a.loadAverage} on ${a.cpus} CPUs)`,
   );
   for (const r of a.results)
     console.log(
