@@ -114,14 +114,16 @@ try {
 
   // With two merchants, a shopper's request names its mini-program.
   const merchantsDoc = await (await fetch(`${sandbox}/__sandbox/merchants`)).json();
-  const appid = merchantsDoc.merchants.find((m) => m.name === "v3-public-key").appid;
+  const v3Merchant = merchantsDoc.merchants.find((m) => m.name === "v3-public-key");
+  const appid = v3Merchant.appid;
   const cases = [
     ["baseline GET /healthz", { path: "/healthz" }, 200],
     ["GET /api/v1/products (database read)", { path: `/api/v1/products?appid=${appid}` }, 200],
     [
-      "POST /notify/wechat/v3/pay forged (rejected: signature check + one log row)",
+      "POST /notify/wechat/{merchant}/v3/pay forged (rejected: signature check + one log row)",
       {
-        path: "/notify/wechat/v3/pay",
+        // The merchant's own notify URL (the legacy /notify/wechat/v3/pay belongs to the oldest merchant).
+        path: `/notify/wechat/mch_${v3Merchant.mchid}/v3/pay`,
         method: "POST",
         headers: {
           "content-type": "application/json",
