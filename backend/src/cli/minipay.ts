@@ -8,6 +8,7 @@
  *   minipay key create --scopes all|a,b,c [--merchant ID] [--name N]   (the key is the last line)
  *   minipay key list [--merchant ID]
  *   minipay key revoke ID
+ *   minipay doctor [--merchant ID]     (checks WeChat credentials; exit code 1 when a check fails)
  */
 import crypto from "node:crypto";
 import { parseArgs } from "node:util";
@@ -17,14 +18,18 @@ import { openDatabase } from "../db/open";
 import { createDb, type Db } from "../db/repositories";
 import { AppError } from "../domain/errors";
 import { createLogger } from "../logger";
+import { loadOrCreateMasterKey, parseMasterKey, SecretBox } from "../security/secret-box";
 import { CLI_ACTOR } from "../services/admin/actor";
 import { ApiKeyService, keyView } from "../services/admin/keys";
+import { doctorMerchants } from "./doctor";
+import { formatDoctorReport } from "./doctor-format";
 
 const USAGE = `usage:
   minipay merchant list
   minipay key create --scopes all|${ADMIN_SCOPES.slice(0, 2).join(",")},… [--merchant ID] [--name NAME]
   minipay key list [--merchant ID]
   minipay key revoke KEY_ID
+  minipay doctor [--merchant ID]   (every enabled merchant without --merchant)
 scopes: ${ADMIN_SCOPES.join(", ")}`;
 
 class UsageError extends Error {}
@@ -54,7 +59,8 @@ async function pickMerchant(db: Db, id: string | undefined): Promise<string> {
   );
 }
 
-async function run(argv: string[], out: (line: string) => void): Promise<void> {
+/** Resolves to the process exit code. */
+async function run(argv: string[], out: (line: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -68,10 +74,10 @@ async function run(argv: string[], out: (line: string) => void): Promise<void> {
   const [noun, verb, arg] = positionals;
   if (values.help || !noun) {
     out(USAGE);
-    return;
+    return 0;
   }
   const command = `${noun} ${verb ?? ""}`.trim();
-  if (!["merchant list", "key create", "key list", "key revoke"].includes(command))
+  if (!["merchant list", "key create", "key list", "key revoke", "doctor"].includes(command))
     throw new UsageError(`unknown command: ${command}`);
   if (command === "key revoke" && !arg) throw new UsageError("key revoke needs the key's id");
   const scopes = command === "key create" ? parseScopes(values.scopes) : [];
@@ -83,19 +89,33 @@ async function run(argv: string[], out: (line: string) => void): Promise<void> {
     const db = createDb(opened.ds);
     const keys = new ApiKeyService({ db, now: () => new Date(), randomBytes: crypto.randomBytes, logger });
     switch (command) {
+      case "doctor": {
+        const ids = values.merchant
+          ? [await pickMerchant(db, values.merchant)]
+          : (await db.repos.merchants.list()).filter((m) => !m.disabledAt).map((m) => m.id);
+        if (ids.length === 0)
+          throw new UsageError("no merchants yet: start the backend once to configure them");
+        // The same master key the backend opens the credentials with (boot.ts).
+        const box = new SecretBox(
+          config.MASTER_KEY ? parseMasterKey(config.MASTER_KEY) : loadOrCreateMasterKey(config.dataDir),
+        );
+        const reports = await doctorMerchants(db, box, config, ids);
+        for (const r of reports) for (const line of formatDoctorReport(r)) out(line);
+        return reports.some((r) => r.failed > 0) ? 1 : 0;
+      }
       case "merchant list":
         for (const m of await db.repos.merchants.list())
           out(
             [m.id, m.disabledAt ? "disabled" : "enabled", m.apiVersion, m.appid, m.mchid, m.name].join("\t"),
           );
-        return;
+        return 0;
       case "key create": {
         const merchantId = await pickMerchant(db, values.merchant);
         const k = await keys.create(merchantId, { name: values.name ?? "cli", scopes }, CLI_ACTOR);
         out(`created key ${k.id} "${k.name}" for ${merchantId}: ${k.scopes.join(",")}`);
         out("the key is shown only this once:");
         out(k.key);
-        return;
+        return 0;
       }
       case "key list": {
         const merchantId = values.merchant ? await pickMerchant(db, values.merchant) : null;
@@ -113,23 +133,24 @@ async function run(argv: string[], out: (line: string) => void): Promise<void> {
             ].join("\t"),
           );
         }
-        return;
+        return 0;
       }
       case "key revoke": {
         const k = await db.repos.apiKeys.byIdAnyMerchant(arg!);
         if (!k) throw new UsageError(`no key ${arg}`);
         await keys.revoke(k.merchantId, k.id, CLI_ACTOR);
         out(k.revokedAt ? `key ${k.id} was already revoked` : `revoked key ${k.id}`);
-        return;
+        return 0;
       }
     }
+    return 0;
   } finally {
     await opened.close();
   }
 }
 
 run(process.argv.slice(2), (line) => process.stdout.write(line + "\n")).then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (err) => {
     if (err instanceof UsageError || (err as { code?: string })?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
       process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);

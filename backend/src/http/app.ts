@@ -10,6 +10,7 @@ import { adminRouter, type AdminDeps } from "./routes/admin";
 import { adminMeRouter } from "./routes/admin-me";
 import { apiRouter, type ApiDeps } from "./routes/api";
 import { httpMetrics } from "./middleware/http-metrics";
+import { docsRouter } from "./routes/docs";
 import { healthRouter } from "./routes/health";
 import { metricsRouter, type MetricsEndpoint } from "./routes/metrics";
 import { notifyRouter } from "./routes/notify";
@@ -57,7 +58,8 @@ export function createApp(deps: AppDeps): Koa {
   const api = apiRouter(deps.api);
   const notify = notifyRouter(deps.api.registry, deps.notify, deps.api.bodyLimit, deps.refundNotify);
   const routers = [health, api, notify];
-  if (deps.admin) routers.push(adminRouter(deps.admin), adminMeRouter(deps.admin), openApiRouter());
+  if (deps.admin)
+    routers.push(adminRouter(deps.admin), adminMeRouter(deps.admin), openApiRouter(), docsRouter());
   if (deps.metrics?.endpoint) routers.push(metricsRouter(deps.metrics.endpoint));
   for (const r of routers) {
     app.use(r.routes());

@@ -28,6 +28,7 @@ const Credentials = z.object({
       apiV3Key: z.string().min(1),
       privateKeyPem: z.string().min(1),
       certificateSerial: z.string().min(1),
+      certificatePem: z.string().optional(),
       keyMode: z.enum(["platform_certificate", "public_key"]),
       platformCertificates: z.array(z.object({ serial: z.string(), pem: z.string() })).optional(),
       publicKeyId: z.string().optional(),

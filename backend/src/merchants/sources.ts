@@ -34,6 +34,7 @@ const SandboxMerchant = z.object({
   apiV3Key: z.string().nullable().optional(),
   merchantPrivateKeyPem: z.string().nullable().optional(),
   merchantCertificateSerial: z.string().nullable().optional(),
+  merchantCertificatePem: z.string().nullable().optional(),
   clientCertPem: z.string().nullable().optional(),
   clientKeyPem: z.string().nullable().optional(),
   keyMode: z.enum(["platform_certificate", "public_key"]).nullable().optional(),
@@ -80,6 +81,7 @@ export function sandboxMerchantToRecord(
       apiV3Key: m.apiV3Key!,
       privateKeyPem: m.merchantPrivateKeyPem!,
       certificateSerial: m.merchantCertificateSerial!,
+      certificatePem: m.merchantCertificatePem ?? undefined,
       keyMode: m.keyMode ?? "public_key",
       platformCertificates:
         m.platformCertificatePem && m.platformCertificateSerial

@@ -129,6 +129,9 @@ export interface MerchantCredentials {
     privateKeyPem: string;
     /** Serial of the merchant API certificate (goes into Authorization). */
     certificateSerial: string;
+    /** The merchant API certificate (apiclient_cert.pem), when known: lets `minipay doctor` match it
+     * against the private key and serial without asking WeChat. Payments do not need it. */
+    certificatePem?: string;
     keyMode: "platform_certificate" | "public_key";
     platformCertificates?: { serial: string; pem: string }[];
     publicKeyId?: string;
