@@ -120,6 +120,8 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         notifyLogDays: config.RETENTION_NOTIFY_LOG_DAYS,
       },
       trustProxy: config.TRUST_PROXY ?? false,
+      // Until ALLOW_PRIVATE_WEBHOOKS (issue 15) lands: http:// merchant URLs on loopback outside production.
+      allowLoopbackHttp: config.NODE_ENV !== "production",
     });
     if (config.JOBS_ENABLED)
       jobs = await startOrderJobs({

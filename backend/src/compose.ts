@@ -19,6 +19,7 @@ import { ReportService } from "./services/admin/reports";
 import type { AdminLimiter } from "./http/middleware/merchant-key";
 import { AuthService } from "./services/auth";
 import { CatalogService } from "./services/catalog";
+import { MerchantOrderService } from "./services/merchant-orders";
 import type { ServiceDeps } from "./services/deps";
 import { NotifyService } from "./services/notify";
 import { OrderService } from "./services/orders";
@@ -54,6 +55,8 @@ export interface ComposeInput {
   trustProxy: boolean;
   /** Per-key limits for /admin/v1; none until the shared rate-limit store is wired in. */
   adminLimiter?: AdminLimiter;
+  /** Development: merchant notify/return URLs may be http:// on a loopback host. */
+  allowLoopbackHttp?: boolean;
 }
 
 export interface Composed {
@@ -110,6 +113,12 @@ export function compose(i: ComposeInput): Composed {
   const payments = new PaymentService(deps, orders, limits.paymentCheckSeconds);
   const notify = new NotifyService(deps);
   const keys = new ApiKeyService(deps);
+  const adminOrders = new AdminOrderService(deps);
+  const merchantOrders = new MerchantOrderService(deps, payments, adminOrders, (id) => registry.byId(id), {
+    defaultTtlMinutes: limits.orderTtlMinutes,
+    tokenKey: i.box.derive("checkout-token"),
+    allowLoopbackHttp: i.allowLoopbackHttp ?? false,
+  });
   const app = createApp({
     logger: deps.logger,
     notify,
@@ -133,11 +142,12 @@ export function compose(i: ComposeInput): Composed {
       audit: new AuditLogService(deps),
       products: new AdminProductService(deps),
       anomalies: new AnomalyService(deps),
-      orders: new AdminOrderService(deps),
+      orders: adminOrders,
       reports: new ReportService(deps),
       exports: new OrderExport(deps),
       bodyLimit: i.limits.bodyLimitBytes,
     },
+    merchantApi: { keys, registry, limiter: adminLimiter, merchantOrders, bodyLimit: limits.bodyLimitBytes },
   });
   const retention = new RetentionJob(deps, {
     ...i.retention,

@@ -4,3 +4,4 @@ export * from "./order-states";
 export * from "./api";
 export * from "./client";
 export * from "./admin";
+export * from "./merchant";

@@ -12,6 +12,7 @@ import { TradeNumbers1732600000000 } from "./migrations/1732600000000-TradeNumbe
 import { Limits1732700000000 } from "./migrations/1732700000000-Limits";
 import { Admin1732800000000 } from "./migrations/1732800000000-Admin";
 import { AdminOrders1732900000000 } from "./migrations/1732900000000-AdminOrders";
+import { MerchantOrders1733300000000 } from "./migrations/1733300000000-MerchantOrders";
 
 export const MIGRATIONS = [
   Init1732400000000,
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   Limits1732700000000,
   Admin1732800000000,
   AdminOrders1732900000000,
+  MerchantOrders1733300000000,
 ];
 
 export function createDataSource(url: string): DataSource {

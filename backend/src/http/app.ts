@@ -8,7 +8,9 @@ import { errorHandler, sendError } from "./middleware/errors";
 import { requestId } from "./middleware/request-id";
 import { adminRouter, type AdminDeps } from "./routes/admin";
 import { apiRouter, type ApiDeps } from "./routes/api";
+import { checkoutRouter } from "./routes/checkout";
 import { healthRouter } from "./routes/health";
+import { merchantRouter, type MerchantApiDeps } from "./routes/merchant";
 import { notifyRouter } from "./routes/notify";
 import { openApiRouter } from "./routes/openapi";
 import { serveH5 } from "./routes/static";
@@ -19,6 +21,8 @@ export interface AppDeps {
   api: ApiDeps;
   /** The merchant admin API (/admin/v1); left out, those routes do not exist. */
   admin?: AdminDeps;
+  /** Payment-centre mode (/merchant/v1 and the checkout page /pay); left out, those routes do not exist. */
+  merchantApi?: MerchantApiDeps;
   notify: NotifyService;
   /** Resolves when the database answers; rejects with the reason otherwise. */
   ready: () => Promise<boolean>;
@@ -46,6 +50,8 @@ export function createApp(deps: AppDeps): Koa {
   const notify = notifyRouter(deps.api.registry, deps.notify, deps.api.bodyLimit);
   const routers = [health, api, notify];
   if (deps.admin) routers.push(adminRouter(deps.admin), openApiRouter());
+  if (deps.merchantApi)
+    routers.push(merchantRouter(deps.merchantApi), checkoutRouter(deps.merchantApi.merchantOrders));
   for (const r of routers) {
     app.use(r.routes());
     app.use(r.allowedMethods({ throw: true }));

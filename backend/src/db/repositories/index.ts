@@ -9,6 +9,7 @@ import { ApiKeysRepo } from "./api-keys";
 import { AttemptsRepo } from "./attempts";
 import { AuditRepo } from "./audit";
 import { EventsRepo } from "./events";
+import { MerchantOrdersRepo } from "./merchant-orders";
 import { MerchantsRepo } from "./merchants";
 import { NotifyLogRepo } from "./notify-log";
 import { OrdersRepo } from "./orders";
@@ -36,6 +37,7 @@ export interface Repos {
   apiKeys: ApiKeysRepo;
   audit: AuditRepo;
   anomalies: AnomaliesRepo;
+  merchantOrders: MerchantOrdersRepo;
 }
 
 export interface Db {
@@ -61,6 +63,7 @@ export function createRepos(m: Manager, sink: () => JobSink | null = () => null)
     apiKeys: new ApiKeysRepo(m),
     audit: new AuditRepo(m),
     anomalies: new AnomaliesRepo(m),
+    merchantOrders: new MerchantOrdersRepo(m),
   };
 }
 
@@ -75,3 +78,4 @@ export function createDb(ds: DataSource, jobs: () => JobSink | null = () => null
 
 export type * from "./types";
 export type { JobScheduler, JobSink } from "./jobs";
+export type { MerchantOrderRecord } from "./merchant-orders";

@@ -28,6 +28,7 @@ import { anomalyView } from "./anomalies";
 export const orderSummary = (o: OrderRecord): AdminOrderSummary => ({
   id: o.id,
   userId: o.userId,
+  source: o.source,
   outTradeNo: o.outTradeNo,
   transactionId: o.transactionId,
   state: o.state,
