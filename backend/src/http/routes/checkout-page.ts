@@ -93,7 +93,7 @@ export function renderCheckout(v: CheckoutView, token: string, nonce: string): s
     <div id="qr-box">${qr}</div>
     <p class="status" id="status" role="status" aria-live="polite">${two(v.phase)}</p>
     <p class="note" id="waiting"${v.phase === "pending" ? "" : " hidden"}>${two("waiting")}</p>
-    <p class="expires">${two("expires")}<span>${expires} (UTC+8)</span></p>
+    <p class="expires" id="expires">${TEXT.expires[0]} / ${TEXT.expires[1]}: ${expires} (北京时间 UTC+8)</p>
     <a id="back" href="#" rel="noreferrer">${two("back")}</a>
   </div>
 </main>
