@@ -1,0 +1,76 @@
+/**
+ * GET /merchant/v1/orders/{no} is cheap, yet finds a payment whose notify never came: a pending
+ * order older than a few seconds is asked about at WeChat through the one query-and-settle path,
+ * at most once per few seconds per order (a claim in the database). The clock is moved instead
+ * of waiting.
+ */
+import { eventually, useSandbox, useStack } from "../helpers/sandbox-stack";
+import { createOrder, keyFor, merchantCall, orderNo } from "./kit";
+
+const sandbox = useSandbox();
+const stack = useStack(sandbox, "v2-hmac");
+
+afterEach(() => {
+  stack.clockOffsetMs = 0;
+});
+
+async function paidWithoutNotify(call: ReturnType<typeof merchantCall>) {
+  const body = {
+    merchantOrderNo: orderNo(),
+    amountFen: 500,
+    description: "停车费 Parking",
+    method: "native",
+  };
+  const r = await createOrder(call, body);
+  expect(r.status).toBe(201);
+  await stack.sb.scenario({ match: { out_trade_no: r.body.outTradeNo }, action: "drop_notify" });
+  return { body, order: r.body };
+}
+
+const queries = async (orderId: string) =>
+  (await stack.h.ds.query(`SELECT last_query_at FROM merchant_orders WHERE order_id = $1`, [orderId]))[0]
+    .last_query_at as Date | null;
+
+it("a young pending order is not asked about; once a few seconds old, a read settles it (source verify)", async () => {
+  const call = merchantCall(stack, await keyFor(stack, stack.merchant, ["orders:read", "orders:write"]));
+  const { body, order } = await paidWithoutNotify(call);
+  await stack.sb.pay({ code_url: order.payment.codeUrl, outcome: "SUCCESS" });
+
+  const young = await call("GET", `/orders/${body.merchantOrderNo}`);
+  expect(young.body.state).toBe("paying");
+  expect(await queries(order.orderId)).toBeNull(); // WeChat was not asked
+
+  stack.clockOffsetMs = 10_000;
+  const old = await call("GET", `/orders/${body.merchantOrderNo}`);
+  expect(old.body.state).toBe("paid");
+  expect(old.body.transactionId).toBeTruthy();
+  const ev = await stack.h.ds.query(
+    `SELECT source FROM order_events WHERE order_id = $1 AND to_state = 'paid'`,
+    [order.orderId],
+  );
+  expect(ev).toEqual([{ source: "verify" }]);
+});
+
+it("reads within the gap do not ask WeChat again (one claim per gap); the next read after the gap does", async () => {
+  const call = merchantCall(stack, await keyFor(stack, stack.merchant, ["orders:read", "orders:write"]));
+  const { body, order } = await paidWithoutNotify(call);
+  stack.clockOffsetMs = 10_000;
+  // Unpaid yet: the first read asks (and finds it unpaid), the burst after it does not ask again.
+  const reads = await Promise.all([1, 2, 3, 4, 5].map(() => call("GET", `/orders/${body.merchantOrderNo}`)));
+  expect(reads.every((r) => r.status === 200 && r.body.state === "paying")).toBe(true);
+  const first = await queries(order.orderId);
+  expect(first).not.toBeNull();
+
+  await stack.sb.pay({ code_url: order.payment.codeUrl, outcome: "SUCCESS" });
+  const within = await call("GET", `/orders/${body.merchantOrderNo}`);
+  expect(within.body.state).toBe("paying"); // rate-limited: still what we knew
+  expect((await queries(order.orderId))!.getTime()).toBe(first!.getTime());
+
+  stack.clockOffsetMs = 16_000;
+  const after = await eventually(async () => {
+    const r = await call("GET", `/orders/${body.merchantOrderNo}`);
+    return r.body.state === "paid" ? r : null;
+  });
+  expect(after.body.paidAt).toBeTruthy();
+  expect((await queries(order.orderId))!.getTime()).toBeGreaterThan(first!.getTime());
+});
