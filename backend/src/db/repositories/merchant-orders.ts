@@ -89,6 +89,15 @@ export class MerchantOrdersRepo {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
+  /** By our order id (for the webhook fan-out: an order's own notifyUrl). */
+  async byOrderId(merchantId: string, orderId: string): Promise<MerchantOrderRecord | null> {
+    const rows: Row[] = await this.m.query(
+      `SELECT * FROM merchant_orders WHERE merchant_id = $1 AND order_id = $2`,
+      [merchantId, orderId],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
   async byIdempotencyKey(merchantId: string, key: string): Promise<MerchantOrderRecord | null> {
     const rows: Row[] = await this.m.query(
       `SELECT * FROM merchant_orders WHERE merchant_id = $1 AND idempotency_key = $2`,
