@@ -213,6 +213,11 @@ describe("merchant orders (/merchant/v1)", () => {
     const off = token.slice(0, -1) + (token.endsWith("A") ? "B" : "A");
     expect((await fetch(`${stack.h.url}/pay/${off}/status`)).status).toBe(404);
     expect((await fetch(`${stack.h.url}/pay/${off}`)).status).toBe(404);
+    expect((await fetch(`${stack.h.url}/pay/${token}`)).status).toBe(200);
+    // The access log has the page's requests, with the token cut short.
+    const log = stack.h.logs.join("");
+    expect(log).toContain(`/pay/${token.slice(0, 4)}…/status`);
+    expect(log).not.toContain(token);
   });
 
   it("another merchant's key: its orders are not found, and its numbers are its own", async () => {
