@@ -74,3 +74,24 @@ it("reads within the gap do not ask WeChat again (one claim per gap); the next r
   expect(after.body.paidAt).toBeTruthy();
   expect((await queries(order.orderId))!.getTime()).toBeGreaterThan(first!.getTime());
 });
+
+it("the checkout status turns to 'over' once the order's time is up, before any job expires it", async () => {
+  const call = merchantCall(stack, await keyFor(stack, stack.merchant, ["orders:write"]));
+  const body = {
+    merchantOrderNo: orderNo(),
+    amountFen: 300,
+    description: "门票 Ticket",
+    method: "h5page",
+    expiresInMinutes: 2,
+  };
+  const r = await createOrder(call, body);
+  expect(r.status).toBe(201);
+  const status = () => fetch(`${r.body.checkoutUrl}/status`).then((s) => s.json() as Promise<any>);
+  expect((await status()).phase).toBe("pending");
+  stack.clockOffsetMs = 3 * 60_000;
+  expect(await status()).toMatchObject({ phase: "over", returnUrl: null });
+  // The page itself offers no QR for it.
+  const html = await fetch(r.body.checkoutUrl).then((p) => p.text());
+  expect(html).toContain('data-phase="over"');
+  expect(html).not.toContain('id="qr"');
+});
