@@ -26,5 +26,11 @@ module.exports = {
   globalSetup: "<rootDir>/backend/test/global-setup.ts",
   globalTeardown: "<rootDir>/backend/test/global-teardown.ts",
   testTimeout: 30000,
-  projects: [project("shared"), project("sandbox"), project("backend"), project("miniprogram")],
+  projects: [
+    project("shared"),
+    project("sandbox"),
+    project("backend"),
+    project("miniprogram"),
+    project("console"),
+  ],
 };

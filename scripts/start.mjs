@@ -46,6 +46,12 @@ buildIfStale("H5 shop", ["miniprogram/src", "shared/src"], "miniprogram/dist/bui
   "run",
   "build:h5",
 ]);
+buildIfStale("merchant console", ["console/src", "shared/src"], "console/dist/index.html", [
+  "run",
+  "build",
+  "-w",
+  "@minipay/console",
+]);
 
 const children = [];
 function run(name, file, args, env) {
@@ -115,7 +121,12 @@ if (!(await waitFor(`${sandboxUrl}/healthz`, 30_000))) {
   console.error("[start] the sandbox did not come up");
   stop(1);
 } else {
-  run("backend", "backend/dist/main.js", [], { PORT: backendPort, SANDBOX_URL: sandboxUrl });
+  // The local demo's webhook receivers run on this machine: allow loopback and http:// here only.
+  run("backend", "backend/dist/main.js", [], {
+    PORT: backendPort,
+    SANDBOX_URL: sandboxUrl,
+    ALLOW_PRIVATE_WEBHOOKS: process.env.ALLOW_PRIVATE_WEBHOOKS ?? "true",
+  });
   const backend = `http://127.0.0.1:${backendPort}`;
   if (!(await waitFor(`${backend}/readyz`, 60_000))) {
     console.error("[start] the backend did not become ready");
@@ -124,6 +135,7 @@ if (!(await waitFor(`${sandboxUrl}/healthz`, 30_000))) {
     console.log(`
 [start] Minipay is up (${((Date.now() - tStart) / 1000).toFixed(1)} s to ready, ${((Date.now() - t0) / 1000).toFixed(1)} s in all)
   Shop (H5, pays through the sandbox cashier):  ${backend}/app/
+  Merchant console (sign in with an admin key): ${backend}/console/
   Backend API:                                  ${backend}/api/v1/products
   Admin API (Bearer mk_…; first start prints a key above, more: npx minipay key create --scopes all):
                                                 ${backend}/admin/v1/products

@@ -14,6 +14,9 @@ import { openDatabase } from "./db/open";
 import { createDb } from "./db/repositories";
 import type { JobEngine } from "./jobs/engine";
 import { startOrderJobs } from "./jobs/order-queues";
+import { reconciliationQueues } from "./jobs/reconciliation-queues";
+import { webhookQueues } from "./jobs/webhook-queues";
+import { retentionQueue, seedRetention } from "./jobs/retention-queue";
 import { createLogger, type Logger } from "./logger";
 import { createMerchantRegistry, type AdapterFactory } from "./merchants/registry";
 import { merchantIdFor } from "./merchants/secrets";
@@ -71,6 +74,11 @@ function defaultH5Dir(): string | null {
   return fs.existsSync(path.join(guess, "index.html")) ? guess : null;
 }
 
+function defaultConsoleDir(): string | null {
+  const guess = path.resolve(__dirname, "../../console/dist");
+  return fs.existsSync(path.join(guess, "index.html")) ? guess : null;
+}
+
 export async function boot(env: Record<string, string | undefined>): Promise<Running> {
   const config = loadConfig(env);
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
@@ -94,12 +102,13 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     });
     const merchants = (await registry.all()).filter((m) => !m.disabled);
     const h5Dir = config.H5_DIST_DIR ? path.resolve(config.H5_DIST_DIR) : defaultH5Dir();
-    const { app, sweeper, retention, catalog, keys } = compose({
+    const composed = compose({
       deps,
       box,
       registry,
       ready: () => dbPort.ping(),
       h5Dir,
+      consoleDir: config.CONSOLE_DIST_DIR ? path.resolve(config.CONSOLE_DIST_DIR) : defaultConsoleDir(),
       limits: {
         sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
         sessionMaxDays: config.SESSION_MAX_DAYS,
@@ -120,16 +129,40 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         notifyLogDays: config.RETENTION_NOTIFY_LOG_DAYS,
       },
       trustProxy: config.TRUST_PROXY ?? false,
+      metricsToken: config.METRICS_TOKEN ?? null,
+      webhooks: {
+        allowPrivate: config.ALLOW_PRIVATE_WEBHOOKS ?? false,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        retrySeconds: config.WEBHOOK_RETRY_SCHEDULE,
+      },
       // Until ALLOW_PRIVATE_WEBHOOKS (issue 15) lands: http:// merchant URLs on loopback outside production.
       allowLoopbackHttp: config.NODE_ENV !== "production",
     });
-    if (config.JOBS_ENABLED)
+    const { app, sweeper, retention, catalog, keys, webhooks } = composed;
+    if (config.JOBS_ENABLED) {
       jobs = await startOrderJobs({
         connectionString: (db.ds.options as { url: string }).url,
-        deps,
-        merchantById: (id) => registry.byId(id),
+        deps: composed.deps,
+        merchantById: (id) => composed.registry.byId(id),
         scheduleSeconds: config.PAYMENT_CHECK_SCHEDULE,
+        deleteAfterDays: config.RETENTION_JOBS_DAYS,
+        extraQueues: [
+          ...reconciliationQueues({
+            deps: composed.deps,
+            service: composed.reconciliations,
+            merchants: () => composed.registry.all(),
+          }),
+          ...webhookQueues(webhooks),
+          ...(config.PRUNE_INTERVAL_MS > 0
+            ? [retentionQueue(retention, logger, config.PRUNE_INTERVAL_MS)]
+            : []),
+        ],
       });
+      const engine = jobs;
+      composed.metrics.watchQueues(() => engine.depths());
+    }
+    // Retention runs as a job when there is a job engine, on a timer in this process otherwise.
+    if (jobs && config.PRUNE_INTERVAL_MS > 0) await seedRetention(jobs);
     const seeded = seeds ? await seedDemoCatalogues(catalog, seeds) : 0;
     if (seeded) logger.info({ products: seeded }, "seeded demo products");
     // The very first local start gets an admin key (every scope) for the first sandbox merchant,
@@ -157,7 +190,9 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${port}`;
     if (config.SWEEPER_INTERVAL_MS > 0) sweeper.start(config.SWEEPER_INTERVAL_MS);
-    if (config.PRUNE_INTERVAL_MS > 0) retention.start(config.PRUNE_INTERVAL_MS);
+    // Deliveries are jobs: without the job engine nothing would send what the fan-out queues.
+    if (jobs && config.WEBHOOK_FANOUT_INTERVAL_MS > 0) webhooks.start(config.WEBHOOK_FANOUT_INTERVAL_MS);
+    if (!jobs && config.PRUNE_INTERVAL_MS > 0) retention.start(config.PRUNE_INTERVAL_MS);
     logger.info(
       {
         url,
@@ -190,6 +225,7 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
             logger.warn({ step: what, outcome }, "shutdown step did not finish cleanly");
         };
         await within(sweeper.stop(), "sweeper");
+        await within(webhooks.stop(), "webhook fan-out");
         // Running jobs finish (or are abandoned to a retry) before the database goes.
         if (jobs) await within(jobs.stop(Math.max(0, deadline - Date.now() - 2500)), "jobs");
         await within(retention.stop(), "retention");

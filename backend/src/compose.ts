@@ -5,6 +5,8 @@
  */
 import type Koa from "koa";
 import { isDatabaseUnavailable } from "./db/unavailable";
+import { instrumentDb, instrumentRegistry } from "./metrics/instrument";
+import { createPrometheusMetrics, type PrometheusMetrics } from "./metrics/prometheus";
 import { AppError } from "./domain/errors";
 import { createApp } from "./http/app";
 import type { MerchantRegistry } from "./merchants/registry";
@@ -25,8 +27,14 @@ import { NotifyService } from "./services/notify";
 import { OrderService } from "./services/orders";
 import { PaymentService } from "./services/payments";
 import { RateLimiter, type RateRule } from "./services/rate-limit";
+import { RefundNotifyService } from "./services/refund-notify";
+import { RefundService } from "./services/refunds";
+import { ReconciliationService, type RefundsForDay } from "./services/reconciliation";
 import { RetentionJob } from "./services/retention";
 import { Sweeper } from "./services/sweeper";
+import { WebhookAdminService } from "./services/admin/webhooks";
+import { WebhookDispatcher, type ObjectLoader } from "./services/webhook-dispatch";
+import { createWebhookSender, resolveWebhookTarget, type Resolver } from "./webhooks/sender";
 
 export interface ComposeInput {
   deps: ServiceDeps;
@@ -34,6 +42,8 @@ export interface ComposeInput {
   registry: MerchantRegistry;
   ready: () => Promise<boolean>;
   h5Dir: string | null;
+  /** The built merchant console (console/dist), served at /console/. */
+  consoleDir?: string | null;
   limits: {
     sessionIdleMinutes: number;
     sessionMaxDays: number;
@@ -55,6 +65,21 @@ export interface ComposeInput {
   trustProxy: boolean;
   /** Per-key limits for /admin/v1; none until the shared rate-limit store is wired in. */
   adminLimiter?: AdminLimiter;
+  /** This app's metrics (its own registry); a new set by default. */
+  metrics?: PrometheusMetrics;
+  /** Bearer token for GET /metrics; null or unset leaves it open. */
+  metricsToken?: string | null;
+  /** Our refund records of a day, for reconciliation; the refunds table by default (tests may plant). */
+  refundsForDay?: RefundsForDay;
+  /** Merchant webhooks; https to public addresses only, 10 s timeout and the standard schedule by default. */
+  webhooks?: {
+    allowPrivate?: boolean;
+    timeoutMs?: number;
+    retrySeconds?: readonly number[];
+    disableAfterMs?: number;
+    resolver?: Resolver;
+    objects?: Record<string, ObjectLoader>;
+  };
   /** Development: merchant notify/return URLs may be http:// on a loopback host. */
   allowLoopbackHttp?: boolean;
 }
@@ -65,12 +90,22 @@ export interface Composed {
   retention: RetentionJob;
   catalog: CatalogService;
   keys: ApiKeyService;
+  metrics: PrometheusMetrics;
+  /** The services' deps and registry as the jobs must use them too (instrumented). */
+  deps: ServiceDeps;
+  registry: MerchantRegistry;
+  reconciliations: ReconciliationService;
+  /** Fans the outbox out to webhook deliveries and makes their attempts (the jobs call it). */
+  webhooks: WebhookDispatcher;
 }
 
 const perMinute = (bucket: string, limit: number): RateRule => ({ bucket, limit, windowSeconds: 60 });
 
 export function compose(i: ComposeInput): Composed {
-  const { deps, registry, limits } = i;
+  const { limits } = i;
+  const metrics = i.metrics ?? createPrometheusMetrics();
+  const deps: ServiceDeps = { ...i.deps, db: instrumentDb(i.deps.db, metrics), metrics };
+  const registry = instrumentRegistry(i.registry, metrics);
   const limiter = new RateLimiter(deps, i.box.derive("rate-limit-key"));
   const auth = new AuthService(
     deps,
@@ -113,6 +148,27 @@ export function compose(i: ComposeInput): Composed {
   const payments = new PaymentService(deps, orders, limits.paymentCheckSeconds);
   const notify = new NotifyService(deps);
   const keys = new ApiKeyService(deps);
+  const refunds = new RefundService(deps, limits.paymentCheckSeconds);
+  const reconciliations = new ReconciliationService(
+    deps,
+    (id) => registry.byId(id),
+    i.refundsForDay ?? ((merchantId, day) => refunds.forReconciliation(merchantId, day)),
+  );
+  const hooks = { allowPrivate: i.webhooks?.allowPrivate ?? false, resolver: i.webhooks?.resolver };
+  const webhooks = new WebhookDispatcher(
+    deps,
+    i.box,
+    createWebhookSender({ ...hooks, timeoutMs: i.webhooks?.timeoutMs ?? 10_000 }),
+    {
+      retrySeconds: i.webhooks?.retrySeconds,
+      disableAfterMs: i.webhooks?.disableAfterMs,
+      objects: i.webhooks?.objects,
+    },
+  );
+  const checkUrl = async (url: string) => {
+    const t = await resolveWebhookTarget(url, hooks);
+    return t.ok ? null : t.reason;
+  };
   const adminOrders = new AdminOrderService(deps);
   const merchantOrders = new MerchantOrderService(deps, payments, adminOrders, (id) => registry.byId(id), {
     defaultTtlMinutes: limits.orderTtlMinutes,
@@ -122,10 +178,16 @@ export function compose(i: ComposeInput): Composed {
   const app = createApp({
     logger: deps.logger,
     notify,
+    refundNotify: new RefundNotifyService(deps),
     ready: i.ready,
     isUnavailable: isDatabaseUnavailable,
     h5Dir: i.h5Dir,
+    consoleDir: i.consoleDir,
     trustProxy: i.trustProxy,
+    metrics: {
+      port: metrics,
+      endpoint: { text: metrics.text, contentType: metrics.contentType, token: i.metricsToken ?? null },
+    },
     api: {
       registry,
       auth,
@@ -145,6 +207,10 @@ export function compose(i: ComposeInput): Composed {
       orders: adminOrders,
       reports: new ReportService(deps),
       exports: new OrderExport(deps),
+      // Refund status checks follow the payment-check schedule (the first ~30 s after the request).
+      refunds,
+      reconciliations,
+      webhooks: new WebhookAdminService(deps, i.box, checkUrl, webhooks),
       bodyLimit: i.limits.bodyLimitBytes,
     },
     merchantApi: { keys, registry, limiter: adminLimiter, merchantOrders, bodyLimit: limits.bodyLimitBytes },
@@ -156,5 +222,16 @@ export function compose(i: ComposeInput): Composed {
     batch: 1000,
     maxBatches: 20,
   });
-  return { app, sweeper: new Sweeper(deps, (id) => registry.byId(id)), retention, catalog, keys };
+  return {
+    app,
+    sweeper: new Sweeper(deps, (id) => registry.byId(id)),
+    retention,
+    catalog,
+    keys,
+    metrics,
+    deps,
+    registry,
+    reconciliations,
+    webhooks,
+  };
 }

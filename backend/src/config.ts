@@ -25,6 +25,7 @@ const Env = z.object({
   MASTER_KEY: z.string().min(32).optional(),
   PUBLIC_BASE_URL: url.optional(),
   H5_DIST_DIR: z.string().optional(),
+  CONSOLE_DIST_DIR: z.string().optional(),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -58,6 +59,8 @@ const Env = z.object({
   RETENTION_LOGIN_CODES_HOURS: z.coerce.number().int().min(1).default(24),
   RETENTION_SESSIONS_DAYS: z.coerce.number().int().min(0).default(7),
   RETENTION_NOTIFY_LOG_DAYS: z.coerce.number().int().min(1).default(90),
+  /** Finished background jobs (pg-boss's archive) are deleted after this many days. */
+  RETENTION_JOBS_DAYS: z.coerce.number().int().min(1).default(7),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(9000),
   /** The safety-net sweep; per-order jobs do the regular work. 0 turns it off. */
   SWEEPER_INTERVAL_MS: z.coerce.number().int().min(0).default(300000),
@@ -72,7 +75,21 @@ const Env = z.object({
     .default("30,60,120,300,600")
     .transform((v) => v.split(",").map((x) => Number(x.trim())))
     .pipe(z.array(z.number().int().min(1).max(3600)).min(1)),
+  /** Bearer token GET /metrics asks for; unset leaves /metrics open. */
+  METRICS_TOKEN: z.string().min(16).optional(),
   WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+  /** Webhooks may go to loopback/private addresses and plain http:// (local development and tests only). */
+  ALLOW_PRIVATE_WEBHOOKS: bool,
+  /** One webhook attempt's limit; only a 2xx within it counts as delivered. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(30000).default(10000),
+  /** Seconds after attempt 1, 2, … before the next; after the last, the delivery has failed. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default("5,300,1800,7200,18000,36000,36000")
+    .transform((v) => v.split(",").map((x) => Number(x.trim())))
+    .pipe(z.array(z.number().int().min(1).max(86400)).min(1).max(20)),
+  /** How often new outbox rows are fanned out to webhook deliveries (0 turns it off). */
+  WEBHOOK_FANOUT_INTERVAL_MS: z.coerce.number().int().min(0).max(60000).default(1000),
   /** Where merchant credentials come from: the local sandbox, environment variables, or a JSON file. */
   MERCHANT_SOURCE: z.enum(["sandbox", "env", "file"]).default("sandbox"),
   SANDBOX_URL: url.default("http://127.0.0.1:3100"),

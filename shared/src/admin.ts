@@ -4,7 +4,7 @@
  * `nextCursor` (null on the last page).
  */
 import { z } from "zod";
-import { OrderItem, OrderStateSchema, PaymentMethod, ProductId } from "./api";
+import { OrderItem, OrderStateSchema, PaymentMethod, ProductId, RefundStateSchema } from "./api";
 import { MAX_ORDER_TOTAL_FEN } from "./money";
 
 export const ADMIN_PREFIX = "/admin/v1";
@@ -67,6 +67,17 @@ export const ApiKeyView = z.object({
 export type ApiKeyView = z.infer<typeof ApiKeyView>;
 export const ApiKeyList = z.object({ keys: z.array(ApiKeyView) });
 export type ApiKeyList = z.infer<typeof ApiKeyList>;
+
+/** GET /admin/v1/me (any live key): who the key is and what it may do, so a client can show only
+ * what the key can use. */
+export const AdminMe = z.object({
+  keyId: z.string(),
+  keyName: z.string(),
+  merchantId: z.string(),
+  merchantName: z.string(),
+  scopes: z.array(AdminScope),
+});
+export type AdminMe = z.infer<typeof AdminMe>;
 
 /** The answer to POST /keys: the only time `key` (the secret) is ever shown. */
 export const ApiKeyCreated = z.object({
@@ -243,6 +254,25 @@ export const AdminOrderEvent = z.object({
   source: z.string(),
   at: isoDate,
 });
+/** A refund as the merchant sees it (GET /refunds, /refunds/{id}, and in the order detail). */
+export const AdminRefund = z.object({
+  id: z.string(),
+  orderId: z.string(),
+  outTradeNo: z.string(),
+  outRefundNo: z.string(),
+  /** WeChat's refund id, once WeChat has accepted the refund. */
+  refundId: z.string().nullable(),
+  amountFen: z.number().int(),
+  reason: z.string().nullable(),
+  state: RefundStateSchema,
+  /** The last error code met (WeChat's, or ours such as REFUND_CERT_MISSING); null when none. */
+  lastError: z.string().nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+  succeededAt: isoDate.nullable(),
+});
+export type AdminRefund = z.infer<typeof AdminRefund>;
+
 export const AdminOrderDetail = AdminOrderSummary.extend({
   items: z.array(OrderItem),
   events: z.array(AdminOrderEvent),
@@ -266,8 +296,34 @@ export const AdminOrderDetail = AdminOrderSummary.extend({
     }),
   ),
   anomalies: z.array(Anomaly),
+  /** The order's refunds, oldest first. */
+  refunds: z.array(AdminRefund),
 });
 export type AdminOrderDetail = z.infer<typeof AdminOrderDetail>;
+
+// Refunds: POST /admin/v1/orders/{id}/refunds with Idempotency-Key (refunds:write),
+// GET /admin/v1/refunds and /refunds/{id} (orders:read)
+export const CreateRefundRequest = z
+  .object({
+    amountFen: z.number().int().min(1).max(MAX_ORDER_TOTAL_FEN),
+    /** Shown to the shopper by WeChat (≤ 80 characters there). */
+    reason: line(80).optional(),
+  })
+  .strict();
+export type CreateRefundRequest = z.infer<typeof CreateRefundRequest>;
+
+export const RefundQuery = z.object({
+  state: z
+    .union([RefundStateSchema, z.array(RefundStateSchema).max(5)])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : [...new Set(Array.isArray(v) ? v : [v])])),
+  orderId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor,
+});
+export type RefundQuery = z.infer<typeof RefundQuery>;
+export const RefundPage = z.object({ refunds: z.array(AdminRefund), nextCursor: z.string().nullable() });
+export type RefundPage = z.infer<typeof RefundPage>;
 
 // GET /admin/v1/reports/daily?from=YYYY-MM-DD&to=YYYY-MM-DD (reports:read): days in Asia/Shanghai
 export const REPORT_TIME_ZONE = "Asia/Shanghai";
@@ -299,3 +355,98 @@ export const DailyReport = z.object({
   days: z.array(DailyReportDay),
 });
 export type DailyReport = z.infer<typeof DailyReport>;
+
+// Webhooks (webhooks:write): GET/POST /admin/v1/webhook-endpoints, PATCH/DELETE …/{id},
+// POST …/{id}/rotate-secret, GET /admin/v1/webhook-deliveries, POST …/{id}/retry
+export const WEBHOOK_EVENTS = [
+  "order.paid",
+  "order.closed",
+  "order.expired",
+  "refund.succeeded",
+  "refund.failed",
+  "anomaly.flagged",
+] as const;
+export const WebhookEventType = z.enum(WEBHOOK_EVENTS);
+export type WebhookEventType = z.infer<typeof WebhookEventType>;
+const webhookUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .refine(clean, "no control characters");
+const webhookEvents = z
+  .array(WebhookEventType)
+  .min(1)
+  .max(WEBHOOK_EVENTS.length)
+  .transform((s) => WEBHOOK_EVENTS.filter((e) => s.includes(e)));
+export const CreateWebhookEndpointRequest = z
+  .object({ url: webhookUrl, events: webhookEvents, description: text(500).default("") })
+  .strict();
+export type CreateWebhookEndpointRequest = z.infer<typeof CreateWebhookEndpointRequest>;
+/** Any field; `enabled: true` also switches back on an endpoint the system disabled. */
+export const UpdateWebhookEndpointRequest = z
+  .object({ url: webhookUrl, events: webhookEvents, description: text(500), enabled: z.boolean() })
+  .partial()
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, "at least one field");
+export type UpdateWebhookEndpointRequest = z.infer<typeof UpdateWebhookEndpointRequest>;
+export const WebhookEndpoint = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(WebhookEventType),
+  description: z.string(),
+  enabled: z.boolean(),
+  /** Why the system switched it off (it kept failing), or null. */
+  disabledReason: z.string().nullable(),
+  /** Until then the previous secret also signs every delivery (after a rotation). */
+  previousSecretExpiresAt: isoDate.nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;
+export const WebhookEndpointList = z.object({ endpoints: z.array(WebhookEndpoint) });
+export type WebhookEndpointList = z.infer<typeof WebhookEndpointList>;
+const whsec = z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/);
+/** The answer to POST /webhook-endpoints: the only time `secret` is shown. */
+export const WebhookEndpointCreated = WebhookEndpoint.extend({ secret: whsec });
+export type WebhookEndpointCreated = z.infer<typeof WebhookEndpointCreated>;
+/** The answer to …/rotate-secret: the new secret, shown once; the old one still signs until the time given. */
+export const WebhookSecretRotated = WebhookEndpoint.extend({ secret: whsec });
+export type WebhookSecretRotated = z.infer<typeof WebhookSecretRotated>;
+
+export const WEBHOOK_DELIVERY_STATUSES = ["pending", "succeeded", "failed"] as const;
+export const WebhookDeliveryQuery = z.object({
+  endpoint: z.uuid().optional(),
+  event: WebhookEventType.optional(),
+  status: z.enum(WEBHOOK_DELIVERY_STATUSES).optional(),
+  limit: pageLimit,
+  cursor,
+});
+export type WebhookDeliveryQuery = z.infer<typeof WebhookDeliveryQuery>;
+export const WebhookAttempt = z.object({
+  at: isoDate,
+  /** null when no answer came (refused address, connection error, timeout). */
+  statusCode: z.number().int().nullable(),
+  latencyMs: z.number().int(),
+  /** The first 1 KB of the answer. */
+  responseHead: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export const WebhookDelivery = z.object({
+  id: z.string(),
+  endpointId: z.string(),
+  eventId: z.string(),
+  eventType: z.string(),
+  status: z.enum(WEBHOOK_DELIVERY_STATUSES),
+  attemptCount: z.number().int(),
+  nextAttemptAt: isoDate.nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+  /** The body sent on every attempt: {id, type, createdAt, data: {object}}. */
+  payload: z.unknown(),
+  attempts: z.array(WebhookAttempt),
+});
+export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
+export const WebhookDeliveryPage = z.object({
+  deliveries: z.array(WebhookDelivery),
+  nextCursor: z.string().nullable(),
+});
+export type WebhookDeliveryPage = z.infer<typeof WebhookDeliveryPage>;

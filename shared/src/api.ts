@@ -104,6 +104,20 @@ export const OrderEvent = z.object({
 });
 export type OrderEvent = z.infer<typeof OrderEvent>;
 
+/** A refund's states (backend/src/domain/refund-machine.ts has the allowed moves). */
+export const REFUND_STATES = ["pending", "processing", "succeeded", "failed", "closed"] as const;
+export const RefundStateSchema = z.enum(REFUND_STATES);
+export type RefundState = z.infer<typeof RefundStateSchema>;
+
+/** A refund as the shopper sees it on the order: amount, state and times, nothing internal. */
+export const OrderRefund = z.object({
+  amountFen: fen,
+  state: RefundStateSchema,
+  createdAt: isoDate,
+  succeededAt: isoDate.nullable(),
+});
+export type OrderRefund = z.infer<typeof OrderRefund>;
+
 export const Order = z.object({
   id: z.string(),
   outTradeNo: z.string(),
@@ -119,6 +133,8 @@ export const Order = z.object({
   /** WeChat's transaction id (微信支付单号) once paid: what the shopper's WeChat receipt shows. */
   transactionId: z.string().nullable(),
   events: z.array(OrderEvent).optional(),
+  /** The order's refunds, oldest first (on the order's detail only). */
+  refunds: z.array(OrderRefund).optional(),
 });
 export type Order = z.infer<typeof Order>;
 

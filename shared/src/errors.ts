@@ -90,6 +90,17 @@ export const ERRORS = {
   NOTIFY_REJECTED: { status: 400, zh: "通知验证失败", en: "The notification was rejected" },
   REFUND_NOT_ALLOWED: { status: 409, zh: "当前订单不可退款", en: "The order cannot be refunded now" },
   REFUND_AMOUNT_INVALID: { status: 400, zh: "退款金额不正确", en: "The refund amount is not valid" },
+  REFUND_CERT_MISSING: {
+    status: 409,
+    zh: "商户未配置退款所需的 API 客户端证书",
+    en: "The merchant has no API client certificate, which WeChat Pay v2 refunds require",
+  },
+  REFUND_REJECTED: { status: 409, zh: "微信支付拒绝了该退款", en: "WeChat Pay refused the refund" },
+  REFUND_COUNT_EXCEEDED: {
+    status: 409,
+    zh: "该订单的退款次数已达上限",
+    en: "This order has reached the maximum number of refunds",
+  },
   RESOURCE_NOT_FOUND: { status: 404, zh: "资源不存在", en: "No such resource" },
   PRODUCT_EXISTS: { status: 409, zh: "商品编号已存在", en: "A product with this id already exists" },
   STOCK_BELOW_ZERO: {
@@ -102,6 +113,21 @@ export const ERRORS = {
     status: 409,
     zh: "只有未支付的订单可以关闭",
     en: "Only an unpaid order can be closed",
+  },
+  BILL_NOT_READY: {
+    status: 503,
+    zh: "微信账单尚未生成，请稍后再试",
+    en: "WeChat has not finished the bill for that day yet; retry later",
+  },
+  BILL_REJECTED: {
+    status: 502,
+    zh: "微信账单校验失败（摘要或格式不符）",
+    en: "WeChat's bill failed its check (hash or layout)",
+  },
+  WEBHOOK_URL_REFUSED: {
+    status: 400,
+    zh: "回调地址不可用：须为 https 且解析到公网地址",
+    en: "The webhook URL is refused: it must be https and resolve to public addresses",
   },
   MERCHANT_ORDER_CONFLICT: {
     status: 409,

@@ -4,4 +4,6 @@ export * from "./order-states";
 export * from "./api";
 export * from "./client";
 export * from "./admin";
+export * from "./reconciliation";
+export * from "./admin-client";
 export * from "./merchant";

@@ -12,6 +12,9 @@ import { TradeNumbers1732600000000 } from "./migrations/1732600000000-TradeNumbe
 import { Limits1732700000000 } from "./migrations/1732700000000-Limits";
 import { Admin1732800000000 } from "./migrations/1732800000000-Admin";
 import { AdminOrders1732900000000 } from "./migrations/1732900000000-AdminOrders";
+import { Refunds1733000000000 } from "./migrations/1733000000000-Refunds";
+import { Reconciliation1733100000000 } from "./migrations/1733100000000-Reconciliation";
+import { Webhooks1733200000000 } from "./migrations/1733200000000-Webhooks";
 import { MerchantOrders1733300000000 } from "./migrations/1733300000000-MerchantOrders";
 
 export const MIGRATIONS = [
@@ -21,6 +24,9 @@ export const MIGRATIONS = [
   Limits1732700000000,
   Admin1732800000000,
   AdminOrders1732900000000,
+  Refunds1733000000000,
+  Reconciliation1733100000000,
+  Webhooks1733200000000,
   MerchantOrders1733300000000,
 ];
 

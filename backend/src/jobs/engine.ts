@@ -7,6 +7,7 @@
 import PgBoss from "pg-boss";
 import type { JobSink } from "../db/repositories";
 import type { Logger } from "../logger";
+import type { MetricsPort } from "../services/metrics-port";
 
 export interface QueueSpec {
   name: string;
@@ -14,12 +15,20 @@ export interface QueueSpec {
   retryLimit: number;
   /** `send` enqueues follow-up jobs (outside any transaction). */
   handler: (data: Record<string, unknown>, send: JobEngine["send"]) => Promise<void>;
+  /** Run on a cron (pg-boss checks it every 30 s; one job per slot across every instance). */
+  schedule?: { cron: string; tz: string };
 }
 
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 export class JobEngine {
+  /** Handlers running now in this process (stop waits for them, bounded). */
+  private readonly running = new Set<Promise<unknown>>();
+
   private constructor(
     private readonly boss: PgBoss,
     private readonly logger: Logger,
+    private readonly queues: readonly string[],
   ) {}
 
   static async start(o: {
@@ -27,12 +36,16 @@ export class JobEngine {
     logger: Logger;
     queues: QueueSpec[];
     pollingIntervalSeconds?: number;
+    metrics?: MetricsPort;
+    /** Finished (archived) jobs are deleted after this many days; pg-boss's default (7) otherwise. */
+    deleteAfterDays?: number;
   }): Promise<JobEngine> {
     const boss = new PgBoss({
       connectionString: o.connectionString,
       schema: "pgboss",
       max: 4,
       application_name: "minipay-jobs",
+      ...(o.deleteAfterDays === undefined ? {} : { deleteAfterDays: o.deleteAfterDays }),
     });
     let stopping = false;
     // After stop, a connection the database closes on its own way down is expected, not an error.
@@ -43,7 +56,11 @@ export class JobEngine {
     );
     boss.once("stopped", () => (stopping = true));
     await boss.start();
-    const engine = new JobEngine(boss, o.logger);
+    const engine = new JobEngine(
+      boss,
+      o.logger,
+      o.queues.map((q) => q.name),
+    );
     for (const q of o.queues) {
       // "short": one queued job per singleton key, so a step is never enqueued twice.
       await boss.createQueue(q.name, {
@@ -53,16 +70,22 @@ export class JobEngine {
         retryDelay: 10,
         retryBackoff: true,
       });
+      if (q.schedule) await boss.schedule(q.name, q.schedule.cron, {}, { tz: q.schedule.tz });
       await boss.work<Record<string, unknown>>(
         q.name,
         { pollingIntervalSeconds: o.pollingIntervalSeconds ?? 2 },
         async (jobs) => {
           for (const job of jobs) {
+            const run = q.handler(job.data, (queue, data, opts) => engine.send(queue, data, opts));
+            engine.running.add(run);
             try {
-              await q.handler(job.data, (queue, data, opts) => engine.send(queue, data, opts));
+              await run;
             } catch (err) {
+              o.metrics?.jobFailed(q.name);
               o.logger.warn({ queue: q.name, err: (err as Error).message }, "job failed; pg-boss retries it");
               throw err;
+            } finally {
+              engine.running.delete(run);
             }
           }
         },
@@ -92,9 +115,22 @@ export class JobEngine {
     return this.boss.getQueueSize(queue);
   }
 
+  /** Every queue of this engine with its depth (the metrics gauge reads it at scrape time). */
+  async depths(): Promise<{ queue: string; depth: number }[]> {
+    return Promise.all(this.queues.map(async (queue) => ({ queue, depth: await this.depth(queue) })));
+  }
+
   /** Stop fetching and wait for running jobs, at most `timeoutMs`. */
   async stop(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
     await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+    // pg-boss may resolve before a slow handler ends (its own wait is bounded and polls); a handler
+    // still running would use a database its caller is about to close.
+    if (this.running.size > 0)
+      await Promise.race([Promise.allSettled([...this.running]), sleep(Math.max(0, until - Date.now()))]);
+    // pg-boss's offWork loops check once a second that their workers stopped; give them that second so
+    // none of its timers outlives the engine (under jest such a timer crashes the run after teardown).
+    await sleep(1100);
     this.logger.info("job engine stopped");
   }
 }

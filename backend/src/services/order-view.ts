@@ -1,6 +1,7 @@
 /** Order records → the shared Order shape the shopper sees. The only place that knows both. */
 import type { Order } from "@minipay/shared";
 import type { OrderRecord, Repos } from "../db/repositories";
+import { shopperRefundView } from "./refunds";
 
 /** Event types a shopper may see; internal ones (anomalies, raw WeChat facts) stay internal. */
 const VISIBLE_EVENTS = ["created", "transition"] as const;
@@ -29,5 +30,7 @@ export async function orderView(r: Repos, o: OrderRecord, withEvents: boolean): 
     paidAt: o.paidAt ? o.paidAt.toISOString() : null,
     transactionId: o.transactionId,
     ...(events ? { events } : {}),
+    // On the detail only, like the events: amount, state and times of each refund.
+    ...(withEvents ? { refunds: (await r.refunds.forOrder(o.id)).map(shopperRefundView) } : {}),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The one function that changes an order's state. It asks the domain table, updates the row only
  * if it is still in the state we read (so a concurrent change makes this a no-op, never a double
- * move), writes the event row, and on "paid" writes the fulfilment outbox row with a unique key.
+ * move), writes the event row, and on "paid", "closed" and "expired" an outbox row with a unique key.
  * Must run inside the caller's transaction (pass its repositories).
  */
 import type { OrderState } from "@minipay/shared";
@@ -21,8 +21,9 @@ export async function transition(
   assertTransition(order.state, to);
   if (!(await r.orders.moveState(order.id, order.state, to, set))) return false;
   await r.events.record(order.id, "transition", source, data, { from: order.state, to });
-  if (to === "paid")
-    await r.events.outbox("order.paid", order.id, `order.paid:${order.id}`, { orderId: order.id, source });
+  // Fulfilment and the merchant's webhooks read these; a key per (event, order) writes each once.
+  if (to === "paid" || to === "closed" || to === "expired")
+    await r.events.outbox(`order.${to}`, order.id, `order.${to}:${order.id}`, { orderId: order.id, source });
   return true;
 }
 

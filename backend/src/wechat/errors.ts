@@ -101,3 +101,14 @@ export class WechatLoginError extends Error {
     this.name = "WechatLoginError";
   }
 }
+
+/**
+ * A v2 /secapi call (refund) for a merchant configured without its API client certificate: refused
+ * before anything is sent, because WeChat would only drop the TLS handshake.
+ */
+export class ClientCertificateMissingError extends Error {
+  constructor(readonly step: string) {
+    super(`${step}: the merchant has no API client certificate`);
+    this.name = "ClientCertificateMissingError";
+  }
+}

@@ -2,7 +2,7 @@
  * The gateway both API versions expose: the work is done by the three role objects (orders,
  * refunds, notify codec), and this only routes each PaymentGateway method to its role.
  */
-import type { NotifyCodec, PaymentGateway, PaymentOrders, Refunds } from "./ports";
+import type { NotifyCodec, PaymentGateway, PaymentOrders, Refunds, TradeBills } from "./ports";
 
 export abstract class RoleGateway implements PaymentGateway {
   abstract readonly apiVersion: "v2" | "v3";
@@ -14,6 +14,7 @@ export abstract class RoleGateway implements PaymentGateway {
     private readonly orders: PaymentOrders,
     private readonly refunds: Refunds,
     private readonly notify: NotifyCodec,
+    private readonly bills: TradeBills,
   ) {
     this.appid = ids.appid;
     this.mchid = ids.mchid;
@@ -28,4 +29,5 @@ export abstract class RoleGateway implements PaymentGateway {
   parsePaymentNotify: PaymentGateway["parsePaymentNotify"] = (n) => this.notify.parsePaymentNotify(n);
   parseRefundNotify: PaymentGateway["parseRefundNotify"] = (n) => this.notify.parseRefundNotify(n);
   notifyAck: PaymentGateway["notifyAck"] = (ok, msg) => this.notify.notifyAck(ok, msg);
+  downloadTradeBill: PaymentGateway["downloadTradeBill"] = (day) => this.bills.downloadTradeBill(day);
 }

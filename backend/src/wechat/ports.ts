@@ -4,6 +4,7 @@
  * role; PaymentGateway is the whole set, for wiring.
  */
 import type { RequestPaymentParams } from "@minipay/shared";
+import type { ParsedBill } from "./bill-text";
 import type {
   CloseResult,
   InboundNotify,
@@ -28,6 +29,20 @@ export interface Refunds {
   refund(req: RefundRequest): Promise<RefundFacts>;
   /** null when WeChat says the refund does not exist. */
   queryRefund(outRefundNo: string): Promise<RefundFacts | null>;
+}
+
+/** A day's trade bill, parsed and checked (its summary, and on v3 its hash). */
+export interface TradeBill extends ParsedBill {
+  /** SHA-1 (hex) of the bill text as received, for the record. */
+  sha1: string;
+}
+
+export interface TradeBills {
+  /**
+   * The ALL bill of one Asia/Shanghai day (YYYY-MM-DD); null when WeChat has none for that day
+   * (v2 "No Bill Exist", v3 NO_STATEMENT_EXIST): no trades, a valid empty day.
+   */
+  downloadTradeBill(day: string): Promise<TradeBill | null>;
 }
 
 /**
@@ -55,6 +70,7 @@ export interface NotifyCodec {
 
 export type PaymentGateway = PaymentOrders &
   Refunds &
+  TradeBills &
   NotifyCodec & {
     readonly apiVersion: "v2" | "v3";
     readonly appid: string;

@@ -10,6 +10,8 @@ export type {
   PaymentGateway,
   PaymentOrders,
   Refunds,
+  TradeBill,
+  TradeBills,
 } from "./ports";
 
 export type Clock = () => Date;

@@ -9,7 +9,16 @@ import { makeOrder, makeUser } from "../helpers/orders";
 import { A, B, allBut, anomaly, merchantA, startAdmin, type AdminKit } from "./admin-kit";
 
 let kit: AdminKit;
-let ids: { key: string; product: string; anomaly: string; order: string };
+let ids: {
+  key: string;
+  product: string;
+  anomaly: string;
+  order: string;
+  refund: string;
+  endpoint: string;
+  delivery: string;
+  reconciliation: string;
+};
 let revoked: string;
 
 beforeAll(async () => {
@@ -24,7 +33,60 @@ beforeAll(async () => {
   expect(r.status).toBe(201);
   const userId = await makeUser(kit.h.db, A, merchantA.credentials.appid);
   const order = await makeOrder(kit.h.db, { merchantId: A, userId, productId: "mooncake", quantity: 1 });
-  ids = { key: aKey.id, product: "a-only", anomaly: await anomaly(kit.h, A), order: order.id };
+  // A refund row of A's (straight through the repository: this suite has no WeChat).
+  const refund = await kit.h.db.repos.refunds.insert({
+    merchantId: A,
+    orderId: order.id,
+    outTradeNo: order.outTradeNo,
+    outRefundNo: "RFSCOPE0000000001",
+    amountFen: 1,
+    reason: null,
+    idempotencyKey: "scope-refund-1",
+    requestHash: "h",
+    now: new Date(),
+  });
+  const hook = await kit.call("POST", `${ADMIN_PREFIX}/webhook-endpoints`, (await kit.key(A)).key, {
+    url: "http://127.0.0.1:9/hook",
+    events: ["anomaly.flagged"],
+  });
+  expect(hook.status).toBe(201);
+  const anomalyId = await anomaly(kit.h, A);
+  // A stored run of A's (the suite has no WeChat to download a bill from).
+  const reconciliation = await kit.h.db.repos.reconciliations.insertRun({
+    merchantId: A,
+    billDate: "2026-01-01",
+    status: "completed",
+    trigger: "schedule",
+    billFound: false,
+    billRows: 0,
+    billSha1: null,
+    matched: 0,
+    counts: {
+      missing_here: 0,
+      missing_at_wechat: 0,
+      amount_mismatch: 0,
+      state_mismatch: 0,
+      refund_mismatch: 0,
+    },
+    error: null,
+    startedAt: new Date(),
+    finishedAt: new Date(),
+  });
+  await kit.h.webhooks.fanOut();
+  const [delivery] = await kit.h.ds.query(
+    `SELECT id::text AS id FROM webhook_deliveries WHERE endpoint_id = $1`,
+    [hook.body.id],
+  );
+  ids = {
+    key: aKey.id,
+    product: "a-only",
+    anomaly: anomalyId,
+    order: order.id,
+    refund: refund!.id,
+    endpoint: hook.body.id,
+    delivery: delivery.id,
+    reconciliation,
+  };
   const k = await kit.key(A);
   await kit.call("DELETE", `${ADMIN_PREFIX}/keys/${k.id}`, k.key);
   revoked = k.key;
@@ -38,6 +100,10 @@ const pathOf = (p: string) =>
     .replace("/products/:id", `/products/${ids.product}`)
     .replace("/anomalies/:id", `/anomalies/${ids.anomaly}`)
     .replace("/orders/:id", `/orders/${ids.order}`)
+    .replace("/refunds/:id", `/refunds/${ids.refund}`)
+    .replace("/webhook-endpoints/:id", `/webhook-endpoints/${ids.endpoint}`)
+    .replace("/webhook-deliveries/:id", `/webhook-deliveries/${ids.delivery}`)
+    .replace("/reconciliations/:id", `/reconciliations/${ids.reconciliation}`)
     .replace("/reports/daily", "/reports/daily?from=2026-01-01&to=2026-01-31");
 
 /** A valid body for each write, so only the key decides the answer. */
@@ -49,6 +115,11 @@ function bodyOf(method: string, p: string): unknown {
   if (p === "/products/:id/stock") return { delta: 1, reason: "count" };
   if (p === "/anomalies/:id/resolve") return { note: "checked" };
   if (p === "/orders/:id/close" || p === "/orders/:id/sync") return undefined;
+  if (p === "/orders/:id/refunds") return { amountFen: 1, reason: "scope" };
+  if (p === "/reconciliations") return { date: "2026-01-01" };
+  if (p === "/webhook-endpoints") return { url: "http://127.0.0.1:9/new", events: ["order.paid"] };
+  if (p === "/webhook-endpoints/:id") return { description: "changed" };
+  if (p === "/webhook-endpoints/:id/rotate-secret" || p === "/webhook-deliveries/:id/retry") return undefined;
   throw new Error(`no body for ${method} ${p}`);
 }
 
@@ -108,6 +179,10 @@ describe("admin scope matrix", () => {
     expect(keys.body.keys.map((k: any) => k.id)).not.toContain(ids.key);
     const orders = await kit.call("GET", `${ADMIN_PREFIX}/orders`, key);
     expect(orders.body.orders).toEqual([]);
+    const hooks = await kit.call("GET", `${ADMIN_PREFIX}/webhook-endpoints`, key);
+    expect(hooks.body.endpoints).toEqual([]);
+    const deliveries = await kit.call("GET", `${ADMIN_PREFIX}/webhook-deliveries`, key);
+    expect(deliveries.body.deliveries).toEqual([]);
     const audit = await kit.call("GET", `${ADMIN_PREFIX}/audit`, key);
     expect(audit.body.entries.every((e: any) => e.target.id !== "a-only")).toBe(true);
   });
@@ -118,6 +193,11 @@ describe("admin scope matrix", () => {
       if (r.method === "DELETE") continue; // revoking is covered in keys.test
       // Sync asks WeChat, which this offline suite has none of: order-actions.test covers it.
       if (r.path === "/orders/:id/sync") continue;
+      // So does a refund (test/refunds/*.test.ts covers it against the sandbox).
+      if (r.path === "/orders/:id/refunds") continue;
+      // And running a reconciliation, which downloads WeChat's bill (test/reconciliation covers it);
+      // reading a stored run is checked here.
+      if (r.method === "POST" && r.path === "/reconciliations") continue;
       const res = await kit.call(r.method, pathOf(r.path), key, bodyOf(r.method, r.path));
       expect([`${r.method} ${r.path}`, res.status < 300]).toEqual([`${r.method} ${r.path}`, true]);
     }

@@ -25,6 +25,10 @@ import type { Sweeper } from "../../src/services/sweeper";
 import { compose, type ComposeInput } from "../../src/compose";
 import type { JobEngine } from "../../src/jobs/engine";
 import { startOrderJobs } from "../../src/jobs/order-queues";
+import { reconciliationQueues } from "../../src/jobs/reconciliation-queues";
+import type { ReconciliationService, RefundsForDay } from "../../src/services/reconciliation";
+import { webhookQueues } from "../../src/jobs/webhook-queues";
+import type { WebhookDispatcher } from "../../src/services/webhook-dispatch";
 import type { AdminLimiter } from "../../src/http/middleware/merchant-key";
 import type { PaymentGateway, WechatAuth } from "../../src/wechat/types";
 import { createTestDatabaseUrl } from "./db";
@@ -40,8 +44,11 @@ export interface Harness {
   retention: RetentionJob;
   registry: MerchantRegistry;
   box: SecretBox;
+  reconciliations: ReconciliationService;
   /** The job engine when `jobs` was asked for. */
   jobs(): JobEngine | null;
+  /** Webhook fan-out and attempts (fan-out runs on its own only with `webhooks.fanoutMs` and `jobs`). */
+  webhooks: WebhookDispatcher;
   close(): Promise<void>;
 }
 
@@ -106,6 +113,12 @@ export async function startHarness(opts: {
   publicBaseUrl?: (ownUrl: string) => string;
   /** The per-key limiter of /admin/v1 (none by default, as in production until it is wired). */
   adminLimiter?: AdminLimiter;
+  /** Bearer token for GET /metrics; open by default. */
+  metricsToken?: string;
+  /** Our refunds of a day, as reconciliation sees them (the refunds table by default). */
+  refundsForDay?: RefundsForDay;
+  /** Webhook options (private addresses allowed by default, as with ALLOW_PRIVATE_WEBHOOKS=true). */
+  webhooks?: ComposeInput["webhooks"] & { fanoutMs?: number };
 }): Promise<Harness> {
   const ds = createDataSource(opts.databaseUrl ?? (await createTestDatabaseUrl()));
   await ds.initialize();
@@ -139,7 +152,7 @@ export async function startHarness(opts: {
     publicBaseUrl: () => (opts.publicBaseUrl ? opts.publicBaseUrl(url) : url),
     refreshMs: 200,
   });
-  const { app, sweeper, retention, catalog } = compose({
+  const composed = compose({
     deps,
     box,
     registry,
@@ -163,15 +176,31 @@ export async function startHarness(opts: {
     retention: { loginCodeHours: 24, sessionDays: 7, notifyLogDays: 90, ...opts.retention },
     trustProxy: opts.trustProxy ?? false,
     adminLimiter: opts.adminLimiter,
+    metricsToken: opts.metricsToken ?? null,
+    refundsForDay: opts.refundsForDay,
+    webhooks: { allowPrivate: true, ...opts.webhooks },
   });
-  if (opts.jobs)
+  const { app, sweeper, retention, catalog, webhooks } = composed;
+  if (opts.jobs) {
     engine = await startOrderJobs({
       connectionString: (ds.options as { url: string }).url,
-      deps,
-      merchantById: (id) => registry.byId(id),
+      deps: composed.deps,
+      merchantById: (id) => composed.registry.byId(id),
       scheduleSeconds: opts.jobs.scheduleSeconds,
       pollingIntervalSeconds: 0.5,
+      extraQueues: [
+        ...reconciliationQueues({
+          deps: composed.deps,
+          service: composed.reconciliations,
+          merchants: () => composed.registry.all(),
+        }),
+        ...webhookQueues(webhooks),
+      ],
     });
+    const running = engine;
+    composed.metrics.watchQueues(() => running.depths());
+  }
+  if (opts.jobs && opts.webhooks?.fanoutMs) webhooks.start(opts.webhooks.fanoutMs);
   await seedDemoCatalogues(catalog, seeds);
   server.on("request", app.callback());
   return {
@@ -185,8 +214,11 @@ export async function startHarness(opts: {
     sweeper,
     retention,
     registry,
+    reconciliations: composed.reconciliations,
     jobs: () => engine,
+    webhooks,
     close: async () => {
+      await webhooks.stop();
       await engine?.stop(5000);
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -69,6 +69,9 @@ export async function startStack(
     publicBaseUrl?: (ownUrl: string) => string;
     jobs?: { scheduleSeconds: number[] };
     adapters?: AdapterFactory;
+    metricsToken?: string;
+    refundsForDay?: Parameters<typeof startHarness>[0]["refundsForDay"];
+    webhooks?: Parameters<typeof startHarness>[0]["webhooks"];
   } = {},
 ): Promise<Stack> {
   const merchants = await fetchSandboxMerchants(sandbox.url, Array.isArray(names) ? names : [names], 5000);
@@ -83,6 +86,9 @@ export async function startStack(
     databaseUrl: opts.databaseUrl,
     masterKey: opts.masterKey,
     publicBaseUrl: opts.publicBaseUrl,
+    metricsToken: opts.metricsToken,
+    refundsForDay: opts.refundsForDay,
+    webhooks: opts.webhooks,
   });
   const stack: Stack = {
     h,

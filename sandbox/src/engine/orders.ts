@@ -121,14 +121,18 @@ export function refund(
   });
   o.refundedFen += r.refundFen;
   o.tradeState = "REFUND";
-  // WeChat settles a refund a little later (scaled), then notifies.
+  // WeChat settles a refund a little later (scaled), then notifies. A refund_outcome scenario can
+  // make it later, CLOSED (the amount becomes refundable again) or ABNORMAL (stuck, v2 "CHANGE").
+  const rule = c.scenarios.take("refund_outcome", { mchid: m.mchid, outTradeNo: o.outTradeNo });
+  const status = rule?.status ?? "SUCCESS";
   setTimeout(
     () => {
-      rf.status = "SUCCESS";
-      rf.successTime = c.now();
+      rf.status = status;
+      if (status === "SUCCESS") rf.successTime = c.now();
+      if (status === "CLOSED") o.refundedFen -= rf.refundFen;
       c.notifier.refund(m, rf);
     },
-    Math.max(1, 5000 * c.timeScale),
+    Math.max(1, (rule?.seconds ?? 5) * 1000 * c.timeScale),
   ).unref();
   return rf;
 }

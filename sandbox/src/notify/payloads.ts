@@ -184,6 +184,11 @@ function v3Notify(
   };
 }
 
+/** v2 names refund statuses its own way: REFUNDCLOSE for closed, CHANGE for abnormal. */
+export function v2RefundStatus(s: SandboxRefund["status"]): string {
+  return s === "CLOSED" ? "REFUNDCLOSE" : s === "ABNORMAL" ? "CHANGE" : s;
+}
+
 export function refundNotify(
   keys: KeyMaterial,
   m: MerchantMaterial,
@@ -202,7 +207,7 @@ export function refundNotify(
         total_fee: r.totalFen,
         refund_fee: r.refundFen,
         settlement_refund_fee: r.refundFen,
-        refund_status: r.status === "CLOSED" ? "REFUNDCLOSE" : r.status,
+        refund_status: v2RefundStatus(r.status),
         success_time: r.successTime ? beijing(r.successTime, "v2refund") : "",
         refund_recv_accout: "支付用户零钱",
         refund_account: "REFUND_SOURCE_UNSETTLED_FUNDS",

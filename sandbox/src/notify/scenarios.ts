@@ -24,8 +24,16 @@ export const ScenarioRule = z
       "query_error",
       "close_error",
       "refund_error",
+      "refund_outcome",
       "close_orderpaid",
       "login_error",
+      // Trade bill plants (bills/plants.ts): the day's bill differs from the sandbox's own records.
+      "bill_missing_at_wechat",
+      "bill_missing_here",
+      "bill_amount",
+      "bill_state",
+      "bill_refund",
+      "bill_corrupt",
     ]),
     /** duplicate_notify: copies to send; *_error and login_error: matches before the rule is used up. */
     times: z.number().int().min(1).max(100).optional(),
@@ -33,8 +41,14 @@ export const ScenarioRule = z
     seconds: z.number().int().min(-86400).max(86400).optional(),
     ms: z.number().int().min(0).max(3_600_000).optional(),
     mode: z.enum(["SYSTEMERROR", "http_500", "timeout"]).optional(),
+    /** refund_outcome: how the refund ends (default SUCCESS); `seconds` (WeChat time) until it does (default 5). */
+    status: z.enum(["SUCCESS", "CLOSED", "ABNORMAL"]).optional(),
     /** login_error: the code2Session errcode to answer with (-1 busy, 45011 quota, 40226 blocked). */
     errcode: z.union([z.literal(-1), z.literal(45011), z.literal(40226)]).optional(),
+    /** bill_amount, bill_refund, bill_missing_here: the amount the bill states, in fen. */
+    amount_fen: z.number().int().min(1).max(100_000_000).optional(),
+    /** bill_missing_here, bill_state: the payment time the bill states (ISO 8601); default now. */
+    at: z.iso.datetime({ offset: true }).optional(),
   })
   .strict();
 export type ScenarioRule = z.infer<typeof ScenarioRule>;
@@ -75,6 +89,11 @@ export class Scenarios {
         (!r.match?.out_trade_no || r.match.out_trade_no === key.outTradeNo) &&
         (!r.match?.mchid || r.match.mchid === key.mchid),
     );
+  }
+
+  /** Every rule of one action that applies to a merchant (bill plants act on a whole day). */
+  forMerchant(action: Action, mchid: string): StoredRule[] {
+    return this.rules.filter((r) => r.action === action && (!r.match?.mchid || r.match.mchid === mchid));
   }
 
   /** find, counting a use: a rule with `times` is removed once it has matched that many requests. */

@@ -11,9 +11,10 @@ import getRawBody from "raw-body";
 import { checkSignV2, fromXml, signV2, toXml, type SignType } from "../crypto/v2";
 import { randomAlnum } from "../crypto/random";
 import type { MerchantMaterial } from "../crypto/keys";
+import { plantBillDifferences } from "../bills/plants";
 import { BILL_TYPES, beijingDayStart, tradeBill, type BillType } from "../bills/trade-bill";
 import { EngineError, close, lookup, place, refund, type EngineErrorCode } from "../engine/orders";
-import { v2OrderFields } from "../notify/payloads";
+import { v2OrderFields, v2RefundStatus } from "../notify/payloads";
 import type { SandboxContext } from "./context";
 import { faultThrower } from "./faults";
 
@@ -331,7 +332,7 @@ async function refundQuery(c: SandboxContext, m: MerchantMaterial, req: Record<s
     out[`out_refund_no_${i}`] = rf.outRefundNo;
     out[`refund_id_${i}`] = rf.refundId;
     out[`refund_fee_${i}`] = rf.refundFen;
-    out[`refund_status_${i}`] = rf.status === "CLOSED" ? "REFUNDCLOSE" : rf.status;
+    out[`refund_status_${i}`] = v2RefundStatus(rf.status);
     out[`refund_channel_${i}`] = "ORIGINAL";
   });
   return out;
@@ -352,7 +353,8 @@ async function downloadBill(
   if (type === "RECHARGE_REFUND") throw new BillFail("No Bill Exist", "20002");
   if (!(BILL_TYPES as readonly string[]).includes(type)) throw new BillFail("invalid bill_type");
   if (req.tar_type !== undefined && req.tar_type !== "GZIP") throw new BillFail("data format error");
-  const text = tradeBill(c.store.merchantHistory(m.mchid), start, type as BillType);
+  const history = plantBillDifferences(c.store.merchantHistory(m.mchid), c.scenarios, m.mchid, c.store.now());
+  const text = tradeBill(history, start, type as BillType);
   if (text === null) throw new BillFail("No Bill Exist", "20002");
   // ASSUMPTION: content types; the real ones are not documented.
   return req.tar_type === "GZIP"

@@ -9,6 +9,7 @@ import zlib from "node:zlib";
 import type { Context } from "koa";
 import Router from "@koa/router";
 import getRawBody from "raw-body";
+import { corrupt, plantBillDifferences } from "../bills/plants";
 import { BILL_TYPES, beijingDayStart, tradeBill, type BillType } from "../bills/trade-bill";
 import type { MerchantMaterial } from "../crypto/keys";
 import { randomAlnum } from "../crypto/random";
@@ -271,7 +272,13 @@ export function payV3Routes(c: SandboxContext, urls: () => { baseUrl: string }):
     // ASSUMPTION: the *_SPECIAL and RECHARGE_REFUND types are not simulated and answer PARAM_ERROR.
     need((BILL_TYPES as readonly string[]).includes(type), "bill_type", "must be ALL, SUCCESS or REFUND");
     need(q.tar_type === undefined || q.tar_type === "GZIP", "tar_type", "must be GZIP when given");
-    const text = tradeBill(c.store.merchantHistory(m.mchid), start!, type as BillType);
+    const history = plantBillDifferences(
+      c.store.merchantHistory(m.mchid),
+      c.scenarios,
+      m.mchid,
+      c.store.now(),
+    );
+    const text = tradeBill(history, start!, type as BillType);
     if (text === null) throw new V3Error(400, "NO_STATEMENT_EXIST", "该日期没有账单");
     const token = c.billFiles.issue(m.mchid, text);
     const gzip = q.tar_type === "GZIP" ? "&tartype=gzip" : "";
@@ -291,9 +298,10 @@ export function payV3Routes(c: SandboxContext, urls: () => { baseUrl: string }):
     const text = c.billFiles.get(String(ctx.query.token ?? ""), m.mchid);
     // ASSUMPTION: an unknown, expired or foreign token answers 400 INVALID_REQUEST.
     if (text === null) throw new V3Error(400, "INVALID_REQUEST", "账单下载链接已失效");
+    const served = c.scenarios.forMerchant("bill_corrupt", m.mchid).length ? corrupt(text) : text;
     return ctx.query.tartype === "gzip"
-      ? [200, new Unsigned("application/x-gzip", zlib.gzipSync(Buffer.from(text, "utf8")))]
-      : [200, new Unsigned("text/plain; charset=utf-8", text)];
+      ? [200, new Unsigned("application/x-gzip", zlib.gzipSync(Buffer.from(served, "utf8")))]
+      : [200, new Unsigned("text/plain; charset=utf-8", served)];
   });
 
   route("get", "/v3/certificates", async (c, m) => {

@@ -57,11 +57,24 @@ export class EventsRepo {
     }));
   }
 
+  /** Also publishes `anomaly.flagged` to the merchant's webhooks (outbox, same transaction). */
   async anomaly(a: NewAnomaly): Promise<void> {
-    await this.m.query(
-      `INSERT INTO anomalies (merchant_id, order_id, out_trade_no, kind, source, facts) VALUES ($1, $2, $3, $4, $5, $6)`,
+    const [row]: { id: string }[] = await this.m.query(
+      `INSERT INTO anomalies (merchant_id, order_id, out_trade_no, kind, source, facts) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING id::text AS id`,
       [a.merchantId, a.orderId, a.outTradeNo, a.kind, a.source, JSON.stringify(a.facts)],
     );
+    // No order_id on this row: it belongs to the merchant, and an order's outbox stays its own events.
+    if (a.merchantId && row)
+      await this.m.query(
+        `INSERT INTO outbox (topic, merchant_id, dedupe_key, payload) VALUES ('anomaly.flagged', $1, $2, $3)
+         ON CONFLICT (dedupe_key) DO NOTHING`,
+        [
+          a.merchantId,
+          `anomaly.flagged:${row.id}`,
+          JSON.stringify({ anomalyId: row.id, orderId: a.orderId }),
+        ],
+      );
   }
 
   /** At most one row per dedupe key: a second paid transition can never fulfil twice. */

@@ -17,9 +17,12 @@ import { ProductsRepo } from "./products";
 import { jobScheduler, type JobScheduler, type JobSink } from "./jobs";
 import { TradeNumbersRepo } from "./trade-numbers";
 import { RateLimitsRepo } from "./rate-limits";
+import { RefundsRepo } from "./refunds";
+import { ReconciliationsRepo } from "./reconciliations";
 import { RetentionRepo } from "./retention";
 import type { Manager } from "./rows";
 import { UsersRepo } from "./users";
+import { WebhooksRepo } from "./webhooks";
 
 export interface Repos {
   orders: OrdersRepo;
@@ -37,6 +40,9 @@ export interface Repos {
   apiKeys: ApiKeysRepo;
   audit: AuditRepo;
   anomalies: AnomaliesRepo;
+  refunds: RefundsRepo;
+  reconciliations: ReconciliationsRepo;
+  webhooks: WebhooksRepo;
   merchantOrders: MerchantOrdersRepo;
 }
 
@@ -63,6 +69,9 @@ export function createRepos(m: Manager, sink: () => JobSink | null = () => null)
     apiKeys: new ApiKeysRepo(m),
     audit: new AuditRepo(m),
     anomalies: new AnomaliesRepo(m),
+    refunds: new RefundsRepo(m),
+    reconciliations: new ReconciliationsRepo(m),
+    webhooks: new WebhooksRepo(m),
     merchantOrders: new MerchantOrdersRepo(m),
   };
 }
@@ -78,4 +87,5 @@ export function createDb(ds: DataSource, jobs: () => JobSink | null = () => null
 
 export type * from "./types";
 export type { JobScheduler, JobSink } from "./jobs";
+export type { RefundRecord, RefundFilter } from "./refunds";
 export type { MerchantOrderRecord } from "./merchant-orders";

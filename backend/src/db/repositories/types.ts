@@ -1,7 +1,8 @@
 /** Typed records the repositories return; services work with these, never with raw rows. */
 import type { OrderState, PaymentMethod } from "@minipay/shared";
 
-export type EventSource = "api" | "notify" | "verify" | "check" | "sweeper" | "admin";
+export type EventSource =
+  "api" | "notify" | "verify" | "check" | "sweeper" | "admin" | "reconciliation" | "webhook";
 
 /** Where an order came from: the shop's mini-program (a shopper, product lines) or a merchant's server. */
 export type OrderSource = "shop" | "merchant_api";

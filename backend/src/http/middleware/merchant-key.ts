@@ -24,10 +24,10 @@ export interface MerchantKeyDeps {
 /**
  * `Authorization: Bearer mk_…` → ctx.state.apiKey and its merchant → ctx.state.merchant.
  * No, unknown or revoked key: 401 UNAUTHENTICATED. A key without `scope`: 403 FORBIDDEN with
- * `details.requiredScope`. The key is read from the database on every request (no cache), so a
+ * `details.requiredScope`. `scope` null: any live key will do (GET /me). The key is read from the database on every request (no cache), so a
  * revocation applies to the next request.
  */
-export function requireMerchantKey(scope: AdminScope, d: MerchantKeyDeps): Middleware {
+export function requireMerchantKey(scope: AdminScope | null, d: MerchantKeyDeps): Middleware {
   return async (ctx, next) => {
     const m = /^Bearer (\S+)$/.exec(ctx.get("authorization"));
     const key = await d.keys.authenticate(m ? m[1]! : null);
@@ -40,7 +40,8 @@ export function requireMerchantKey(scope: AdminScope, d: MerchantKeyDeps): Middl
           "Retry-After": String(Math.max(1, Math.ceil(verdict.retryAfterSeconds))),
         });
     }
-    if (!key.scopes.includes(scope)) throw new AppError("FORBIDDEN", undefined, { requiredScope: scope });
+    if (scope && !key.scopes.includes(scope))
+      throw new AppError("FORBIDDEN", undefined, { requiredScope: scope });
     ctx.state.apiKey = key;
     ctx.state.merchant = merchant;
     await next();

@@ -20,6 +20,9 @@ import { orderFilter, type AdminOrderService } from "../../services/admin/orders
 import type { OrderExport } from "../../services/admin/orders-csv";
 import type { AdminProductService } from "../../services/admin/products";
 import type { ReportService } from "../../services/admin/reports";
+import type { ReconciliationService } from "../../services/reconciliation";
+import { reconciliationRoutes } from "./admin-reconciliations";
+import type { WebhookAdminService } from "../../services/admin/webhooks";
 import { AppError } from "../../domain/errors";
 import { jsonBody } from "../middleware/body";
 import {
@@ -30,6 +33,9 @@ import {
   type MerchantKeyDeps,
 } from "../middleware/merchant-key";
 import { parse } from "../validate";
+import type { RefundService } from "../../services/refunds";
+import { ADMIN_REFUND_ROUTES, mountRefundRoutes } from "./admin-refunds";
+import { mountWebhookRoutes, WEBHOOK_ROUTES } from "./admin-webhooks";
 
 export interface AdminDeps extends MerchantKeyDeps {
   audit: AuditLogService;
@@ -38,6 +44,9 @@ export interface AdminDeps extends MerchantKeyDeps {
   orders: AdminOrderService;
   reports: ReportService;
   exports: OrderExport;
+  refunds: RefundService;
+  reconciliations: ReconciliationService;
+  webhooks: WebhookAdminService;
   bodyLimit: number;
 }
 
@@ -59,6 +68,11 @@ export const ADMIN_ROUTES = [
   { method: "POST", path: "/orders/:id/close", scope: "orders:write" },
   { method: "POST", path: "/orders/:id/sync", scope: "orders:write" },
   { method: "GET", path: "/reports/daily", scope: "reports:read" },
+  ...ADMIN_REFUND_ROUTES,
+  { method: "POST", path: "/reconciliations", scope: "reports:read" },
+  { method: "GET", path: "/reconciliations", scope: "reports:read" },
+  { method: "GET", path: "/reconciliations/:id", scope: "reports:read" },
+  ...WEBHOOK_ROUTES,
 ] as const;
 
 /** A product id from the path; anything that could not be one is simply not found. */
@@ -152,5 +166,8 @@ export function adminRouter(d: AdminDeps): Router {
     const q = parse(DailyReportQuery, ctx.query);
     ctx.body = await d.reports.daily(keyMerchant(ctx).id, q.from, q.to);
   });
+  mountRefundRoutes(r, d);
+  reconciliationRoutes(r, need, () => d.reconciliations);
+  mountWebhookRoutes(r, need("webhooks:write"), d.webhooks);
   return r;
 }

@@ -8,22 +8,36 @@ import Router from "@koa/router";
 import type { Context } from "koa";
 import type { MerchantContext, MerchantRegistry } from "../../merchants/registry";
 import type { NotifyService } from "../../services/notify";
+import { isV3RefundEvent, type RefundNotifyService } from "../../services/refund-notify";
 import { rawBody } from "../middleware/body";
 import { sendError } from "../middleware/errors";
 
 const VERSIONS = new Set(["v2", "v3"]);
 
-export function notifyRouter(registry: MerchantRegistry, notify: NotifyService, bodyLimit: number): Router {
+export function notifyRouter(
+  registry: MerchantRegistry,
+  notify: NotifyService,
+  bodyLimit: number,
+  /** Refund notifies; without it the refund URL does not exist. */
+  refunds?: RefundNotifyService,
+): Router {
   const r = new Router({ prefix: "/notify/wechat" });
   const read = rawBody(bodyLimit);
 
-  const handle = async (ctx: Context, m: MerchantContext | null, version: string) => {
-    if (!m || !VERSIONS.has(version)) return sendError(ctx, "NOT_FOUND");
+  const handle = async (
+    ctx: Context,
+    m: MerchantContext | null,
+    version: string,
+    kind: "pay" | "refund" = "pay",
+  ) => {
+    if (!m || !VERSIONS.has(version) || (kind === "refund" && !refunds)) return sendError(ctx, "NOT_FOUND");
     await read(ctx, async () => {
-      const ack = await notify.handlePayment(m, version as "v2" | "v3", {
-        headers: ctx.headers,
-        rawBody: ctx.state.rawBody,
-      });
+      const n = { headers: ctx.headers, rawBody: ctx.state.rawBody as Buffer };
+      // v3 sends refund notifies to whichever URL the refund named; event_type says which they are.
+      const refund = kind === "refund" || (version === "v3" && !!refunds && isV3RefundEvent(n.rawBody));
+      const ack = refund
+        ? await refunds!.handle(m, version as "v2" | "v3", n)
+        : await notify.handlePayment(m, version as "v2" | "v3", n);
       ctx.status = ack.status;
       ctx.type = ack.contentType;
       ctx.body = ack.body;
@@ -33,6 +47,15 @@ export function notifyRouter(registry: MerchantRegistry, notify: NotifyService, 
   r.post("/:merchantId/:version/pay", async (ctx) => {
     const id = ctx.params.merchantId!;
     await handle(ctx, /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await registry.byId(id) : null, ctx.params.version!);
+  });
+  r.post("/:merchantId/:version/refund", async (ctx) => {
+    const id = ctx.params.merchantId!;
+    await handle(
+      ctx,
+      /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await registry.byId(id) : null,
+      ctx.params.version!,
+      "refund",
+    );
   });
   // Legacy URLs, before merchant ids were in the path: WeChat keeps the notify URL of every order
   // already placed, so these stay and belong to the oldest merchant.

@@ -24,6 +24,10 @@ import {
   AuditQuery,
   CreateApiKeyRequest,
   CreateProductRequest,
+  AdminRefund,
+  CreateRefundRequest,
+  RefundPage,
+  RefundQuery,
   DailyReport,
   DailyReportQuery,
   ErrorBody,
@@ -31,13 +35,34 @@ import {
   ResolveAnomalyRequest,
   StockAdjustRequest,
   UpdateProductRequest,
+  CreateReconciliationRequest,
+  ReconciliationDetail,
+  ReconciliationPage,
+  ReconciliationQuery,
+  CreateWebhookEndpointRequest,
+  UpdateWebhookEndpointRequest,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookDeliveryQuery,
+  WebhookEndpoint,
+  WebhookEndpointCreated,
+  WebhookEndpointList,
+  WebhookSecretRotated,
 } from "@minipay/shared";
 import { z } from "zod";
 import { ADMIN_ROUTES } from "./admin";
 import { MERCHANT_ROUTES } from "./merchant";
 
 type Route = (typeof ADMIN_ROUTES)[number];
-type Io = { query?: z.ZodObject; body?: z.ZodType; ok?: z.ZodType; status?: number; csv?: boolean };
+type Io = {
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  ok?: z.ZodType;
+  status?: number;
+  csv?: boolean;
+  /** Takes a required Idempotency-Key header. */
+  idempotent?: boolean;
+};
 
 /** What each admin route takes and answers. */
 const IO: { [R in Route as `${R["method"]} ${R["path"]}`]: Io } = {
@@ -57,6 +82,19 @@ const IO: { [R in Route as `${R["method"]} ${R["path"]}`]: Io } = {
   "POST /orders/:id/close": { ok: AdminOrderDetail },
   "POST /orders/:id/sync": { ok: AdminOrderDetail },
   "GET /reports/daily": { query: DailyReportQuery as unknown as z.ZodObject, ok: DailyReport },
+  "POST /orders/:id/refunds": { body: CreateRefundRequest, ok: AdminRefund, status: 201, idempotent: true },
+  "GET /refunds": { query: RefundQuery, ok: RefundPage },
+  "GET /refunds/:id": { ok: AdminRefund },
+  "POST /reconciliations": { body: CreateReconciliationRequest, ok: ReconciliationDetail, status: 201 },
+  "GET /reconciliations": { query: ReconciliationQuery, ok: ReconciliationPage },
+  "GET /reconciliations/:id": { ok: ReconciliationDetail },
+  "GET /webhook-endpoints": { ok: WebhookEndpointList },
+  "POST /webhook-endpoints": { body: CreateWebhookEndpointRequest, ok: WebhookEndpointCreated, status: 201 },
+  "PATCH /webhook-endpoints/:id": { body: UpdateWebhookEndpointRequest, ok: WebhookEndpoint },
+  "DELETE /webhook-endpoints/:id": { status: 204 },
+  "POST /webhook-endpoints/:id/rotate-secret": { ok: WebhookSecretRotated },
+  "GET /webhook-deliveries": { query: WebhookDeliveryQuery, ok: WebhookDeliveryPage },
+  "POST /webhook-deliveries/:id/retry": { ok: WebhookDelivery },
 };
 
 type MerchantRoute = (typeof MERCHANT_ROUTES)[number];
@@ -102,6 +140,16 @@ export function openApiDocument(): Record<string, unknown> {
         ? [{ name: "id", in: "path", required: true, schema: { type: "string" } }]
         : []),
       ...(io.query ? queryParameters(io.query) : []),
+      ...(io.idempotent
+        ? [
+            {
+              name: "Idempotency-Key",
+              in: "header",
+              required: true,
+              schema: { type: "string", pattern: "^[A-Za-z0-9_.:-]{8,128}$" },
+            },
+          ]
+        : []),
     ];
     const status = String(io.status ?? 200);
     paths[path] ??= {};

@@ -24,6 +24,7 @@ import { releaseStock, transition } from "../transition";
 import { mapUpstream } from "../upstream-errors";
 import { audit, type AdminActor } from "./actor";
 import { anomalyView } from "./anomalies";
+import { refundView } from "../refunds";
 
 export const orderSummary = (o: OrderRecord): AdminOrderSummary => ({
   id: o.id,
@@ -69,12 +70,13 @@ export class AdminOrderService {
   async detail(merchantId: string, id: string): Promise<AdminOrderDetail> {
     const o = await this.find(merchantId, id);
     const r = this.deps.db.repos;
-    const [items, events, attempts, numbers, anomalies] = await Promise.all([
+    const [items, events, attempts, numbers, anomalies, refunds] = await Promise.all([
       r.orders.items(o.id),
       r.events.timeline(o.id),
       r.attempts.forOrder(o.id),
       r.tradeNumbers.forOrder(o.id),
       r.anomalies.forOrder(merchantId, o.id),
+      r.refunds.forOrder(o.id),
     ]);
     return {
       ...orderSummary(o),
@@ -102,6 +104,7 @@ export class AdminOrderService {
         closedAt: n.closedAt?.toISOString() ?? null,
       })),
       anomalies: anomalies.map(anomalyView),
+      refunds: refunds.map(refundView),
     };
   }
 

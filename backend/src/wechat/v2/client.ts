@@ -6,7 +6,7 @@
 import type { AxiosInstance } from "axios";
 import { SignatureRejectedError, WechatUpstreamError } from "../errors";
 import type { GatewayOptions } from "../common";
-import { createHttp, MerchantHttpClient, send } from "../transport/client";
+import { createHttp, MerchantHttpClient, send, type RawResponse } from "../transport/client";
 import type { MerchantCredentials } from "../types";
 import { nonceStr } from "../wire-format";
 import { v2Sign, v2Verify, type V2SignType } from "./sign";
@@ -27,11 +27,14 @@ export class V2Client extends MerchantHttpClient {
   readonly key: string;
   readonly signType: V2SignType;
   private readonly tlsHttp: AxiosInstance;
+  /** /secapi calls (refunds) need the merchant's client certificate and key. */
+  readonly hasClientCert: boolean;
 
   constructor(creds: MerchantCredentials, opts: GatewayOptions) {
     if (!creds.v2) throw new Error("v2 credentials missing");
     super(creds, opts);
     this.key = creds.v2.key;
+    this.hasClientCert = !!(creds.v2.clientCertPem && creds.v2.clientKeyPem);
     this.signType = creds.v2.signType;
     this.tlsHttp = createHttp({
       baseUrl: creds.tlsBaseUrl ?? creds.baseUrl,
@@ -45,6 +48,24 @@ export class V2Client extends MerchantHttpClient {
     const once = () => this.once(step, method, url, fields, o);
     // A retry sends the same fields; WeChat treats that as the same request.
     return this.attempt(once, o.retry);
+  }
+
+  /** Sign and send; the answer untouched (downloadbill answers the bill itself, not signed XML). */
+  async sendSigned(step: string, url: string, fields: V2Fields): Promise<RawResponse> {
+    const body: V2Fields = {
+      appid: this.appid,
+      mch_id: this.mchid,
+      nonce_str: nonceStr(),
+      sign_type: this.signType,
+      ...fields,
+    };
+    body.sign = v2Sign(body, this.key, this.signType);
+    return send(this.http, step, {
+      method: "POST",
+      url,
+      body: buildXml(body),
+      headers: { "Content-Type": "text/xml; charset=utf-8" },
+    });
   }
 
   private async once(

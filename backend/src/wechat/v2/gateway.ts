@@ -2,6 +2,7 @@
 import type { GatewayOptions } from "../common";
 import { RoleGateway } from "../gateway-base";
 import type { MerchantCredentials } from "../types";
+import { V2Bills } from "./bills";
 import { V2Client } from "./client";
 import { V2NotifyCodec } from "./notify";
 import { V2Refunds } from "./refunds";
@@ -17,6 +18,7 @@ export class V2Gateway extends RoleGateway {
       new V2Transactions(client),
       new V2Refunds(client),
       new V2NotifyCodec(client, creds.v2?.acceptMd5Notify ?? false),
+      new V2Bills(client),
     );
   }
 }

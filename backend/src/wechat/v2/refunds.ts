@@ -1,5 +1,6 @@
 /** APIv2 refunds: /secapi/pay/refund (mutual TLS) and refundquery. */
 import { orNullOn } from "../common";
+import { ClientCertificateMissingError } from "../errors";
 import * as f from "../facts";
 import type { Refunds } from "../ports";
 import type { RefundFacts, RefundRequest, RefundStatus } from "../types";
@@ -41,6 +42,7 @@ export class V2Refunds implements Refunds {
   constructor(private readonly c: V2Client) {}
 
   async refund(req: RefundRequest): Promise<RefundFacts> {
+    if (!this.c.hasClientCert) throw new ClientCertificateMissingError("refund");
     // Retried with the same out_refund_no: WeChat refunds one out_refund_no once.
     const x = await this.c.call(
       "refund",

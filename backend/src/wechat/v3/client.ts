@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { epochSeconds, type GatewayOptions } from "../common";
 import { NotifyFactsInvalidError, WechatUpstreamError } from "../errors";
-import { MerchantHttpClient, send, type RawResponse } from "../transport/client";
+import { MerchantHttpClient, send, transportFailure, type RawResponse } from "../transport/client";
 import type { MerchantCredentials } from "../types";
 import { nonceStr } from "../wire-format";
 import { aeadDecrypt } from "./aead";
@@ -148,6 +148,44 @@ export class V3Client extends MerchantHttpClient {
     const code = ErrorBody.safeParse(readJsonOrNull(res.body)).data?.code ?? null;
     if (code) throw new WechatUpstreamError("business", step, code, res.status);
     throw new WechatUpstreamError("http", step, null, res.status);
+  }
+
+  /**
+   * A signed GET whose answer is bytes and carries no WeChat signature: the bill file download
+   * (WeChat signs no file download; the tradebill answer that named it was verified, and its hash
+   * is checked by the caller). `pathAndQuery` is signed exactly as sent.
+   */
+  async fetchBytes(step: string, pathAndQuery: string): Promise<{ status: number; body: Buffer }> {
+    const headers = {
+      Authorization: authorizationHeader({
+        mchid: this.mchid,
+        serialNo: this.v3.certificateSerial,
+        privateKeyPem: this.v3.privateKeyPem,
+        method: "GET",
+        canonicalUrl: pathAndQuery,
+        body: "",
+        timestamp: epochSeconds(this.opts.clock),
+        nonce: nonceStr(),
+      }),
+    };
+    try {
+      const res = await this.http.get<ArrayBuffer>(pathAndQuery, {
+        headers,
+        responseType: "arraybuffer",
+        transformResponse: (r: unknown) => r,
+      });
+      return { status: res.status, body: Buffer.from(res.data) };
+    } catch (err) {
+      const detail = transportFailure(err);
+      throw new WechatUpstreamError(
+        detail === "timeout" ? "timeout" : "network",
+        step,
+        null,
+        null,
+        `${step}: download failed (${detail})`,
+        { detail },
+      );
+    }
   }
 
   /** Platform-certificate mode with no certificate configured: download and decrypt them once. */

@@ -2,6 +2,7 @@
 import type { GatewayOptions } from "../common";
 import { RoleGateway } from "../gateway-base";
 import type { MerchantCredentials } from "../types";
+import { V3Bills } from "./bills";
 import { V3Client } from "./client";
 import { V3NotifyCodec } from "./notify";
 import { V3Refunds } from "./refunds";
@@ -12,6 +13,12 @@ export class V3Gateway extends RoleGateway {
 
   constructor(creds: MerchantCredentials, opts: GatewayOptions) {
     const client = new V3Client(creds, opts);
-    super(client, new V3Transactions(client), new V3Refunds(client), new V3NotifyCodec(client));
+    super(
+      client,
+      new V3Transactions(client),
+      new V3Refunds(client),
+      new V3NotifyCodec(client),
+      new V3Bills(client),
+    );
   }
 }
