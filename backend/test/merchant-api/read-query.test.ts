@@ -95,3 +95,18 @@ it("the checkout status turns to 'over' once the order's time is up, before any 
   expect(html).toContain('data-phase="over"');
   expect(html).not.toContain('id="qr"');
 });
+
+it("WeChat failing on prepay: the order is kept (created), the error is 5xx-upstream, a repeat gets the QR", async () => {
+  const call = merchantCall(stack, await keyFor(stack, stack.merchant, ["orders:read", "orders:write"]));
+  const body = { merchantOrderNo: orderNo(), amountFen: 990, description: "洗车 Car wash", method: "native" };
+  await stack.sb.scenario({ action: "prepay_error", mode: "http_500", times: 50 });
+  const failed = await createOrder(call, body);
+  expect([502, 503]).toContain(failed.status);
+  expect(["UPSTREAM_ERROR", "UPSTREAM_UNAVAILABLE", "WECHAT_BUSY"]).toContain(failed.body.error.code);
+  expect((await call("GET", `/orders/${body.merchantOrderNo}`)).body.state).toBe("created");
+  await stack.sb.clearScenarios();
+  const again = await createOrder(call, body);
+  expect(again.status).toBe(200);
+  expect(again.body.state).toBe("paying");
+  expect(again.body.payment.codeUrl).toMatch(/^weixin:\/\//);
+});
