@@ -21,6 +21,7 @@ import { ReportService } from "./services/admin/reports";
 import type { AdminLimiter } from "./http/middleware/merchant-key";
 import { AuthService } from "./services/auth";
 import { CatalogService } from "./services/catalog";
+import { MerchantOrderService } from "./services/merchant-orders";
 import type { ServiceDeps } from "./services/deps";
 import { NotifyService } from "./services/notify";
 import { OrderService } from "./services/orders";
@@ -79,6 +80,8 @@ export interface ComposeInput {
     resolver?: Resolver;
     objects?: Record<string, ObjectLoader>;
   };
+  /** Development: merchant notify/return URLs may be http:// on a loopback host. */
+  allowLoopbackHttp?: boolean;
 }
 
 export interface Composed {
@@ -166,6 +169,12 @@ export function compose(i: ComposeInput): Composed {
     const t = await resolveWebhookTarget(url, hooks);
     return t.ok ? null : t.reason;
   };
+  const adminOrders = new AdminOrderService(deps);
+  const merchantOrders = new MerchantOrderService(deps, payments, adminOrders, (id) => registry.byId(id), {
+    defaultTtlMinutes: limits.orderTtlMinutes,
+    tokenKey: i.box.derive("checkout-token"),
+    allowLoopbackHttp: i.allowLoopbackHttp ?? false,
+  });
   const app = createApp({
     logger: deps.logger,
     notify,
@@ -195,7 +204,7 @@ export function compose(i: ComposeInput): Composed {
       audit: new AuditLogService(deps),
       products: new AdminProductService(deps),
       anomalies: new AnomalyService(deps),
-      orders: new AdminOrderService(deps),
+      orders: adminOrders,
       reports: new ReportService(deps),
       exports: new OrderExport(deps),
       // Refund status checks follow the payment-check schedule (the first ~30 s after the request).
@@ -204,6 +213,7 @@ export function compose(i: ComposeInput): Composed {
       webhooks: new WebhookAdminService(deps, i.box, checkUrl, webhooks),
       bodyLimit: i.limits.bodyLimitBytes,
     },
+    merchantApi: { keys, registry, limiter: adminLimiter, merchantOrders, bodyLimit: limits.bodyLimitBytes },
   });
   const retention = new RetentionJob(deps, {
     ...i.retention,

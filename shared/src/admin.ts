@@ -224,7 +224,10 @@ export type AdminOrderQuery = z.infer<typeof AdminOrderQuery>;
 
 export const AdminOrderSummary = z.object({
   id: z.string(),
-  userId: z.string(),
+  /** The shopper; null for an order created by the merchant's server (/merchant/v1). */
+  userId: z.string().nullable(),
+  /** "shop" (the mini-program's shop) or "merchant_api" (payment-centre mode, no product lines). */
+  source: z.enum(["shop", "merchant_api"]),
   outTradeNo: z.string(),
   transactionId: z.string().nullable(),
   state: OrderStateSchema,

@@ -129,6 +129,16 @@ export const ERRORS = {
     zh: "回调地址不可用：须为 https 且解析到公网地址",
     en: "The webhook URL is refused: it must be https and resolve to public addresses",
   },
+  MERCHANT_ORDER_CONFLICT: {
+    status: 409,
+    zh: "该商户订单号已用于另一笔不同的订单",
+    en: "This merchantOrderNo was already used for a different order",
+  },
+  MERCHANT_URL_NOT_ALLOWED: {
+    status: 400,
+    zh: "回调或返回地址必须是 https 地址",
+    en: "notifyUrl and returnUrl must be https URLs",
+  },
   INTERNAL: { status: 500, zh: "服务器内部错误", en: "Internal server error" },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 

@@ -6,3 +6,4 @@ export * from "./client";
 export * from "./admin";
 export * from "./reconciliation";
 export * from "./admin-client";
+export * from "./merchant";

@@ -13,6 +13,8 @@ import { httpMetrics } from "./middleware/http-metrics";
 import { docsRouter } from "./routes/docs";
 import { healthRouter } from "./routes/health";
 import { metricsRouter, type MetricsEndpoint } from "./routes/metrics";
+import { checkoutRouter } from "./routes/checkout";
+import { merchantRouter, type MerchantApiDeps } from "./routes/merchant";
 import { notifyRouter } from "./routes/notify";
 import { openApiRouter } from "./routes/openapi";
 import { serveH5 } from "./routes/static";
@@ -25,6 +27,8 @@ export interface AppDeps {
   api: ApiDeps;
   /** The merchant admin API (/admin/v1); left out, those routes do not exist. */
   admin?: AdminDeps;
+  /** Payment-centre mode (/merchant/v1 and the checkout page /pay); left out, those routes do not exist. */
+  merchantApi?: MerchantApiDeps;
   notify: NotifyService;
   /** Refund notifies (/notify/wechat/{merchant}/{v2,v3}/refund, and v3 REFUND.* at the pay URL). */
   refundNotify?: RefundNotifyService;
@@ -61,6 +65,9 @@ export function createApp(deps: AppDeps): Koa {
   if (deps.admin)
     routers.push(adminRouter(deps.admin), adminMeRouter(deps.admin), openApiRouter(), docsRouter());
   if (deps.metrics?.endpoint) routers.push(metricsRouter(deps.metrics.endpoint));
+  if (deps.admin) routers.push(adminRouter(deps.admin), openApiRouter());
+  if (deps.merchantApi)
+    routers.push(merchantRouter(deps.merchantApi), checkoutRouter(deps.merchantApi.merchantOrders));
   for (const r of routers) {
     app.use(r.routes());
     app.use(r.allowedMethods({ throw: true }));

@@ -65,6 +65,22 @@ export class PaymentService {
     clientIp: string,
   ): Promise<PaymentResponse> {
     const order = await this.orders.own(m.id, user.id, orderId); // ownership before anything else
+    return this.payFor(m, order, method, user.openid, clientIp);
+  }
+
+  /**
+   * Pay params for an order the caller has already found as its own (a shopper's, or a merchant's
+   * server's own order in payment-centre mode): the live prepay, or a new one. `openid` is the
+   * payer's under the merchant's appid, used for jsapi only.
+   */
+  async payFor(
+    m: PayingMerchant,
+    order: OrderRecord,
+    method: PaymentMethod,
+    openid: string | undefined,
+    clientIp: string,
+  ): Promise<PaymentResponse> {
+    const orderId = order.id;
     const now = this.deps.now();
     checkPayable(order, now);
     const { db } = this.deps;
@@ -82,7 +98,7 @@ export class PaymentService {
         outTradeNo: number,
         description: order.description,
         totalFen: order.totalFen,
-        openid: method === "jsapi" ? user.openid : undefined,
+        openid: method === "jsapi" ? openid : undefined,
         notifyUrl: m.notifyUrl("pay"),
         clientIp,
         timeExpire: order.expiresAt,

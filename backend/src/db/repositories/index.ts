@@ -9,6 +9,7 @@ import { ApiKeysRepo } from "./api-keys";
 import { AttemptsRepo } from "./attempts";
 import { AuditRepo } from "./audit";
 import { EventsRepo } from "./events";
+import { MerchantOrdersRepo } from "./merchant-orders";
 import { MerchantsRepo } from "./merchants";
 import { NotifyLogRepo } from "./notify-log";
 import { OrdersRepo } from "./orders";
@@ -42,6 +43,7 @@ export interface Repos {
   refunds: RefundsRepo;
   reconciliations: ReconciliationsRepo;
   webhooks: WebhooksRepo;
+  merchantOrders: MerchantOrdersRepo;
 }
 
 export interface Db {
@@ -70,6 +72,7 @@ export function createRepos(m: Manager, sink: () => JobSink | null = () => null)
     refunds: new RefundsRepo(m),
     reconciliations: new ReconciliationsRepo(m),
     webhooks: new WebhooksRepo(m),
+    merchantOrders: new MerchantOrdersRepo(m),
   };
 }
 
@@ -85,3 +88,4 @@ export function createDb(ds: DataSource, jobs: () => JobSink | null = () => null
 export type * from "./types";
 export type { JobScheduler, JobSink } from "./jobs";
 export type { RefundRecord, RefundFilter } from "./refunds";
+export type { MerchantOrderRecord } from "./merchant-orders";

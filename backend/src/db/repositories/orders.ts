@@ -5,11 +5,12 @@
  */
 import type { OrderState } from "@minipay/shared";
 import { num, returningRows, type Manager } from "./rows";
-import type { OrderItemRecord, OrderRecord } from "./types";
+import type { OrderItemRecord, OrderRecord, OrderSource } from "./types";
 
 interface OrderRow {
   id: string;
-  user_id: string;
+  user_id: string | null;
+  source: OrderSource;
   merchant_id: string;
   out_trade_no: string;
   state: OrderState;
@@ -31,6 +32,7 @@ function toOrder(r: OrderRow): OrderRecord {
   return {
     id: r.id,
     userId: r.user_id,
+    source: r.source,
     merchantId: r.merchant_id,
     outTradeNo: r.out_trade_no,
     state: r.state,
@@ -50,7 +52,8 @@ function toOrder(r: OrderRow): OrderRecord {
 }
 
 export interface NewOrder {
-  userId: string;
+  /** The shopper; null for an order a merchant's server created (source merchant_api). */
+  userId: string | null;
   merchantId: string;
   outTradeNo: string;
   totalFen: number;
@@ -88,8 +91,8 @@ export class OrdersRepo {
   async insert(o: NewOrder): Promise<OrderRecord> {
     const rows: OrderRow[] = await this.m.query(
       `INSERT INTO orders (user_id, merchant_id, out_trade_no, state, total_fen, description, idempotency_key,
-         request_hash, expires_at, created_at, updated_at)
-       VALUES ($1, $2, $3, 'created', $4, $5, $6, $7, $8, $9, $9) RETURNING *`,
+         request_hash, expires_at, created_at, updated_at, source)
+       VALUES ($1, $2, $3, 'created', $4, $5, $6, $7, $8, $9, $9, $10) RETURNING *`,
       [
         o.userId,
         o.merchantId,
@@ -100,6 +103,7 @@ export class OrdersRepo {
         o.requestHash,
         o.expiresAt,
         o.now,
+        o.userId === null ? "merchant_api" : "shop",
       ],
     );
     return toOrder(rows[0]!);

@@ -4,9 +4,14 @@ import type { OrderState, PaymentMethod } from "@minipay/shared";
 export type EventSource =
   "api" | "notify" | "verify" | "check" | "sweeper" | "admin" | "reconciliation" | "webhook";
 
+/** Where an order came from: the shop's mini-program (a shopper, product lines) or a merchant's server. */
+export type OrderSource = "shop" | "merchant_api";
+
 export interface OrderRecord {
   id: string;
-  userId: string;
+  /** The shopper; null for merchant-API orders (payment-centre mode), which have no shopper. */
+  userId: string | null;
+  source: OrderSource;
   merchantId: string;
   outTradeNo: string;
   state: OrderState;

@@ -6,6 +6,9 @@ import type { Logger } from "../../logger";
  * and, when known, the user's openid hint or the admin key's visible prefix. Headers and bodies are
  * never logged.
  */
+/** A checkout token in the path is a capability (anyone holding it can watch the order): logged cut short. */
+const maskPath = (p: string) => p.replace(/^\/pay\/([^/]{4})[^/]*/, "/pay/$1…");
+
 export function accessLog(logger: Logger): Middleware {
   return async (ctx, next) => {
     const start = process.hrtime.bigint();
@@ -17,7 +20,7 @@ export function accessLog(logger: Logger): Middleware {
       const line = {
         reqId: ctx.state.requestId,
         method: ctx.method,
-        path: ctx.path,
+        path: maskPath(ctx.path),
         status,
         ms: Math.round(ms * 10) / 10,
         user: ctx.state.user?.openidHint,

@@ -1,7 +1,8 @@
 /**
  * GET /openapi.json: an OpenAPI 3.1 description of the admin API, generated from the same zod
  * schemas that validate requests (shared/src/admin.ts), with zod 4's z.toJSONSchema. Each route of
- * ADMIN_ROUTES is described, with the scope it needs (`x-required-scope`).
+ * ADMIN_ROUTES is described, with the scope it needs (`x-required-scope`), and so is each route of
+ * MERCHANT_ROUTES (/merchant/v1, payment-centre mode; schemas in shared/src/merchant.ts).
  */
 import Router from "@koa/router";
 import {
@@ -17,6 +18,9 @@ import {
   ApiKeyCreated,
   ApiKeyList,
   AuditPage,
+  CreateMerchantOrderRequest,
+  MERCHANT_PREFIX,
+  MerchantOrder,
   AuditQuery,
   CreateApiKeyRequest,
   CreateProductRequest,
@@ -47,6 +51,7 @@ import {
 } from "@minipay/shared";
 import { z } from "zod";
 import { ADMIN_ROUTES } from "./admin";
+import { MERCHANT_ROUTES } from "./merchant";
 
 type Route = (typeof ADMIN_ROUTES)[number];
 type Io = {
@@ -91,6 +96,15 @@ const IO: { [R in Route as `${R["method"]} ${R["path"]}`]: Io } = {
   "GET /webhook-deliveries": { query: WebhookDeliveryQuery, ok: WebhookDeliveryPage },
   "POST /webhook-deliveries/:id/retry": { ok: WebhookDelivery },
 };
+
+type MerchantRoute = (typeof MERCHANT_ROUTES)[number];
+/** What each /merchant/v1 route takes and answers (payment-centre mode). */
+const MERCHANT_IO: { [R in MerchantRoute as `${R["method"]} ${R["path"]}`]: Io & { idempotent?: boolean } } =
+  {
+    "POST /orders": { body: CreateMerchantOrderRequest, ok: MerchantOrder, status: 201, idempotent: true },
+    "GET /orders/:merchantOrderNo": { ok: MerchantOrder },
+    "POST /orders/:merchantOrderNo/close": { ok: MerchantOrder },
+  };
 
 const schema = (s: z.ZodType, io: "input" | "output") => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: "any" }) as Record<
@@ -163,9 +177,52 @@ export function openApiDocument(): Record<string, unknown> {
       },
     };
   }
+  for (const r of MERCHANT_ROUTES) {
+    const io = MERCHANT_IO[`${r.method} ${r.path}` as keyof typeof MERCHANT_IO];
+    const path = MERCHANT_PREFIX + r.path.replace(/:(\w+)/g, "{$1}");
+    const params = [
+      ...(r.path.includes(":merchantOrderNo")
+        ? [{ name: "merchantOrderNo", in: "path", required: true, schema: { type: "string" } }]
+        : []),
+      ...(io.idempotent
+        ? [{ name: "Idempotency-Key", in: "header", required: true, schema: { type: "string" } }]
+        : []),
+    ];
+    paths[path] ??= {};
+    paths[path][r.method.toLowerCase()] = {
+      operationId: `merchant${r.method[0]}${r.method.slice(1).toLowerCase()}${r.path.replace(/[/:.](\w)/g, (_m, c: string) => c.toUpperCase())}`,
+      "x-required-scope": r.scope,
+      security: [{ apiKey: [] }],
+      ...(params.length ? { parameters: params } : {}),
+      ...(io.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { "application/json": { schema: schema(io.body, "input") } },
+            },
+          }
+        : {}),
+      responses: {
+        [String(io.status ?? 200)]: {
+          description: io.idempotent ? "Created" : "OK",
+          content: { "application/json": { schema: schema(io.ok!, "output") } },
+        },
+        ...(io.idempotent
+          ? {
+              "200": {
+                description: "The same merchantOrderNo and body again: the existing order",
+                content: { "application/json": { schema: schema(io.ok!, "output") } },
+              },
+            }
+          : {}),
+        "4XX": errorResponse,
+        "5XX": errorResponse,
+      },
+    };
+  }
   return {
     openapi: "3.1.0",
-    info: { title: "Minipay admin API", version: "1" },
+    info: { title: "Minipay admin and merchant API", version: "1" },
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "an admin API key, mk_…" } },
     },

@@ -53,7 +53,7 @@ const row = (o: OrderRecord) => ({
   refundedYuan: formatYuan(o.refundedFen),
   currency: o.currency,
   description: o.description,
-  userId: o.userId,
+  userId: o.userId ?? "", // merchant-API orders have no shopper
   createdAt: shanghaiTime(o.createdAt),
   paidAt: shanghaiTime(o.paidAt),
   expiresAt: shanghaiTime(o.expiresAt),

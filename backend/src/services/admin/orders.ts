@@ -29,6 +29,7 @@ import { refundView } from "../refunds";
 export const orderSummary = (o: OrderRecord): AdminOrderSummary => ({
   id: o.id,
   userId: o.userId,
+  source: o.source,
   outTradeNo: o.outTradeNo,
   transactionId: o.transactionId,
   state: o.state,
