@@ -10,6 +10,8 @@
 import crypto from "node:crypto";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { chromium as pw, type Browser, type Page } from "playwright-core";
@@ -31,6 +33,10 @@ let browser: Browser;
 let dataDir: string;
 let fullKey: string;
 let orders: { paid: string; paidId: string; unpaid: string };
+/** A merchant's webhook receiver: answers 204 to every delivery and keeps the event types. */
+let receiver: http.Server;
+let receiverUrl: string;
+const received: string[] = [];
 
 beforeAll(async () => {
   const r = spawnSync(path.resolve(dir, "../node_modules/.bin/vite"), ["build", "--logLevel", "warn"], {
@@ -47,7 +53,19 @@ beforeAll(async () => {
     ORDER_RATE_PER_USER_PER_MINUTE: "100",
     MAX_OPEN_ORDERS_PER_USER: "100",
     MAX_QUANTITY_PER_PRODUCT_PER_USER: "100",
+    // The test's webhook receiver listens on 127.0.0.1 over http.
+    ALLOW_PRIVATE_WEBHOOKS: "true",
   }));
+  receiver = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      received.push((JSON.parse(body) as { type: string }).type);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/minipay-hook`;
   fullKey = await cliKey(ADMIN_SCOPES, "e2e all scopes");
   orders = await shopperOrders();
   await recordAnomaly(orders.paidId, orders.paid);
@@ -71,6 +89,7 @@ afterAll(async () => {
   await browser?.close();
   await backend?.close();
   await sandbox?.close();
+  await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -410,6 +429,118 @@ describe("merchant console in a real browser", () => {
     });
   });
 
+  it("webhook endpoint with its secret once, part of a paid order refunded through the dialog, its delivery, refunds list, a clean reconciliation", async () => {
+    await visit("refunds", async (page) => {
+      await signIn(page, fullKey);
+
+      // An endpoint first, so the refund's event has somewhere to go; its secret is shown once.
+      await page.locator(sel("nav-webhooks")).click();
+      await page.locator(sel("empty")).first().waitFor({ timeout: 20_000 });
+      await page.locator(sel("new-endpoint")).click();
+      await page.locator(sel("endpoint-url")).fill(receiverUrl);
+      await page.locator(sel("endpoint-description")).fill("e2e receiver");
+      await page.locator(sel("endpoint-save")).click();
+      const secret = await page.locator(sel("endpoint-secret-value")).innerText({ timeout: 20_000 });
+      expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+={0,2}$/);
+      expect(await page.locator(sel("endpoint-row")).count()).toBe(1);
+      expect(await page.locator(sel("endpoint-row")).innerText()).not.toContain(secret);
+      await shotBoth(page, "14-webhooks-secret");
+      await page.locator(sel("nav-orders")).click();
+      await page.locator(sel("nav-webhooks")).click();
+      await page.locator(sel("endpoint-row")).waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("endpoint-secret")).count()).toBe(0); // once only
+
+      // The refund dialog: remainder, amount in yuan checked, a confirm, then the refund succeeds.
+      await page.goto(`${backend.url}/console/#/orders/${orders.paidId}`);
+      await page.locator(sel("refund")).click({ timeout: 20_000 });
+      expect(await page.locator(sel("refund-remainder")).innerText()).toBe("¥9.90");
+      await page.locator(sel("refund-amount")).fill("9.91");
+      await page.locator(sel("refund-send")).click();
+      expect(await page.locator(sel("refund-error")).innerText()).toContain("¥9.90");
+      await page.locator(sel("refund-amount")).fill("3");
+      await page.locator(sel("refund-reason")).fill("e2e partial refund");
+      await page.locator(sel("refund-send")).click();
+      await page.locator(sel("confirm-dialog")).waitFor();
+      expect(await page.locator(sel("confirm-message")).innerText()).toContain("¥3.00");
+      await shot(page, "15-refund-confirm");
+      const [sent] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith("/refunds") && r.request().method() === "POST", {
+          timeout: 20_000,
+        }),
+        page.locator(sel("confirm-ok")).click(),
+      ]);
+      expect(sent.status()).toBe(201);
+      expect(sent.request().headers()["idempotency-key"]).toMatch(/^console-[0-9a-f-]{36}$/);
+      expect(await page.locator(sel("refund-dialog")).count()).toBe(0);
+      // The page looks again while the refund is on its way; WeChat (the sandbox) notifies success.
+      await page.locator(`${sel("refund-row")}[data-state="succeeded"]`).waitFor({ timeout: 60_000 });
+      await page
+        .locator(`${sel("state-badge")}[data-state="partially_refunded"]`)
+        .waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("detail-refunded")).innerText()).toBe("¥3.00");
+      expect(await page.locator(sel("detail-refundable")).innerText()).toBe("¥6.90");
+      expect(await page.locator(sel("refund-amount-cell")).innerText()).toBe("¥3.00");
+
+      // The refund's webhook delivery is listed with the order (fanned out within seconds); retry it.
+      for (let i = 0; i < 60 && !(await page.locator(sel("delivery-row")).count()); i++) {
+        await page.waitForTimeout(1000);
+        await page.reload();
+        await page.locator(sel("order-deliveries")).waitFor({ timeout: 20_000 });
+        await page.locator(`${sel("order-deliveries")} ${sel("loading")}`).waitFor({ state: "detached" });
+      }
+      const delivery = page.locator(`${sel("delivery-row")}[data-event="refund.succeeded"]`);
+      await delivery.waitFor({ timeout: 20_000 });
+      await shotBoth(page, "16-order-refunded");
+      await delivery.locator(sel("delivery-retry")).click();
+      const [retried] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith("/retry"), { timeout: 20_000 }),
+        page.locator(sel("confirm-ok")).click(),
+      ]);
+      expect(retried.status()).toBe(200);
+
+      await page.locator(sel("nav-refunds")).click();
+      const listed = page.locator(`${sel("refunds-row")}[data-state="succeeded"]`);
+      await listed.waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("refunds-row")).count()).toBe(1);
+      await shotBoth(page, "17-refunds");
+      await listed.locator(sel("refund-order-link")).click();
+      expect(await page.locator(sel("detail-out-trade-no")).innerText({ timeout: 20_000 })).toBe(orders.paid);
+
+      // The webhooks page lists the deliveries; the attempts open with their status and latency.
+      await page.locator(sel("nav-webhooks")).click();
+      await page.locator(sel("delivery-filter-event")).selectOption("refund.succeeded");
+      await page.locator(sel("delivery-search")).click();
+      const row = page.locator(sel("delivery-row")).first();
+      await row.waitFor({ timeout: 20_000 });
+      await row.locator(sel("delivery-attempts")).click();
+      await page.locator(sel("delivery-attempt")).first().waitFor({ timeout: 20_000 });
+      await shotBoth(page, "18-webhook-deliveries");
+      expect(received).toContain("refund.succeeded");
+
+      // Reconciliation of today's bill: the payment and its refund match, no mismatch.
+      await page.locator(sel("nav-reconciliation")).click();
+      await page.locator(sel("recon-form")).waitFor({ timeout: 20_000 });
+      const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+      await page.locator(sel("recon-date")).fill(today);
+      await page.locator(sel("recon-run")).click();
+      await page.locator(`${sel("recon-detail")}[data-status="completed"]`).waitFor({ timeout: 30_000 });
+      await page.locator(sel("recon-no-mismatch")).waitFor();
+      expect(Number(await page.locator(sel("recon-matched")).innerText())).toBeGreaterThanOrEqual(1);
+      await shot(page, "19-reconciliation-run");
+      await page.locator(sel("recon-back")).click();
+      const run = page.locator(`${sel("recon-row")}[data-date="${today}"]`);
+      await run.waitFor({ timeout: 20_000 });
+      expect(await run.getAttribute("data-mismatches")).toBe("0");
+      await shotBoth(page, "20-reconciliation");
+
+      await page.locator(sel("nav-dashboard")).click();
+      await page.locator(sel("paid-chart")).waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("kpi-refunded")).innerText()).toBe("¥3.00");
+      expect(await page.locator(sel("kpi-webhook-failures")).innerText()).toBe("0");
+      await shotBoth(page, "21-dashboard-refunds");
+    });
+  }, 180_000);
+
   it("a key without products:write sees the products but not the editor, no close button; revoked, it is signed out", async () => {
     const res = await fetch(`${backend.url}${ADMIN_PREFIX}/keys`, {
       method: "POST",
@@ -425,7 +556,7 @@ describe("merchant console in a real browser", () => {
         const nav = await page
           .locator(`${sel("nav")} a`)
           .evaluateAll((as) => as.map((a) => a.getAttribute("data-test")));
-        expect(nav).toEqual(["nav-orders", "nav-products", "nav-anomalies"]);
+        expect(nav).toEqual(["nav-orders", "nav-refunds", "nav-products", "nav-anomalies"]);
         await page.locator(sel("nav-products")).click();
         await page.locator(sel("product-row")).first().waitFor({ timeout: 20_000 });
         expect(await page.locator(sel("product-editor")).count()).toBe(0);
@@ -437,6 +568,10 @@ describe("merchant console in a real browser", () => {
         await row(page, orders.paid).click({ timeout: 20_000 });
         await page.locator(sel("order-detail")).waitFor({ timeout: 20_000 });
         expect(await page.locator(sel("close")).count()).toBe(0);
+        // Partly refunded, it could take another refund, but not from a key without refunds:write.
+        expect(await page.locator(sel("state-badge")).getAttribute("data-state")).toBe("partially_refunded");
+        expect(await page.locator(sel("refund")).count()).toBe(0);
+        expect(await page.locator(sel("order-deliveries")).count()).toBe(0);
 
         // Revoked while the console is open: the next call is refused and the console signs out.
         const revoked = await fetch(`${backend.url}${ADMIN_PREFIX}/keys/${readOnlyId}`, {
