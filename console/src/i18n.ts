@@ -177,6 +177,7 @@ const DICT = {
   "recon.failed": ["失败", "Failed"],
   "recon.schedule": ["定时", "scheduled"],
   "recon.admin": ["手动", "by hand"],
+  "recon.finishedAt": ["完成时间", "Finished"],
   "recon.noMismatch": ["没有差异", "No mismatches"],
   "recon.detail": ["明细", "Detail"],
   "recon.wechat": ["微信", "WeChat"],

@@ -5,6 +5,9 @@
  * them, find the orders, open one, close an unpaid one through the confirm dialog, and check that a
  * narrower key (made through the admin API) sees neither the product editor nor the close button,
  * and is signed out once revoked; every page is visited with the all-scope key, in both languages.
+ * Then money and messages: a webhook endpoint (its secret shown once) pointed at a receiver in this
+ * test, part of the paid order refunded through the refund dialog (confirmed; the sandbox's refund
+ * notify settles it), the refund's delivery retried, and today's bill reconciled with no mismatch.
  * Screenshots go to test-artifacts/console/ (the main pages at 1440×900 and 390×844, steps at 1440×900).
  */
 import crypto from "node:crypto";
@@ -48,6 +51,9 @@ beforeAll(async () => {
   fs.mkdirSync(shots, { recursive: true });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "minipay-console-e2e-"));
   ({ sandbox, backend } = await startStack(dataDir, "console", {
+    // A known port, so the notify URLs the backend gives WeChat (PUBLIC_BASE_URL defaults to
+    // 127.0.0.1:PORT) reach it: the sandbox's refund notify settles the console's refund at once.
+    PORT: String(await freePort()),
     CONSOLE_DIST_DIR: path.join(dir, "dist"),
     // One shopper makes enough open orders for a second page of the order list.
     ORDER_RATE_PER_USER_PER_MINUTE: "100",
@@ -92,6 +98,18 @@ afterAll(async () => {
   await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** A port nobody listens on now (the OS picks it; it is free again when this resolves). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = http.createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 /** See miniprogram/test/e2e.test.ts: the ESM-only package is asked from a child Node process. */
 function chromiumFromNpm(): { executablePath: string; args: string[] } {
@@ -442,6 +460,7 @@ describe("merchant console in a real browser", () => {
       await page.locator(sel("endpoint-save")).click();
       const secret = await page.locator(sel("endpoint-secret-value")).innerText({ timeout: 20_000 });
       expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+={0,2}$/);
+      await page.locator(sel("endpoint-row")).waitFor({ timeout: 20_000 }); // the list, read again
       expect(await page.locator(sel("endpoint-row")).count()).toBe(1);
       expect(await page.locator(sel("endpoint-row")).innerText()).not.toContain(secret);
       await shotBoth(page, "14-webhooks-secret");
@@ -516,6 +535,20 @@ describe("merchant console in a real browser", () => {
       await page.locator(sel("delivery-attempt")).first().waitFor({ timeout: 20_000 });
       await shotBoth(page, "18-webhook-deliveries");
       expect(received).toContain("refund.succeeded");
+
+      // Rotate (confirmed; a new secret, shown once), disable, then delete (confirmed).
+      const endpoint = page.locator(sel("endpoint-row"));
+      await endpoint.locator(sel("endpoint-rotate")).click();
+      await page.locator(sel("confirm-ok")).click();
+      await page.locator(sel("endpoint-secret-value")).waitFor({ timeout: 20_000 });
+      const rotated = await page.locator(sel("endpoint-secret-value")).innerText();
+      expect(rotated).toMatch(/^whsec_/);
+      expect(rotated).not.toBe(secret);
+      await endpoint.locator(sel("endpoint-toggle")).click();
+      await page.locator(`${sel("endpoint-row")}[data-enabled="false"]`).waitFor({ timeout: 20_000 });
+      await endpoint.locator(sel("endpoint-delete")).click();
+      await page.locator(sel("confirm-ok")).click();
+      await endpoint.waitFor({ state: "detached", timeout: 20_000 });
 
       // Reconciliation of today's bill: the payment and its refund match, no mismatch.
       await page.locator(sel("nav-reconciliation")).click();
