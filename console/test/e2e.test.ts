@@ -482,14 +482,33 @@ describe("merchant console in a real browser", () => {
       await page.locator(sel("confirm-dialog")).waitFor();
       expect(await page.locator(sel("confirm-message")).innerText()).toContain("¥3.00");
       await shot(page, "15-refund-confirm");
+      // The first answer is lost on the way back (the server made the refund, the browser sees a
+      // network error); sending again reuses the dialog's Idempotency-Key, so the server replays
+      // that refund (200) instead of making a second one.
+      const keys: string[] = [];
+      let dropped = false;
+      await page.route("**/admin/v1/orders/*/refunds", async (route) => {
+        keys.push(route.request().headers()["idempotency-key"] ?? "");
+        const res = await route.fetch();
+        if (dropped) return route.fulfill({ response: res });
+        dropped = true;
+        expect(res.status()).toBe(201);
+        await route.abort("connectionreset");
+      });
+      await page.locator(sel("confirm-ok")).click();
+      expect(await page.locator(sel("refund-error")).innerText({ timeout: 20_000 })).toContain("NETWORK");
+      await page.locator(sel("refund-send")).click();
       const [sent] = await Promise.all([
         page.waitForResponse((r) => r.url().endsWith("/refunds") && r.request().method() === "POST", {
           timeout: 20_000,
         }),
         page.locator(sel("confirm-ok")).click(),
       ]);
-      expect(sent.status()).toBe(201);
-      expect(sent.request().headers()["idempotency-key"]).toMatch(/^console-[0-9a-f-]{36}$/);
+      expect(sent.status()).toBe(200); // replayed
+      expect(keys).toHaveLength(2);
+      expect(keys[0]).toMatch(/^console-[0-9a-f-]{36}$/);
+      expect(keys[1]).toBe(keys[0]);
+      await page.unroute("**/admin/v1/orders/*/refunds");
       expect(await page.locator(sel("refund-dialog")).count()).toBe(0);
       // The page looks again while the refund is on its way; WeChat (the sandbox) notifies success.
       await page.locator(`${sel("refund-row")}[data-state="succeeded"]`).waitFor({ timeout: 60_000 });
@@ -498,7 +517,7 @@ describe("merchant console in a real browser", () => {
         .waitFor({ timeout: 20_000 });
       expect(await page.locator(sel("detail-refunded")).innerText()).toBe("¥3.00");
       expect(await page.locator(sel("detail-refundable")).innerText()).toBe("¥6.90");
-      expect(await page.locator(sel("refund-amount-cell")).innerText()).toBe("¥3.00");
+      expect(await page.locator(sel("refund-amount-cell")).allInnerTexts()).toEqual(["¥3.00"]); // one refund
 
       // The refund's webhook delivery is listed with the order (fanned out within seconds); retry it.
       for (let i = 0; i < 60 && !(await page.locator(sel("delivery-row")).count()); i++) {
