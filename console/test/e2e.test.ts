@@ -7,7 +7,8 @@
  * and is signed out once revoked; every page is visited with the all-scope key, in both languages.
  * Then money and messages: a webhook endpoint (its secret shown once) pointed at a receiver in this
  * test, part of the paid order refunded through the refund dialog (confirmed; the sandbox's refund
- * notify settles it), the refund's delivery retried, and today's bill reconciled with no mismatch.
+ * notify settles it), its delivery retried into a failure (listed with both attempts, counted on the
+ * dashboard), and today's bill reconciled with no mismatch.
  * Screenshots go to test-artifacts/console/ (the main pages at 1440×900 and 390×844, steps at 1440×900).
  */
 import crypto from "node:crypto";
@@ -36,7 +37,8 @@ let browser: Browser;
 let dataDir: string;
 let fullKey: string;
 let orders: { paid: string; paidId: string; unpaid: string };
-/** A merchant's webhook receiver: answers 204 to every delivery and keeps the event types. */
+/** A merchant's webhook receiver: answers 204 to an event the first time and 500 when the same
+ * event comes again (the console's retry), so that delivery ends failed. */
 let receiver: http.Server;
 let receiverUrl: string;
 const received: string[] = [];
@@ -61,13 +63,18 @@ beforeAll(async () => {
     MAX_QUANTITY_PER_PRODUCT_PER_USER: "100",
     // The test's webhook receiver listens on 127.0.0.1 over http.
     ALLOW_PRIVATE_WEBHOOKS: "true",
+    // No second try after a failed attempt: the retried delivery fails for good at once.
+    WEBHOOK_RETRY_SCHEDULE: "1",
   }));
   receiver = http.createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
-      received.push((JSON.parse(body) as { type: string }).type);
-      res.writeHead(204).end();
+      const id = String(req.headers["webhook-id"]);
+      const again = received.includes(id);
+      received.push(id);
+      if (again) res.writeHead(500, { "content-type": "text/plain" }).end("receiver down for the e2e");
+      else res.writeHead(204).end();
     });
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
@@ -539,17 +546,28 @@ describe("merchant console in a real browser", () => {
       await listed.locator(sel("refund-order-link")).click();
       expect(await page.locator(sel("detail-out-trade-no")).innerText({ timeout: 20_000 })).toBe(orders.paid);
 
-      // The webhooks page lists the deliveries; the attempts open with their status and latency.
+      // The retry got a 500: the webhooks page lists the delivery as failed (status filter), its
+      // attempts open with status, latency and the head of the answer.
       await page.locator(sel("nav-webhooks")).click();
-      await page.locator(sel("delivery-filter-event")).selectOption("refund.succeeded");
-      await page.locator(sel("delivery-search")).click();
-      const row = page.locator(sel("delivery-row")).first();
-      await row.waitFor({ timeout: 20_000 });
-      await row.locator(sel("delivery-attempts")).click();
-      await page.locator(sel("delivery-attempt")).first().waitFor({ timeout: 20_000 });
+      await page.locator(sel("delivery-filter-status")).selectOption("failed");
+      const failed = page.locator(`${sel("delivery-row")}[data-status="failed"]`);
+      for (let i = 0; i < 30 && !(await failed.count()); i++) {
+        await page.waitForTimeout(1000);
+        await page.locator(sel("delivery-search")).click();
+        await page.locator(`${sel("delivery-filters")} ~ ${sel("loading")}`).waitFor({ state: "detached" });
+      }
+      await failed.waitFor({ timeout: 20_000 });
+      expect(await failed.getAttribute("data-event")).toBe("refund.succeeded");
+      await failed.locator(sel("delivery-attempts")).click();
+      const attempts = page.locator(sel("delivery-attempt"));
+      await attempts.first().waitFor({ timeout: 20_000 });
+      expect(await attempts.count()).toBe(2);
+      expect(await attempts.allInnerTexts()).toEqual([
+        expect.stringContaining("204"),
+        expect.stringContaining("500"),
+      ]);
+      expect(await attempts.nth(1).innerText()).toContain("receiver down for the e2e");
       await shotBoth(page, "18-webhook-deliveries");
-      expect(received).toContain("refund.succeeded");
-
       // Rotate (confirmed; a new secret, shown once), disable, then delete (confirmed).
       const endpoint = page.locator(sel("endpoint-row"));
       await endpoint.locator(sel("endpoint-rotate")).click();
@@ -583,7 +601,7 @@ describe("merchant console in a real browser", () => {
       await page.locator(sel("nav-dashboard")).click();
       await page.locator(sel("paid-chart")).waitFor({ timeout: 20_000 });
       expect(await page.locator(sel("kpi-refunded")).innerText()).toBe("¥3.00");
-      expect(await page.locator(sel("kpi-webhook-failures")).innerText()).toBe("0");
+      expect(await page.locator(sel("kpi-webhook-failures")).innerText()).toBe("1"); // the retried one
       await shotBoth(page, "21-dashboard-refunds");
     });
   }, 180_000);
