@@ -8,7 +8,8 @@
  * Then money and messages: a webhook endpoint (its secret shown once) pointed at a receiver in this
  * test, part of the paid order refunded through the refund dialog (confirmed; the sandbox's refund
  * notify settles it), its delivery retried into a failure (listed with both attempts, counted on the
- * dashboard), and today's bill reconciled with no mismatch.
+ * dashboard), today's bill reconciled with no mismatch, then again with an amount mismatch planted
+ * in the sandbox's bill.
  * Screenshots go to test-artifacts/console/ (the main pages at 1440×900 and 390×844, steps at 1440×900).
  */
 import crypto from "node:crypto";
@@ -454,7 +455,7 @@ describe("merchant console in a real browser", () => {
     });
   });
 
-  it("webhook endpoint with its secret once, part of a paid order refunded through the dialog, its delivery, refunds list, a clean reconciliation", async () => {
+  it("webhook endpoint with its secret once, part of a paid order refunded through the dialog, its delivery, refunds list, a clean reconciliation, then a planted mismatch linked to its order", async () => {
     await visit("refunds", async (page) => {
       await signIn(page, fullKey);
 
@@ -596,7 +597,25 @@ describe("merchant console in a real browser", () => {
       const run = page.locator(`${sel("recon-row")}[data-date="${today}"]`);
       await run.waitFor({ timeout: 20_000 });
       expect(await run.getAttribute("data-mismatches")).toBe("0");
+
+      // The same day again with the bill stating another amount for the paid order (a sandbox
+      // plant): the run counts one amount mismatch and links it to the order.
+      await control("scenarios", [
+        { match: { out_trade_no: orders.paid }, action: "bill_amount", amount_fen: 991 },
+      ]);
+      await page.locator(sel("recon-date")).fill(today);
+      await page.locator(sel("recon-run")).click();
+      const mismatch = page.locator(`${sel("mismatch-row")}[data-kind="amount_mismatch"]`);
+      await mismatch.waitFor({ timeout: 30_000 });
+      expect(await page.locator(sel("mismatch-row")).count()).toBe(1);
+      await shot(page, "19-reconciliation-mismatch");
+      await page.locator(sel("recon-back")).click();
+      await page.locator(`${sel("recon-row")}[data-mismatches="1"]`).waitFor({ timeout: 20_000 });
+      expect(await page.locator(`${sel("recon-row")}[data-date="${today}"]`).count()).toBe(2);
       await shotBoth(page, "20-reconciliation");
+      await page.locator(`${sel("recon-row")}[data-mismatches="1"]`).click();
+      await mismatch.locator(sel("mismatch-order")).click({ timeout: 20_000 });
+      expect(await page.locator(sel("detail-out-trade-no")).innerText({ timeout: 20_000 })).toBe(orders.paid);
 
       await page.locator(sel("nav-dashboard")).click();
       await page.locator(sel("paid-chart")).waitFor({ timeout: 20_000 });
