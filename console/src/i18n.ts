@@ -259,6 +259,10 @@ const DICT = {
 
 export type MessageKey = keyof typeof DICT;
 
+/** Every message in both languages (for the test that both sides carry the same placeholders). */
+export const allMessages = (): [MessageKey, string, string][] =>
+  (Object.keys(DICT) as MessageKey[]).map((k) => [k, DICT[k][0], DICT[k][1]]);
+
 const STATE_NAMES: Record<OrderState, readonly [string, string]> = {
   created: ["待支付", "Created"],
   paying: ["支付中", "Paying"],
