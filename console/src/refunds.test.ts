@@ -80,6 +80,21 @@ describe("idempotency key of one dialog", () => {
     expect(new RefundAttempt(() => `key-${++n}`).keyFor({ amountFen: 300, reason: "x" })).not.toBe(first);
   });
 
+  it("is kept after a network error or a 5xx, and renewed after a 4xx refusal", () => {
+    let n = 0;
+    const a = new RefundAttempt(() => `key-${++n}`);
+    const req = { amountFen: 300 };
+    const first = a.keyFor(req);
+    a.failed(0); // no answer: the server may have made the refund
+    expect(a.keyFor(req)).toBe(first);
+    a.failed(502);
+    expect(a.keyFor(req)).toBe(first);
+    a.failed(409); // refused: the next send is a new request
+    const second = a.keyFor(req);
+    expect(second).not.toBe(first);
+    expect(a.keyFor(req)).toBe(second);
+  });
+
   it("looks like a key the server accepts", () => {
     expect(newIdempotencyKey(() => "123e4567-e89b-12d3-a456-426614174000")).toMatch(
       /^[A-Za-z0-9_.:-]{8,128}$/,

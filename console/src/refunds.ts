@@ -43,9 +43,11 @@ export function checkReason(input: string): string | undefined | { error: "badRe
 }
 
 /**
- * The Idempotency-Key of one dialog: made when the dialog opens, kept while the same request is sent
- * again (after a lost answer the server replays the refund it made), and replaced only when the
- * request changes (the server would refuse a key reused with another body: IDEMPOTENCY_KEY_REUSED).
+ * The Idempotency-Key of one dialog: made when the dialog opens and kept while the same request is
+ * sent again after an answer that may not have been the server's last word (network error, 5xx,
+ * unreadable answer): the server then replays the refund it made instead of making another. A new
+ * key is made when the request changes (the server refuses a key reused with another body:
+ * IDEMPOTENCY_KEY_REUSED) and after a 4xx refusal (nothing to protect: the next send is a new ask).
  */
 export class RefundAttempt {
   private sent: string | null = null;
@@ -59,6 +61,14 @@ export class RefundAttempt {
     if (this.sent !== null && this.sent !== body) this.key = this.makeKey();
     this.sent = body;
     return this.key;
+  }
+
+  /** The send failed with this HTTP status (0: no answer). */
+  failed(status: number): void {
+    if (status >= 400 && status < 500) {
+      this.key = this.makeKey();
+      this.sent = null;
+    }
   }
 }
 
