@@ -1,5 +1,5 @@
 import { AdminApiError } from "@minipay/shared";
-import { errorText, initialLang, lang, stateName, t } from "./i18n";
+import { allMessages, errorText, initialLang, lang, stateName, t } from "./i18n";
 
 afterEach(() => (lang.value = "zh"));
 
@@ -24,5 +24,16 @@ describe("console strings", () => {
     lang.value = "en";
     expect(errorText(err)).toBe("Not allowed (FORBIDDEN) · Missing scope: products:write");
     expect(errorText(new AdminApiError("NETWORK", 0))).toContain("Network");
+  });
+
+  it("has every message in both languages, with the same placeholders", () => {
+    const holes = (m: string) => [...m.matchAll(/\{(\w+)\}/g)].map((x) => x[1]).sort();
+    for (const [key, zh, en] of allMessages()) {
+      expect([key, zh.trim().length > 0, en.trim().length > 0]).toEqual([key, true, true]);
+      expect([key, holes(zh)]).toEqual([key, holes(en)]);
+    }
+    lang.value = "en";
+    expect(t("refund.overRemainder", { amount: "¥6.90" })).toBe("More than the refundable ¥6.90");
+    expect(t("wh.attempts", { n: 2 })).toBe("2 attempts");
   });
 });

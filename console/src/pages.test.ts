@@ -6,18 +6,33 @@ describe("scope → visible pages", () => {
     expect(visiblePages(ADMIN_SCOPES)).toEqual([
       "dashboard",
       "orders",
+      "refunds",
       "products",
       "anomalies",
+      "reconciliation",
+      "webhooks",
       "keys",
       "audit",
     ]);
     expect(homePage(ADMIN_SCOPES)).toBe("dashboard");
   });
 
-  it("orders:read alone opens orders and anomalies, and draws no write buttons", () => {
-    expect(visiblePages(["orders:read"])).toEqual(["orders", "anomalies"]);
+  it("orders:read alone opens orders, refunds and anomalies, and draws no write buttons", () => {
+    expect(visiblePages(["orders:read"])).toEqual(["orders", "refunds", "anomalies"]);
     expect(homePage(["orders:read"])).toBe("orders");
-    expect(abilities(["orders:read"])).toEqual({ writeOrders: false, editProducts: false, readOrders: true });
+    expect(abilities(["orders:read"])).toEqual({
+      writeOrders: false,
+      editProducts: false,
+      readOrders: true,
+      refund: false,
+      webhooks: false,
+    });
+  });
+
+  it("refunds:write draws the refund button; webhooks:write opens the webhooks page; reports:read reconciliation", () => {
+    expect(abilities(["orders:read", "refunds:write"]).refund).toBe(true);
+    expect(visiblePages(["webhooks:write"])).toEqual(["webhooks"]);
+    expect(visiblePages(["reports:read"])).toEqual(["dashboard", "reconciliation"]);
   });
 
   it("a write scope without its read scope opens no page by itself", () => {

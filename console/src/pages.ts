@@ -8,8 +8,11 @@ import type { AdminScope } from "@minipay/shared";
 export const PAGES = [
   { id: "dashboard", needs: "reports:read" },
   { id: "orders", needs: "orders:read" },
+  { id: "refunds", needs: "orders:read" },
   { id: "products", needs: "products:read" },
   { id: "anomalies", needs: "orders:read" },
+  { id: "reconciliation", needs: "reports:read" },
+  { id: "webhooks", needs: "webhooks:write" },
   { id: "keys", needs: "keys:write" },
   { id: "audit", needs: "audit:read" },
 ] as const satisfies readonly { id: string; needs: AdminScope }[];
@@ -35,5 +38,10 @@ export function abilities(scopes: readonly AdminScope[]) {
     editProducts: has("products:write"),
     /** Open anomalies on the dashboard come from the orders:read list. */
     readOrders: has("orders:read"),
+    /** The refund dialog on a paid order. */
+    refund: has("refunds:write"),
+    /** Webhook endpoints and deliveries (one scope reads and writes them), and the dashboard's
+     * failed-deliveries tile. */
+    webhooks: has("webhooks:write"),
   };
 }

@@ -5,11 +5,18 @@
  * them, find the orders, open one, close an unpaid one through the confirm dialog, and check that a
  * narrower key (made through the admin API) sees neither the product editor nor the close button,
  * and is signed out once revoked; every page is visited with the all-scope key, in both languages.
+ * Then money and messages: a webhook endpoint (its secret shown once) pointed at a receiver in this
+ * test, part of the paid order refunded through the refund dialog (confirmed; the sandbox's refund
+ * notify settles it), its delivery retried into a failure (listed with both attempts, counted on the
+ * dashboard), today's bill reconciled with no mismatch, then again with an amount mismatch planted
+ * in the sandbox's bill.
  * Screenshots go to test-artifacts/console/ (the main pages at 1440×900 and 390×844, steps at 1440×900).
  */
 import crypto from "node:crypto";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { chromium as pw, type Browser, type Page } from "playwright-core";
@@ -31,6 +38,11 @@ let browser: Browser;
 let dataDir: string;
 let fullKey: string;
 let orders: { paid: string; paidId: string; unpaid: string };
+/** A merchant's webhook receiver: answers 204 to an event the first time and 500 when the same
+ * event comes again (the console's retry), so that delivery ends failed. */
+let receiver: http.Server;
+let receiverUrl: string;
+const received: string[] = [];
 
 beforeAll(async () => {
   const r = spawnSync(path.resolve(dir, "../node_modules/.bin/vite"), ["build", "--logLevel", "warn"], {
@@ -42,12 +54,32 @@ beforeAll(async () => {
   fs.mkdirSync(shots, { recursive: true });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "minipay-console-e2e-"));
   ({ sandbox, backend } = await startStack(dataDir, "console", {
+    // A known port, so the notify URLs the backend gives WeChat (PUBLIC_BASE_URL defaults to
+    // 127.0.0.1:PORT) reach it: the sandbox's refund notify settles the console's refund at once.
+    PORT: String(await freePort()),
     CONSOLE_DIST_DIR: path.join(dir, "dist"),
     // One shopper makes enough open orders for a second page of the order list.
     ORDER_RATE_PER_USER_PER_MINUTE: "100",
     MAX_OPEN_ORDERS_PER_USER: "100",
     MAX_QUANTITY_PER_PRODUCT_PER_USER: "100",
+    // The test's webhook receiver listens on 127.0.0.1 over http.
+    ALLOW_PRIVATE_WEBHOOKS: "true",
+    // No second try after a failed attempt: the retried delivery fails for good at once.
+    WEBHOOK_RETRY_SCHEDULE: "1",
   }));
+  receiver = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const id = String(req.headers["webhook-id"]);
+      const again = received.includes(id);
+      received.push(id);
+      if (again) res.writeHead(500, { "content-type": "text/plain" }).end("receiver down for the e2e");
+      else res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/minipay-hook`;
   fullKey = await cliKey(ADMIN_SCOPES, "e2e all scopes");
   orders = await shopperOrders();
   await recordAnomaly(orders.paidId, orders.paid);
@@ -71,8 +103,21 @@ afterAll(async () => {
   await browser?.close();
   await backend?.close();
   await sandbox?.close();
+  await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** A port nobody listens on now (the OS picks it; it is free again when this resolves). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = http.createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 /** See miniprogram/test/e2e.test.ts: the ESM-only package is asked from a child Node process. */
 function chromiumFromNpm(): { executablePath: string; args: string[] } {
@@ -410,6 +455,176 @@ describe("merchant console in a real browser", () => {
     });
   });
 
+  it("webhook endpoint with its secret once, part of a paid order refunded through the dialog, its delivery, refunds list, a clean reconciliation, then a planted mismatch linked to its order", async () => {
+    await visit("refunds", async (page) => {
+      await signIn(page, fullKey);
+
+      // An endpoint first, so the refund's event has somewhere to go; its secret is shown once.
+      await page.locator(sel("nav-webhooks")).click();
+      await page.locator(sel("empty")).first().waitFor({ timeout: 20_000 });
+      await page.locator(sel("new-endpoint")).click();
+      await page.locator(sel("endpoint-url")).fill(receiverUrl);
+      await page.locator(sel("endpoint-description")).fill("e2e receiver");
+      await page.locator(sel("endpoint-save")).click();
+      const secret = await page.locator(sel("endpoint-secret-value")).innerText({ timeout: 20_000 });
+      expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+={0,2}$/);
+      await page.locator(sel("endpoint-row")).waitFor({ timeout: 20_000 }); // the list, read again
+      expect(await page.locator(sel("endpoint-row")).count()).toBe(1);
+      expect(await page.locator(sel("endpoint-row")).innerText()).not.toContain(secret);
+      await shotBoth(page, "14-webhooks-secret");
+      await page.locator(sel("nav-orders")).click();
+      await page.locator(sel("nav-webhooks")).click();
+      await page.locator(sel("endpoint-row")).waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("endpoint-secret")).count()).toBe(0); // once only
+
+      // The refund dialog: remainder, amount in yuan checked, a confirm, then the refund succeeds.
+      await page.goto(`${backend.url}/console/#/orders/${orders.paidId}`);
+      await page.locator(sel("refund")).click({ timeout: 20_000 });
+      expect(await page.locator(sel("refund-remainder")).innerText()).toBe("¥9.90");
+      await page.locator(sel("refund-amount")).fill("9.91");
+      await page.locator(sel("refund-send")).click();
+      expect(await page.locator(sel("refund-error")).innerText()).toContain("¥9.90");
+      await page.locator(sel("refund-amount")).fill("3");
+      await page.locator(sel("refund-reason")).fill("e2e partial refund");
+      await page.locator(sel("refund-send")).click();
+      await page.locator(sel("confirm-dialog")).waitFor();
+      expect(await page.locator(sel("confirm-message")).innerText()).toContain("¥3.00");
+      await shot(page, "15-refund-confirm");
+      // The first answer is lost on the way back (the server made the refund, the browser sees a
+      // network error); sending again reuses the dialog's Idempotency-Key, so the server replays
+      // that refund (200) instead of making a second one.
+      const keys: string[] = [];
+      let dropped = false;
+      await page.route("**/admin/v1/orders/*/refunds", async (route) => {
+        keys.push(route.request().headers()["idempotency-key"] ?? "");
+        const res = await route.fetch();
+        if (dropped) return route.fulfill({ response: res });
+        dropped = true;
+        expect(res.status()).toBe(201);
+        await route.abort("connectionreset");
+      });
+      await page.locator(sel("confirm-ok")).click();
+      expect(await page.locator(sel("refund-error")).innerText({ timeout: 20_000 })).toContain("NETWORK");
+      await page.locator(sel("refund-send")).click();
+      const [sent] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith("/refunds") && r.request().method() === "POST", {
+          timeout: 20_000,
+        }),
+        page.locator(sel("confirm-ok")).click(),
+      ]);
+      expect(sent.status()).toBe(200); // replayed
+      expect(keys).toHaveLength(2);
+      expect(keys[0]).toMatch(/^console-[0-9a-f-]{36}$/);
+      expect(keys[1]).toBe(keys[0]);
+      await page.unroute("**/admin/v1/orders/*/refunds");
+      expect(await page.locator(sel("refund-dialog")).count()).toBe(0);
+      // The page looks again while the refund is on its way; WeChat (the sandbox) notifies success.
+      await page.locator(`${sel("refund-row")}[data-state="succeeded"]`).waitFor({ timeout: 60_000 });
+      await page
+        .locator(`${sel("state-badge")}[data-state="partially_refunded"]`)
+        .waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("detail-refunded")).innerText()).toBe("¥3.00");
+      expect(await page.locator(sel("detail-refundable")).innerText()).toBe("¥6.90");
+      expect(await page.locator(sel("refund-amount-cell")).allInnerTexts()).toEqual(["¥3.00"]); // one refund
+
+      // The refund's webhook delivery shows up with the order (the detail looks again once the
+      // refund settles, while the event is fanned out); retry it.
+      const delivery = page.locator(`${sel("delivery-row")}[data-event="refund.succeeded"]`);
+      await delivery.waitFor({ timeout: 30_000 });
+      await shotBoth(page, "16-order-refunded");
+      await delivery.locator(sel("delivery-retry")).click();
+      const [retried] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith("/retry"), { timeout: 20_000 }),
+        page.locator(sel("confirm-ok")).click(),
+      ]);
+      expect(retried.status()).toBe(200);
+
+      await page.locator(sel("nav-refunds")).click();
+      const listed = page.locator(`${sel("refunds-row")}[data-state="succeeded"]`);
+      await listed.waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("refunds-row")).count()).toBe(1);
+      await shotBoth(page, "17-refunds");
+      await listed.locator(sel("refund-order-link")).click();
+      expect(await page.locator(sel("detail-out-trade-no")).innerText({ timeout: 20_000 })).toBe(orders.paid);
+
+      // The retry got a 500: the webhooks page lists the delivery as failed (status filter), its
+      // attempts open with status, latency and the head of the answer.
+      await page.locator(sel("nav-webhooks")).click();
+      await page.locator(sel("delivery-filter-status")).selectOption("failed");
+      const failed = page.locator(`${sel("delivery-row")}[data-status="failed"]`);
+      for (let i = 0; i < 30 && !(await failed.count()); i++) {
+        await page.waitForTimeout(1000);
+        await page.locator(sel("delivery-search")).click();
+        await page.locator(`${sel("delivery-filters")} ~ ${sel("loading")}`).waitFor({ state: "detached" });
+      }
+      await failed.waitFor({ timeout: 20_000 });
+      expect(await failed.getAttribute("data-event")).toBe("refund.succeeded");
+      await failed.locator(sel("delivery-attempts")).click();
+      const attempts = page.locator(sel("delivery-attempt"));
+      await attempts.first().waitFor({ timeout: 20_000 });
+      expect(await attempts.count()).toBe(2);
+      expect(await attempts.allInnerTexts()).toEqual([
+        expect.stringContaining("204"),
+        expect.stringContaining("500"),
+      ]);
+      expect(await attempts.nth(1).innerText()).toContain("receiver down for the e2e");
+      await shotBoth(page, "18-webhook-deliveries");
+      // Rotate (confirmed; a new secret, shown once), disable, then delete (confirmed).
+      const endpoint = page.locator(sel("endpoint-row"));
+      await endpoint.locator(sel("endpoint-rotate")).click();
+      await page.locator(sel("confirm-ok")).click();
+      await page.locator(sel("endpoint-secret-value")).waitFor({ timeout: 20_000 });
+      const rotated = await page.locator(sel("endpoint-secret-value")).innerText();
+      expect(rotated).toMatch(/^whsec_/);
+      expect(rotated).not.toBe(secret);
+      await endpoint.locator(sel("endpoint-toggle")).click();
+      await page.locator(`${sel("endpoint-row")}[data-enabled="false"]`).waitFor({ timeout: 20_000 });
+      await endpoint.locator(sel("endpoint-delete")).click();
+      await page.locator(sel("confirm-ok")).click();
+      await endpoint.waitFor({ state: "detached", timeout: 20_000 });
+
+      // Reconciliation of today's bill: the payment and its refund match, no mismatch.
+      await page.locator(sel("nav-reconciliation")).click();
+      await page.locator(sel("recon-form")).waitFor({ timeout: 20_000 });
+      const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+      await page.locator(sel("recon-date")).fill(today);
+      await page.locator(sel("recon-run")).click();
+      await page.locator(`${sel("recon-detail")}[data-status="completed"]`).waitFor({ timeout: 30_000 });
+      await page.locator(sel("recon-no-mismatch")).waitFor();
+      expect(Number(await page.locator(sel("recon-matched")).innerText())).toBeGreaterThanOrEqual(1);
+      await shot(page, "19-reconciliation-run");
+      await page.locator(sel("recon-back")).click();
+      const run = page.locator(`${sel("recon-row")}[data-date="${today}"]`);
+      await run.waitFor({ timeout: 20_000 });
+      expect(await run.getAttribute("data-mismatches")).toBe("0");
+
+      // The same day again with the bill stating another amount for the paid order (a sandbox
+      // plant): the run counts one amount mismatch and links it to the order.
+      await control("scenarios", [
+        { match: { out_trade_no: orders.paid }, action: "bill_amount", amount_fen: 991 },
+      ]);
+      await page.locator(sel("recon-date")).fill(today);
+      await page.locator(sel("recon-run")).click();
+      const mismatch = page.locator(`${sel("mismatch-row")}[data-kind="amount_mismatch"]`);
+      await mismatch.waitFor({ timeout: 30_000 });
+      expect(await page.locator(sel("mismatch-row")).count()).toBe(1);
+      await shot(page, "19-reconciliation-mismatch");
+      await page.locator(sel("recon-back")).click();
+      await page.locator(`${sel("recon-row")}[data-mismatches="1"]`).waitFor({ timeout: 20_000 });
+      expect(await page.locator(`${sel("recon-row")}[data-date="${today}"]`).count()).toBe(2);
+      await shotBoth(page, "20-reconciliation");
+      await page.locator(`${sel("recon-row")}[data-mismatches="1"]`).click();
+      await mismatch.locator(sel("mismatch-order")).click({ timeout: 20_000 });
+      expect(await page.locator(sel("detail-out-trade-no")).innerText({ timeout: 20_000 })).toBe(orders.paid);
+
+      await page.locator(sel("nav-dashboard")).click();
+      await page.locator(sel("paid-chart")).waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("kpi-refunded")).innerText()).toBe("¥3.00");
+      expect(await page.locator(sel("kpi-webhook-failures")).innerText()).toBe("1"); // the retried one
+      await shotBoth(page, "21-dashboard-refunds");
+    });
+  }, 180_000);
+
   it("a key without products:write sees the products but not the editor, no close button; revoked, it is signed out", async () => {
     const res = await fetch(`${backend.url}${ADMIN_PREFIX}/keys`, {
       method: "POST",
@@ -425,7 +640,7 @@ describe("merchant console in a real browser", () => {
         const nav = await page
           .locator(`${sel("nav")} a`)
           .evaluateAll((as) => as.map((a) => a.getAttribute("data-test")));
-        expect(nav).toEqual(["nav-orders", "nav-products", "nav-anomalies"]);
+        expect(nav).toEqual(["nav-orders", "nav-refunds", "nav-products", "nav-anomalies"]);
         await page.locator(sel("nav-products")).click();
         await page.locator(sel("product-row")).first().waitFor({ timeout: 20_000 });
         expect(await page.locator(sel("product-editor")).count()).toBe(0);
@@ -437,6 +652,10 @@ describe("merchant console in a real browser", () => {
         await row(page, orders.paid).click({ timeout: 20_000 });
         await page.locator(sel("order-detail")).waitFor({ timeout: 20_000 });
         expect(await page.locator(sel("close")).count()).toBe(0);
+        // Partly refunded, it could take another refund, but not from a key without refunds:write.
+        expect(await page.locator(sel("state-badge")).getAttribute("data-state")).toBe("partially_refunded");
+        expect(await page.locator(sel("refund")).count()).toBe(0);
+        expect(await page.locator(sel("order-deliveries")).count()).toBe(0);
 
         // Revoked while the console is open: the next call is refused and the console signs out.
         const revoked = await fetch(`${backend.url}${ADMIN_PREFIX}/keys/${readOnlyId}`, {

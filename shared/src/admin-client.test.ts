@@ -56,3 +56,68 @@ describe("admin client", () => {
     expect((await dead.keys().catch((e) => e)).code).toBe("NETWORK");
   });
 });
+
+describe("admin client: refunds, webhooks, reconciliation", () => {
+  const refund = {
+    id: "r1",
+    orderId: "o1",
+    outTradeNo: "T1",
+    outRefundNo: "RF1",
+    refundId: null,
+    amountFen: 100,
+    reason: null,
+    state: "pending",
+    lastError: null,
+    createdAt: "2026-11-26T00:00:00.000Z",
+    updatedAt: "2026-11-26T00:00:00.000Z",
+    succeededAt: null,
+  };
+
+  it("sends a refund with the Idempotency-Key it is given, the key only in the header", async () => {
+    const { api, seen } = clientAnswering(201, refund);
+    const r = await api.createRefund("o1", { amountFen: 100, reason: "damaged" }, "console-abcdefgh");
+    expect(r.state).toBe("pending");
+    expect(seen[0]).toMatchObject({
+      method: "POST",
+      url: "http://h/admin/v1/orders/o1/refunds",
+      headers: { authorization: "Bearer mk_test", "idempotency-key": "console-abcdefgh" },
+    });
+    expect(JSON.parse(seen[0]!.body!)).toEqual({ amountFen: 100, reason: "damaged" });
+  });
+
+  it("builds the list queries of refunds, deliveries and reconciliation runs", async () => {
+    const refunds = clientAnswering(200, { refunds: [refund], nextCursor: null });
+    await refunds.api.refunds({ state: ["failed", "closed"], cursor: "c1" });
+    expect(refunds.seen[0]!.url).toBe("http://h/admin/v1/refunds?state=failed&state=closed&cursor=c1");
+    const deliveries = clientAnswering(200, { deliveries: [], nextCursor: null });
+    await deliveries.api.webhookDeliveries({ status: "failed", event: "order.paid", limit: 100 });
+    expect(deliveries.seen[0]!.url).toBe(
+      "http://h/admin/v1/webhook-deliveries?status=failed&event=order.paid&limit=100",
+    );
+    const runs = clientAnswering(200, { runs: [], nextCursor: null });
+    await runs.api.reconciliations();
+    expect(runs.seen[0]!.url).toBe("http://h/admin/v1/reconciliations");
+  });
+
+  it("refuses a created webhook endpoint whose secret is not a whsec_ secret", async () => {
+    const endpoint = {
+      id: "e1",
+      url: "https://example.com/hook",
+      events: ["order.paid"],
+      description: "",
+      enabled: true,
+      disabledReason: null,
+      previousSecretExpiresAt: null,
+      createdAt: "2026-11-26T00:00:00.000Z",
+      updatedAt: "2026-11-26T00:00:00.000Z",
+    };
+    const ok = clientAnswering(201, { ...endpoint, secret: "whsec_AAAA" });
+    expect(
+      (await ok.api.createWebhookEndpoint({ url: endpoint.url, events: ["order.paid"], description: "" }))
+        .secret,
+    ).toBe("whsec_AAAA");
+    const bad = clientAnswering(201, { ...endpoint, secret: "plain" });
+    const err = await bad.api.rotateWebhookSecret("e1").catch((e) => e);
+    expect(err.code).toBe("BAD_RESPONSE");
+  });
+});

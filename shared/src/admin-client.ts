@@ -12,6 +12,7 @@ import {
   AdminOrderPage,
   AdminProduct,
   AdminProductList,
+  AdminRefund,
   AdminScope,
   Anomaly,
   AnomalyPage,
@@ -19,12 +20,24 @@ import {
   ApiKeyList,
   AuditPage,
   DailyReport,
+  RefundPage,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookEndpoint,
+  WebhookEndpointCreated,
+  WebhookEndpointList,
+  WebhookSecretRotated,
   type CreateApiKeyRequest,
   type CreateProductRequest,
+  type CreateRefundRequest,
+  type CreateWebhookEndpointRequest,
+  type UpdateWebhookEndpointRequest,
+  type WebhookEventType,
   type StockAdjustRequest,
   type UpdateProductRequest,
 } from "./admin";
-import { ErrorBody } from "./api";
+import { ErrorBody, type RefundState } from "./api";
+import { ReconciliationDetail, ReconciliationPage } from "./reconciliation";
 import type { OrderState } from "./order-states";
 import { ApiError } from "./client";
 
@@ -86,8 +99,8 @@ export interface AdminClientDeps {
 }
 
 export function createAdminApi(d: AdminClientDeps) {
-  async function send(method: AdminMethod, path: string, body?: unknown) {
-    const headers: Record<string, string> = {};
+  async function send(method: AdminMethod, path: string, body?: unknown, extra: Record<string, string> = {}) {
+    const headers: Record<string, string> = { ...extra };
     const k = d.key();
     if (k) headers.authorization = `Bearer ${k}`;
     if (body !== undefined) headers["content-type"] = "application/json";
@@ -120,8 +133,9 @@ export function createAdminApi(d: AdminClientDeps) {
     method: AdminMethod,
     path: string,
     body?: unknown,
+    extra?: Record<string, string>,
   ): Promise<z.infer<S>> {
-    const data = await send(method, path, body);
+    const data = await send(method, path, body, extra);
     const parsed = schema.safeParse(data);
     if (!parsed.success) throw new AdminApiError("BAD_RESPONSE", 200);
     return parsed.data;
@@ -178,6 +192,47 @@ export function createAdminApi(d: AdminClientDeps) {
     },
 
     audit: (cursor?: string | null) => call(AuditPage, "GET", `/audit${adminQuery({ cursor })}`),
+
+    /** Moves money: the caller keeps `idempotencyKey` for the submission, so a resend after a lost
+     * answer is recognised by the server and cannot refund twice (README "Refunds"). */
+    createRefund: (orderId: string, req: CreateRefundRequest, idempotencyKey: string) =>
+      call(AdminRefund, "POST", `/orders/${id(orderId)}/refunds`, req, {
+        "idempotency-key": idempotencyKey,
+      }),
+    refunds: (q: { state?: RefundState[]; orderId?: string; cursor?: string | null; limit?: number } = {}) =>
+      call(
+        RefundPage,
+        "GET",
+        `/refunds${adminQuery({ state: q.state, orderId: q.orderId, cursor: q.cursor, limit: q.limit })}`,
+      ),
+    refund: (refundId: string) => call(AdminRefund, "GET", `/refunds/${id(refundId)}`),
+
+    webhookEndpoints: () => call(WebhookEndpointList, "GET", "/webhook-endpoints"),
+    createWebhookEndpoint: (req: CreateWebhookEndpointRequest) =>
+      call(WebhookEndpointCreated, "POST", "/webhook-endpoints", req),
+    updateWebhookEndpoint: (endpointId: string, req: UpdateWebhookEndpointRequest) =>
+      call(WebhookEndpoint, "PATCH", `/webhook-endpoints/${id(endpointId)}`, req),
+    deleteWebhookEndpoint: async (endpointId: string): Promise<void> => {
+      await send("DELETE", `/webhook-endpoints/${id(endpointId)}`);
+    },
+    rotateWebhookSecret: (endpointId: string) =>
+      call(WebhookSecretRotated, "POST", `/webhook-endpoints/${id(endpointId)}/rotate-secret`),
+    webhookDeliveries: (
+      q: {
+        endpoint?: string;
+        event?: WebhookEventType;
+        status?: WebhookDelivery["status"];
+        cursor?: string | null;
+        limit?: number;
+      } = {},
+    ) => call(WebhookDeliveryPage, "GET", `/webhook-deliveries${adminQuery({ ...q })}`),
+    retryWebhookDelivery: (deliveryId: string) =>
+      call(WebhookDelivery, "POST", `/webhook-deliveries/${id(deliveryId)}/retry`),
+
+    reconciliations: (cursor?: string | null, limit?: number) =>
+      call(ReconciliationPage, "GET", `/reconciliations${adminQuery({ cursor, limit })}`),
+    runReconciliation: (date: string) => call(ReconciliationDetail, "POST", "/reconciliations", { date }),
+    reconciliation: (runId: string) => call(ReconciliationDetail, "GET", `/reconciliations/${id(runId)}`),
   };
 }
 export type AdminApi = ReturnType<typeof createAdminApi>;
