@@ -4,6 +4,7 @@
  * are verified with its own keys, a genuine notify of one merchant is refused at another's URL, and
  * one sweeper pass serves every merchant.
  */
+import crypto from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { merchantIdFor } from "../../src/merchants/secrets";
@@ -86,8 +87,31 @@ async function paidButHeld(m: MerchantSeed) {
   proxy.setForward(false);
   const before = proxy.captured.length;
   await stack.sb.pay({ prepay_id: p.prepayId, openid: p.openid, outcome: "SUCCESS" });
-  const genuine = await eventually(async () => proxy.captured.slice(before).find((c) => c.body.length > 0));
+  // The sandbox still retries notifies earlier tests held back, so pick this order's own notify.
+  const genuine = await eventually(async () =>
+    proxy.captured
+      .slice(before)
+      .find((c) => c.path.includes(idOf(m)) && tradeNoIn(m, c) === p.order.outTradeNo),
+  );
   return { p, genuine };
+}
+
+/** The out_trade_no a captured notify carries (v3: decrypted with the merchant's APIv3 key). */
+function tradeNoIn(m: MerchantSeed, c: Captured): string | null {
+  const text = c.body.toString("utf8");
+  if (m.credentials.apiVersion === "v2")
+    return /<out_trade_no>(?:<!\[CDATA\[)?([^<\]]*)/.exec(text)?.[1] ?? null;
+  try {
+    const { resource } = JSON.parse(text);
+    const data = Buffer.from(resource.ciphertext, "base64");
+    const d = crypto.createDecipheriv("aes-256-gcm", Buffer.from(m.credentials.v3!.apiV3Key), resource.nonce);
+    d.setAuthTag(data.subarray(data.length - 16));
+    d.setAAD(Buffer.from(resource.associated_data ?? ""));
+    const plain = Buffer.concat([d.update(data.subarray(0, data.length - 16)), d.final()]).toString("utf8");
+    return JSON.parse(plain).out_trade_no ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** Post captured notify bytes, exactly as WeChat sent them, to a URL of the backend. */
