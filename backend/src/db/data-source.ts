@@ -15,6 +15,7 @@ import { AdminOrders1732900000000 } from "./migrations/1732900000000-AdminOrders
 import { Refunds1733000000000 } from "./migrations/1733000000000-Refunds";
 import { Reconciliation1733100000000 } from "./migrations/1733100000000-Reconciliation";
 import { Webhooks1733200000000 } from "./migrations/1733200000000-Webhooks";
+import { NotifySettle1733500000000 } from "./migrations/1733500000000-NotifySettle";
 
 export const MIGRATIONS = [
   Init1732400000000,
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   Refunds1733000000000,
   Reconciliation1733100000000,
   Webhooks1733200000000,
+  NotifySettle1733500000000,
 ];
 
 export function createDataSource(url: string): DataSource {

@@ -11,6 +11,7 @@ import { AuditRepo } from "./audit";
 import { EventsRepo } from "./events";
 import { MerchantsRepo } from "./merchants";
 import { NotifyLogRepo } from "./notify-log";
+import { NotifySettleRepo } from "./notify-settle";
 import { OrdersRepo } from "./orders";
 import { ProductsRepo } from "./products";
 import { jobScheduler, type JobScheduler, type JobSink } from "./jobs";
@@ -31,6 +32,8 @@ export interface Repos {
   products: ProductsRepo;
   merchants: MerchantsRepo;
   notifyLog: NotifyLogRepo;
+  /** Payment notifies settled in one statement (falls back to the full path). */
+  notifySettle: NotifySettleRepo;
   tradeNumbers: TradeNumbersRepo;
   /** Jobs that commit with the transaction these repositories belong to. */
   jobs: JobScheduler;
@@ -60,6 +63,7 @@ export function createRepos(m: Manager, sink: () => JobSink | null = () => null)
     products: new ProductsRepo(m),
     merchants: new MerchantsRepo(m),
     notifyLog: new NotifyLogRepo(m),
+    notifySettle: new NotifySettleRepo(m),
     tradeNumbers: new TradeNumbersRepo(m),
     jobs: jobScheduler(m, sink),
     rateLimits: new RateLimitsRepo(m),
@@ -85,3 +89,4 @@ export function createDb(ds: DataSource, jobs: () => JobSink | null = () => null
 export type * from "./types";
 export type { JobScheduler, JobSink } from "./jobs";
 export type { RefundRecord, RefundFilter } from "./refunds";
+export type { NotifySettleInput, NotifySettleResult } from "./notify-settle";
