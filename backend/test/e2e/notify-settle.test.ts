@@ -312,3 +312,39 @@ describe("facts the shortcut must not settle still reach the full path", () => {
     expect(log).toEqual({ outcome: "anomaly", reason: "unknown_order" });
   });
 });
+
+describe("v2 bodies read by koa-xml-body", () => {
+  const url = (kind: "pay" | "refund") => `${h.url}/notify/wechat/${V2_ID}/v2/${kind}`;
+
+  it("a genuine notify with Chinese in a signed field after a charset=latin1 request is applied", async () => {
+    const o = await order(V2_ID);
+    const latin = await fetch(url("pay"), {
+      method: "POST",
+      headers: { "content-type": "text/xml; charset=latin1" },
+      body: "<xml><a>x</a></xml>",
+    });
+    expect(latin.status).toBe(401); // unsigned: refused, and it must not change how later bodies decode
+    expect((await postV2(o.outTradeNo, txid(), { attach: "门店一号 · 桂花糕" })).status).toBe(200);
+    expect((await orderRow(o.id)).state).toBe("paid");
+  });
+
+  it.each(["pay", "refund"] as const)(
+    "%s: DOCTYPE/ENTITY refused with a FAIL answer, oversize with 413",
+    async (kind) => {
+      for (const body of [
+        `<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><a>&x;</a></xml>`,
+        `<!DOCTYPE xml><xml><return_code>SUCCESS</return_code></xml>`,
+      ]) {
+        const r = await fetch(url(kind), { method: "POST", headers: { "content-type": "text/xml" }, body });
+        expect(r.status).toBe(400);
+        expect(await r.text()).toContain("<return_code><![CDATA[FAIL]]></return_code>");
+      }
+      const big = await fetch(url(kind), {
+        method: "POST",
+        headers: { "content-type": "text/xml" },
+        body: `<xml><a>${"x".repeat(70 * 1024)}</a></xml>`,
+      });
+      expect(big.status).toBe(413);
+    },
+  );
+});
