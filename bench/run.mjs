@@ -77,8 +77,13 @@ const [sbPort, sbTls, bePort, pgPort, peerPort] = await Promise.all(
   Array.from({ length: 5 }, () => freePort()),
 );
 const children = [];
+// BENCH_PROFILE_DIR=/some/dir: CPU profiles of the backend and the peer app, written when they stop.
+const nodeArgs = (file) =>
+  process.env.BENCH_PROFILE_DIR && !file.includes("sandbox")
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+    : [];
 const run = (file, env, args = file.includes("cli") ? ["start"] : []) => {
-  const c = spawn(process.execPath, [file, ...args], {
+  const c = spawn(process.execPath, [...nodeArgs(file), file, ...args], {
     cwd: root,
     env: { ...process.env, ...env, LOG_LEVEL: "silent" },
     stdio: ["ignore", "pipe", "ignore"],
