@@ -121,6 +121,7 @@ try {
     VERIFY_RATE_PER_MINUTE: "1000000",
     ORDER_RATE_PER_USER_PER_MINUTE: "1000000",
     MAX_OPEN_ORDERS_PER_USER: "1000",
+    MAX_QUANTITY_PER_PRODUCT_PER_USER: "100000",
   });
   const base = `http://127.0.0.1:${bePort}`;
   await waitFor(`${base}/readyz`);
