@@ -486,8 +486,9 @@ try {
       p99ms: r.latency.p99,
       requests: r.requests.total,
       seconds: r.duration,
+      unit: "orders/s",
       ratio: null,
-      vs: "orders/s (no peer measured in this run)",
+      vs: "no peer measured in this run",
     });
   }
   clearInterval(sampler);
@@ -500,7 +501,7 @@ try {
   );
   for (const r of rows)
     console.log(
-      `  ${r.title.padEnd(78)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50ms).padStart(3)} ms  p99 ${String(r.p99ms).padStart(4)} ms` +
+      `  ${r.title.padEnd(78)} ${r.rps.toFixed(0).padStart(6)} ${r.unit ?? "req/s"}  p50 ${String(r.p50ms).padStart(3)} ms  p99 ${String(r.p99ms).padStart(4)} ms` +
         (r.ratio == null ? `  (${r.vs})` : `  ×${r.ratio.toFixed(2)} of ${r.vs}`) +
         (r.ofBare ? `, ×${r.ofBare.toFixed(2)} of bare` : ""),
     );
