@@ -1,8 +1,9 @@
 /**
  * Adapters that report to the MetricsPort around the seams the services already use, so neither
  * the services nor domain/ know about metrics:
- * - the Db: committed order transitions (OrdersRepo.moveState), refund moves (RefundsRepo.move) and
- *   notify outcomes (notify_log rows);
+ * - the Db: committed order transitions (OrdersRepo.moveState, and NotifySettleRepo.settlePaid which
+ *   moves the order and writes the notify_log row in one statement), refund moves (RefundsRepo.move)
+ *   and notify outcomes (notify_log rows);
  * - the merchant registry: every gateway call to WeChat, timed, with its failure class.
  */
 import type { Db, Repos } from "../db/repositories";
@@ -24,6 +25,17 @@ function instrumentRepos(r: Repos, m: MetricsPort, note: (f: () => void) => void
     await r.notifyLog.insert(e);
     note(() => m.notify(e.apiVersion, e.kind, e.outcome));
   };
+  const notifySettle = Object.create(r.notifySettle) as Repos["notifySettle"];
+  notifySettle.settlePaid = async (p) => {
+    const out = await r.notifySettle.settlePaid(p);
+    if (out.result === "applied")
+      note(() => {
+        m.orderTransition(out.from, p.to);
+        m.notify(p.apiVersion, "pay", "applied");
+      });
+    else if (out.result === "duplicate") note(() => m.notify(p.apiVersion, "pay", "noop"));
+    return out;
+  };
   const refunds = Object.create(r.refunds) as Repos["refunds"];
   refunds.move = async (...a: Parameters<Repos["refunds"]["move"]>) => {
     const moved = await r.refunds.move(...a);
@@ -31,7 +43,7 @@ function instrumentRepos(r: Repos, m: MetricsPort, note: (f: () => void) => void
     if (result) note(() => m.refund(result));
     return moved;
   };
-  return { ...r, orders, notifyLog, refunds };
+  return { ...r, orders, notifyLog, notifySettle, refunds };
 }
 
 /** Refund moves as the refunds counter names them: closed by WeChat = failed, refused = rejected. */

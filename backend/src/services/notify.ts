@@ -6,13 +6,15 @@
  *   only in our log and notify_log, so a forger learns nothing.
  * - Genuine but with impossible facts (NUL bytes, dates that do not exist…): recorded as an anomaly
  *   and acknowledged. A 5xx would make WeChat resend it for 24 h and nothing would ever change.
- * - Genuine and recorded (applied, duplicate or anomaly): acknowledged.
+ * - Genuine and recorded (applied, duplicate or anomaly): acknowledged; the notify_log row commits
+ *   with what was recorded (services/notify-settle.ts).
  * - Not recorded (database down): a 5xx, so WeChat retries.
  */
 import { NotifyFactsInvalidError, NotifyRejectedError } from "../wechat/errors";
 import type { InboundNotify, NotifyAck, PaymentGateway } from "../wechat/types";
 import type { MerchantIdentity, ServiceDeps } from "./deps";
-import { flagAnomaly, settle } from "./settle";
+import { settleNotify } from "./notify-settle";
+import { flagAnomaly } from "./settle";
 
 export interface NotifiedMerchant extends MerchantIdentity {
   gateway: PaymentGateway;
@@ -79,13 +81,8 @@ export class NotifyService {
     }
     const { facts, signType } = parsed;
     try {
-      const outcome = await settle(this.deps, m, facts, "notify");
-      await log(
-        outcome.result,
-        facts.outTradeNo,
-        outcome.result === "anomaly" ? outcome.anomaly : null,
-        signType,
-      );
+      // The notify_log row commits with the outcome (services/notify-settle.ts).
+      await settleNotify(this.deps, m, facts, version, signType);
       return gw.notifyAck(true);
     } catch (err) {
       logger.error({ err: (err as Error)?.message, outTradeNo: facts.outTradeNo }, "notify not recorded");

@@ -59,10 +59,13 @@ export async function settle(
   source: EventSource,
   /** Runs in the same transaction when the facts moved the order (the admin's audit row). */
   onApplied?: (r: Repos, outcome: Extract<SettleOutcome, { result: "applied" }>) => Promise<void>,
+  /** Runs in the same transaction whatever the outcome (the notify_log row commits with it). */
+  onOutcome?: (r: Repos, outcome: SettleOutcome) => Promise<void>,
 ): Promise<SettleOutcome> {
   return deps.db.transaction(async (r) => {
     const outcome = await apply(r);
     if (onApplied && outcome.result === "applied") await onApplied(r, outcome);
+    if (onOutcome) await onOutcome(r, outcome);
     return outcome;
   });
 

@@ -6,7 +6,8 @@
  */
 import type { OrderState } from "@minipay/shared";
 import { assertTransition } from "../domain/order-machine";
-import type { EventSource, Repos } from "../db/repositories";
+import { ALREADY_PAID_IN, PAID_CLEANLY_FROM } from "../domain/settle-shortcuts";
+import type { EventSource, NotifySettleInput, NotifySettleResult, Repos } from "../db/repositories";
 
 export type { EventSource };
 
@@ -30,4 +31,18 @@ export async function transition(
 /** Give an order's reserved stock back, once (closed and expired orders). */
 export async function releaseStock(r: Repos, orderId: string): Promise<void> {
   if (await r.orders.markStockReleased(orderId)) await r.products.restockFromOrder(orderId);
+}
+
+/**
+ * The same move for a payment notify, in one statement that is its own transaction: the states it
+ * may move from and those that count as already paid come from the transition table
+ * (domain/settle-shortcuts.ts); the event, outbox and notify_log rows are written as above.
+ * Not inside a caller's transaction: it commits by itself. 'fallback' wrote nothing.
+ */
+export async function transitionPaidFromNotify(
+  r: Repos,
+  p: Omit<NotifySettleInput, "to" | "from" | "already">,
+): Promise<NotifySettleResult> {
+  for (const from of PAID_CLEANLY_FROM) assertTransition(from, "paid");
+  return r.notifySettle.settlePaid({ ...p, to: "paid", from: PAID_CLEANLY_FROM, already: ALREADY_PAID_IN });
 }

@@ -81,6 +81,10 @@ export type CloseResult = "closed" | "already_paid" | "already_closed";
 export interface InboundNotify {
   headers: Record<string, string | string[] | undefined>;
   rawBody: Buffer;
+  /** v2: the body as the HTTP layer's XML reader parsed it (still checked by the codec). */
+  parsedXml?: unknown;
+  /** v2: why the HTTP layer's XML reader refused the body (DOCTYPE, malformed); answered as malformed. */
+  xmlRefused?: string;
 }
 
 /** What to answer WeChat on a notify, exactly as its protocol version wants it. */

@@ -12,6 +12,7 @@ import { EventsRepo } from "./events";
 import { MerchantOrdersRepo } from "./merchant-orders";
 import { MerchantsRepo } from "./merchants";
 import { NotifyLogRepo } from "./notify-log";
+import { NotifySettleRepo } from "./notify-settle";
 import { OrdersRepo } from "./orders";
 import { ProductsRepo } from "./products";
 import { jobScheduler, type JobScheduler, type JobSink } from "./jobs";
@@ -32,6 +33,8 @@ export interface Repos {
   products: ProductsRepo;
   merchants: MerchantsRepo;
   notifyLog: NotifyLogRepo;
+  /** Payment notifies settled in one statement (falls back to the full path). */
+  notifySettle: NotifySettleRepo;
   tradeNumbers: TradeNumbersRepo;
   /** Jobs that commit with the transaction these repositories belong to. */
   jobs: JobScheduler;
@@ -62,6 +65,7 @@ export function createRepos(m: Manager, sink: () => JobSink | null = () => null)
     products: new ProductsRepo(m),
     merchants: new MerchantsRepo(m),
     notifyLog: new NotifyLogRepo(m),
+    notifySettle: new NotifySettleRepo(m),
     tradeNumbers: new TradeNumbersRepo(m),
     jobs: jobScheduler(m, sink),
     rateLimits: new RateLimitsRepo(m),
@@ -89,3 +93,4 @@ export type * from "./types";
 export type { JobScheduler, JobSink } from "./jobs";
 export type { RefundRecord, RefundFilter } from "./refunds";
 export type { MerchantOrderRecord } from "./merchant-orders";
+export type { NotifySettleInput, NotifySettleResult } from "./notify-settle";

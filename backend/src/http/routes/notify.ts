@@ -10,6 +10,7 @@ import type { MerchantContext, MerchantRegistry } from "../../merchants/registry
 import type { NotifyService } from "../../services/notify";
 import { isV3RefundEvent, type RefundNotifyService } from "../../services/refund-notify";
 import { rawBody } from "../middleware/body";
+import { xmlBody, type XmlRead } from "../middleware/xml-body";
 import { sendError } from "../middleware/errors";
 
 const VERSIONS = new Set(["v2", "v3"]);
@@ -23,6 +24,8 @@ export function notifyRouter(
 ): Router {
   const r = new Router({ prefix: "/notify/wechat" });
   const read = rawBody(bodyLimit);
+  // v2 bodies are XML: koa-xml-body behind our guards (middleware/xml-body.ts).
+  const readXml = xmlBody(bodyLimit);
 
   const handle = async (
     ctx: Context,
@@ -31,8 +34,14 @@ export function notifyRouter(
     kind: "pay" | "refund" = "pay",
   ) => {
     if (!m || !VERSIONS.has(version) || (kind === "refund" && !refunds)) return sendError(ctx, "NOT_FOUND");
-    await read(ctx, async () => {
-      const n = { headers: ctx.headers, rawBody: ctx.state.rawBody as Buffer };
+    await (version === "v2" ? readXml : read)(ctx, async () => {
+      const xml = ctx.state.xml as XmlRead | undefined;
+      const n = {
+        headers: ctx.headers,
+        rawBody: ctx.state.rawBody as Buffer,
+        parsedXml: xml?.parsed,
+        xmlRefused: xml?.refused,
+      };
       // v3 sends refund notifies to whichever URL the refund named; event_type says which they are.
       const refund = kind === "refund" || (version === "v3" && !!refunds && isV3RefundEvent(n.rawBody));
       const ack = refund

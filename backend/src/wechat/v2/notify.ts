@@ -10,11 +10,15 @@ import { decryptReqInfo } from "./refund-notify";
 import { refundFactsFromV2 } from "./refunds";
 import { v2Verify, type V2SignType } from "./sign";
 import { tradeFactsFromV2 } from "./transactions";
-import { buildXml, parseXml, XmlRejected } from "./xml";
+import { buildXml, flattenXml, MAX_XML_BYTES, parseXml, XmlRejected } from "./xml";
 
-async function readXml(body: Buffer | string): Promise<Record<string, string>> {
+async function readXml(body: Buffer | string, n?: InboundNotify): Promise<Record<string, string>> {
+  if (n?.xmlRefused) throw new NotifyRejectedError("malformed", n.xmlRefused);
+  // Parsed upstream (koa-xml-body): the same cap as parseXml applies to what was sent.
+  if (n?.parsedXml !== undefined && n.rawBody.length > MAX_XML_BYTES)
+    throw new NotifyRejectedError("malformed", "xml rejected: too large");
   try {
-    return await parseXml(body);
+    return n?.parsedXml !== undefined ? flattenXml(n.parsedXml) : await parseXml(body);
   } catch (err) {
     throw new NotifyRejectedError("malformed", err instanceof XmlRejected ? err.message : "unreadable");
   }
@@ -31,7 +35,7 @@ export class V2NotifyCodec implements NotifyCodec {
   }
 
   async parsePaymentNotify(n: InboundNotify): Promise<ParsedNotify<TradeFacts>> {
-    const x = await readXml(n.rawBody);
+    const x = await readXml(n.rawBody, n);
     if (!x.sign) throw new NotifyRejectedError("bad_signature", "unsigned notify");
     // Only the merchant's own sign type, whatever sign_type the body declares; MD5 for an HMAC
     // merchant only when the merchant opted in (acceptMd5Notify).
@@ -45,7 +49,7 @@ export class V2NotifyCodec implements NotifyCodec {
   }
 
   async parseRefundNotify(n: InboundNotify): Promise<ParsedNotify<RefundFacts>> {
-    const x = await readXml(n.rawBody);
+    const x = await readXml(n.rawBody, n);
     if (x.appid !== this.c.appid || x.mch_id !== this.c.mchid)
       throw new NotifyRejectedError("wrong_merchant");
     if (!x.req_info) throw new NotifyRejectedError("malformed", "no req_info");

@@ -26,16 +26,30 @@ export function buildXml(fields: Record<string, string | number | undefined | nu
   return out + "</xml>";
 }
 
+/** How every v2 body is read into a flat object. */
+export const XML_PARSE_OPTIONS = Object.freeze({ explicitArray: false, explicitRoot: false, trim: true });
+
+/** WeChat never sends a DTD; any body with one is refused before it is parsed. */
+export const DECLARATION = /<!DOCTYPE|<!ENTITY/i;
+
 export async function parseXml(input: string | Buffer): Promise<Record<string, string>> {
   const text = typeof input === "string" ? input : input.toString("utf8");
   if (Buffer.byteLength(text) > MAX_XML_BYTES) throw new XmlRejected("too large");
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlRejected("DOCTYPE/ENTITY not allowed");
+  if (DECLARATION.test(text)) throw new XmlRejected("DOCTYPE/ENTITY not allowed");
   let parsed: unknown;
   try {
-    parsed = await parseStringPromise(text, { explicitArray: false, explicitRoot: false, trim: true });
+    parsed = await parseStringPromise(text, { ...XML_PARSE_OPTIONS });
   } catch {
     throw new XmlRejected("malformed");
   }
+  return flattenXml(parsed);
+}
+
+/**
+ * The checks on a parsed body, wherever it was parsed: an <xml> document of flat string values,
+ * no prototype keys, copied onto an object without a prototype.
+ */
+export function flattenXml(parsed: unknown): Record<string, string> {
   if (!parsed || typeof parsed !== "object") throw new XmlRejected("not an <xml> document");
   const out: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
