@@ -80,8 +80,6 @@ export interface ComposeInput {
     resolver?: Resolver;
     objects?: Record<string, ObjectLoader>;
   };
-  /** Development: merchant notify/return URLs may be http:// on a loopback host. */
-  allowLoopbackHttp?: boolean;
 }
 
 export interface Composed {
@@ -173,7 +171,7 @@ export function compose(i: ComposeInput): Composed {
   const merchantOrders = new MerchantOrderService(deps, payments, adminOrders, (id) => registry.byId(id), {
     defaultTtlMinutes: limits.orderTtlMinutes,
     tokenKey: i.box.derive("checkout-token"),
-    allowLoopbackHttp: i.allowLoopbackHttp ?? false,
+    checkUrl,
   });
   const app = createApp({
     logger: deps.logger,

@@ -16,6 +16,7 @@ import { Refunds1733000000000 } from "./migrations/1733000000000-Refunds";
 import { Reconciliation1733100000000 } from "./migrations/1733100000000-Reconciliation";
 import { Webhooks1733200000000 } from "./migrations/1733200000000-Webhooks";
 import { MerchantOrders1733300000000 } from "./migrations/1733300000000-MerchantOrders";
+import { OrderNotify1733600000000 } from "./migrations/1733600000000-OrderNotify";
 
 export const MIGRATIONS = [
   Init1732400000000,
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   Reconciliation1733100000000,
   Webhooks1733200000000,
   MerchantOrders1733300000000,
+  OrderNotify1733600000000,
 ];
 
 export function createDataSource(url: string): DataSource {

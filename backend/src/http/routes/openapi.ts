@@ -42,6 +42,7 @@ import {
   CreateWebhookEndpointRequest,
   UpdateWebhookEndpointRequest,
   WebhookDelivery,
+  OrderNotifySecret,
   WebhookDeliveryPage,
   WebhookDeliveryQuery,
   WebhookEndpoint,
@@ -95,6 +96,7 @@ const IO: { [R in Route as `${R["method"]} ${R["path"]}`]: Io } = {
   "POST /webhook-endpoints/:id/rotate-secret": { ok: WebhookSecretRotated },
   "GET /webhook-deliveries": { query: WebhookDeliveryQuery, ok: WebhookDeliveryPage },
   "POST /webhook-deliveries/:id/retry": { ok: WebhookDelivery },
+  "POST /order-notify-secret": { ok: OrderNotifySecret },
 };
 
 type MerchantRoute = (typeof MERCHANT_ROUTES)[number];
