@@ -28,6 +28,7 @@ import { OrderService } from "./services/orders";
 import { PaymentService } from "./services/payments";
 import { RateLimiter, type RateRule } from "./services/rate-limit";
 import { RefundNotifyService } from "./services/refund-notify";
+import { MerchantRefundService } from "./services/merchant-refunds";
 import { RefundService } from "./services/refunds";
 import { ReconciliationService, type RefundsForDay } from "./services/reconciliation";
 import { RetentionJob } from "./services/retention";
@@ -211,7 +212,14 @@ export function compose(i: ComposeInput): Composed {
       webhooks: new WebhookAdminService(deps, i.box, checkUrl, webhooks),
       bodyLimit: i.limits.bodyLimitBytes,
     },
-    merchantApi: { keys, registry, limiter: adminLimiter, merchantOrders, bodyLimit: limits.bodyLimitBytes },
+    merchantApi: {
+      keys,
+      registry,
+      limiter: adminLimiter,
+      merchantOrders,
+      merchantRefunds: new MerchantRefundService(deps, refunds),
+      bodyLimit: limits.bodyLimitBytes,
+    },
   });
   const retention = new RetentionJob(deps, {
     ...i.retention,

@@ -21,6 +21,8 @@ import {
   CreateMerchantOrderRequest,
   MERCHANT_PREFIX,
   MerchantOrder,
+  MerchantRefund,
+  CreateMerchantRefundRequest,
   AuditQuery,
   CreateApiKeyRequest,
   CreateProductRequest,
@@ -106,6 +108,12 @@ const MERCHANT_IO: { [R in MerchantRoute as `${R["method"]} ${R["path"]}`]: Io &
     "POST /orders": { body: CreateMerchantOrderRequest, ok: MerchantOrder, status: 201, idempotent: true },
     "GET /orders/:merchantOrderNo": { ok: MerchantOrder },
     "POST /orders/:merchantOrderNo/close": { ok: MerchantOrder },
+    "POST /orders/:merchantOrderNo/refunds": {
+      body: CreateMerchantRefundRequest,
+      ok: MerchantRefund,
+      status: 201,
+      idempotent: true,
+    },
   };
 
 const schema = (s: z.ZodType, io: "input" | "output") => {
