@@ -6,25 +6,39 @@
  * with the key as the actor.
  */
 import { ADMIN_SCOPES } from "@minipay/shared";
+import { Webhook } from "standardwebhooks";
 import { eventually, idemKey, useSandbox } from "../helpers/sandbox-stack";
+import { startReceiver, type Receiver } from "../helpers/webhook-receiver";
 import { startRefundKit, type RefundKit } from "../refunds/refund-kit";
 import { createOrder, keyFor, merchantCall, orderNo } from "./kit";
 
 const sandbox = useSandbox();
 let kit: RefundKit;
+let rx: Receiver;
 beforeAll(async () => {
-  kit = await startRefundKit(sandbox, ["v3-public-key", "v2-md5"]);
+  rx = await startReceiver();
+  kit = await startRefundKit(sandbox, ["v3-public-key", "v2-md5"], {
+    webhooks: { retrySeconds: [1, 1, 1], fanoutMs: 200 },
+  });
 });
-afterAll(() => kit?.close());
+afterAll(async () => {
+  await kit?.close();
+  await rx?.close();
+});
 
 /** A paid Native merchant order (paid by the sandbox through its codeUrl). */
-async function paidMerchantOrder(call: ReturnType<typeof merchantCall>, amountFen = 5000) {
+async function paidMerchantOrder(
+  call: ReturnType<typeof merchantCall>,
+  amountFen = 5000,
+  extra: Record<string, unknown> = {},
+) {
   const no = orderNo();
   const made = await createOrder(call, {
     merchantOrderNo: no,
     amountFen,
     description: "refund test",
     method: "native",
+    ...extra,
   });
   expect(made.status).toBe(201);
   await kit.stack.sb.pay({ code_url: made.body.payment.codeUrl, outcome: "SUCCESS" });
@@ -101,3 +115,34 @@ it("another merchant's key gets 404; a key without refunds:write gets 403", asyn
   );
   expect(n.n).toBe(0);
 });
+
+it("refund.succeeded of an order with a notifyUrl reaches that URL, signed with the order-notify secret", async () => {
+  const secret = (await kit.admin("POST", "/order-notify-secret")).body.secret as string;
+  const call = merchantCall(kit.stack, kit.key);
+  const { no, orderId } = await paidMerchantOrder(call, 900, { notifyUrl: rx.urlFor("refunds") });
+  const made = await call(
+    "POST",
+    `/orders/${no}/refunds`,
+    { amountFen: 300 },
+    { "idempotency-key": idemKey() },
+  );
+  expect(made.status).toBe(201);
+  const d = await eventually(async () => {
+    const r = await kit.admin("GET", "/webhook-deliveries?event=refund.succeeded&status=succeeded");
+    return r.body.deliveries.find((x: any) => x.payload.data.object?.id === made.body.id) ?? null;
+  }, 30_000);
+  expect(d.targetUrl).toBe(rx.urlFor("refunds"));
+  const [got] = rx.forEvent(d.eventId, "refunds");
+  const event = new Webhook(secret).verify(got!.body, got!.headers) as any;
+  expect(event).toMatchObject({
+    type: "refund.succeeded",
+    data: { object: { id: made.body.id, orderId, amountFen: 300, state: "succeeded" } },
+  });
+  // order.paid went there too.
+  const paid = await kit.admin("GET", "/webhook-deliveries?event=order.paid");
+  expect(
+    paid.body.deliveries.some(
+      (x: any) => x.payload.data.object.id === orderId && x.targetUrl === rx.urlFor("refunds"),
+    ),
+  ).toBe(true);
+}, 60_000);
