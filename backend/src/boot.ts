@@ -135,8 +135,6 @@ export async function boot(env: Record<string, string | undefined>): Promise<Run
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
         retrySeconds: config.WEBHOOK_RETRY_SCHEDULE,
       },
-      // Until ALLOW_PRIVATE_WEBHOOKS (issue 15) lands: http:// merchant URLs on loopback outside production.
-      allowLoopbackHttp: config.NODE_ENV !== "production",
     });
     const { app, sweeper, retention, catalog, keys, webhooks } = composed;
     if (config.JOBS_ENABLED) {

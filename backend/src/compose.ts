@@ -28,6 +28,7 @@ import { OrderService } from "./services/orders";
 import { PaymentService } from "./services/payments";
 import { RateLimiter, type RateRule } from "./services/rate-limit";
 import { RefundNotifyService } from "./services/refund-notify";
+import { MerchantRefundService } from "./services/merchant-refunds";
 import { RefundService } from "./services/refunds";
 import { ReconciliationService, type RefundsForDay } from "./services/reconciliation";
 import { RetentionJob } from "./services/retention";
@@ -80,8 +81,6 @@ export interface ComposeInput {
     resolver?: Resolver;
     objects?: Record<string, ObjectLoader>;
   };
-  /** Development: merchant notify/return URLs may be http:// on a loopback host. */
-  allowLoopbackHttp?: boolean;
 }
 
 export interface Composed {
@@ -173,7 +172,7 @@ export function compose(i: ComposeInput): Composed {
   const merchantOrders = new MerchantOrderService(deps, payments, adminOrders, (id) => registry.byId(id), {
     defaultTtlMinutes: limits.orderTtlMinutes,
     tokenKey: i.box.derive("checkout-token"),
-    allowLoopbackHttp: i.allowLoopbackHttp ?? false,
+    checkUrl,
   });
   const app = createApp({
     logger: deps.logger,
@@ -213,7 +212,14 @@ export function compose(i: ComposeInput): Composed {
       webhooks: new WebhookAdminService(deps, i.box, checkUrl, webhooks),
       bodyLimit: i.limits.bodyLimitBytes,
     },
-    merchantApi: { keys, registry, limiter: adminLimiter, merchantOrders, bodyLimit: limits.bodyLimitBytes },
+    merchantApi: {
+      keys,
+      registry,
+      limiter: adminLimiter,
+      merchantOrders,
+      merchantRefunds: new MerchantRefundService(deps, refunds),
+      bodyLimit: limits.bodyLimitBytes,
+    },
   });
   const retention = new RetentionJob(deps, {
     ...i.retention,

@@ -433,6 +433,8 @@ export const WebhookAttempt = z.object({
 export const WebhookDelivery = z.object({
   id: z.string(),
   endpointId: z.string(),
+  /** An order's notifyUrl when the delivery went there (signed with the order-notify secret), else null. */
+  targetUrl: z.string().nullable(),
   eventId: z.string(),
   eventType: z.string(),
   status: z.enum(WEBHOOK_DELIVERY_STATUSES),
@@ -450,3 +452,11 @@ export const WebhookDeliveryPage = z.object({
   nextCursor: z.string().nullable(),
 });
 export type WebhookDeliveryPage = z.infer<typeof WebhookDeliveryPage>;
+
+/** POST /admin/v1/order-notify-secret: the secret signing deliveries to orders' notifyUrl, shown once. */
+export const OrderNotifySecret = z.object({
+  secret: z.string(),
+  /** When the secret it replaced stops signing (null on the first one). */
+  previousSecretExpiresAt: isoDate.nullable(),
+});
+export type OrderNotifySecret = z.infer<typeof OrderNotifySecret>;

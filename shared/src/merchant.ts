@@ -6,6 +6,7 @@
  * merchant and is how it reads and closes the order.
  */
 import { z } from "zod";
+import { AdminRefund, CreateRefundRequest } from "./admin";
 import { OrderStateSchema, RequestPaymentParams } from "./api";
 import { MAX_ORDER_TOTAL_FEN } from "./money";
 
@@ -114,8 +115,17 @@ export const MerchantOrder = z.object({
   paidAt: isoDate.nullable(),
   /** Given on create (and its replays) while the order can be paid; absent on reads. */
   payment: MerchantPayment.nullable().optional(),
+  /** On GET /orders/{merchantOrderNo}: the order's refunds, oldest first. */
+  refunds: z.array(AdminRefund).optional(),
 });
 export type MerchantOrder = z.infer<typeof MerchantOrder>;
+
+/** POST /merchant/v1/orders/{merchantOrderNo}/refunds: the admin refund route's body and rules. */
+export const CreateMerchantRefundRequest = CreateRefundRequest;
+export type CreateMerchantRefundRequest = z.infer<typeof CreateMerchantRefundRequest>;
+/** A refund as /merchant/v1 shows it: the same view as GET /admin/v1/refunds/{id}. */
+export const MerchantRefund = AdminRefund;
+export type MerchantRefund = z.infer<typeof MerchantRefund>;
 
 /** GET /pay/{token}/status: only what the checkout page needs. */
 export const CheckoutStatus = z.object({

@@ -17,6 +17,7 @@ import { Reconciliation1733100000000 } from "./migrations/1733100000000-Reconcil
 import { Webhooks1733200000000 } from "./migrations/1733200000000-Webhooks";
 import { MerchantOrders1733300000000 } from "./migrations/1733300000000-MerchantOrders";
 import { NotifySettle1733500000000 } from "./migrations/1733500000000-NotifySettle";
+import { OrderNotify1733600000000 } from "./migrations/1733600000000-OrderNotify";
 
 export const MIGRATIONS = [
   Init1732400000000,
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   Webhooks1733200000000,
   MerchantOrders1733300000000,
   NotifySettle1733500000000,
+  OrderNotify1733600000000,
 ];
 
 export function createDataSource(url: string): DataSource {

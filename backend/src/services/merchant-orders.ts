@@ -45,15 +45,16 @@ export interface MerchantOrderOptions {
   defaultTtlMinutes: number;
   /** The HMAC key checkout tokens are derived with (from the master key). */
   tokenKey: Buffer;
-  /** Development only: accept http:// notify/return URLs whose host is loopback. */
-  allowLoopbackHttp: boolean;
+  /**
+   * The webhook rules for notify/return URLs (https, public addresses after DNS; ALLOW_PRIVATE_WEBHOOKS
+   * also allows http and private/loopback): null when fine, else why not.
+   */
+  checkUrl: (url: string) => Promise<string | null>;
   /** A pending order older than this is checked with WeChat on read… */
   queryAfterMs?: number;
   /** …at most once per this many ms per order, across every process. */
   queryGapMs?: number;
 }
-
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** The body as it decides the order: canonical JSON of every field, absent ones as null. */
 function requestHash(b: CreateMerchantOrderRequest): string {
@@ -102,13 +103,15 @@ export class MerchantOrderService {
     return crypto.createHmac("sha256", this.opts.tokenKey).update(`checkout:${orderId}`).digest("base64url");
   }
 
-  /** https only (docs: README "Payment-centre mode"); http for loopback hosts in development. */
-  private checkUrl(field: string, v: string | undefined): void {
+  /**
+   * The webhook module's rules (README "Payment-centre mode"): the notifyUrl is checked again on every
+   * delivery; the returnUrl is only a browser redirect, so checking it once here is enough. Schemes
+   * other than http(s) (javascript:, data:) never get this far: the request schema refuses them.
+   */
+  private async checkUrl(field: string, v: string | undefined): Promise<void> {
     if (v === undefined) return;
-    const u = new URL(v);
-    if (u.protocol === "https:") return;
-    if (this.opts.allowLoopbackHttp && LOOPBACK_HOSTS.has(u.hostname)) return;
-    throw new AppError("MERCHANT_URL_NOT_ALLOWED", undefined, { field });
+    const why = await this.opts.checkUrl(v);
+    if (why) throw new AppError("MERCHANT_URL_NOT_ALLOWED", undefined, { field, reason: why });
   }
 
   /** Create (201) or give back the same order (200, `created: false`). */
@@ -124,8 +127,8 @@ export class MerchantOrderService {
         header: "Idempotency-Key",
         rule: "8-128 of [A-Za-z0-9_.:-]",
       });
-    this.checkUrl("notifyUrl", body.notifyUrl);
-    this.checkUrl("returnUrl", body.returnUrl);
+    await this.checkUrl("notifyUrl", body.notifyUrl);
+    await this.checkUrl("returnUrl", body.returnUrl);
     const hash = requestHash(body);
 
     const found = await this.existing(m.id, idempotencyKey, body.merchantOrderNo, hash);

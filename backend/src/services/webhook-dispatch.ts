@@ -17,7 +17,7 @@ import {
   nextAttemptAt,
   webhookBody,
 } from "../domain/webhook-delivery";
-import { signWebhook } from "../domain/webhook-signature";
+import { formatWebhookSecret, signWebhook } from "../domain/webhook-signature";
 import { anomalyView } from "./admin/anomalies";
 import { orderSummary } from "./admin/orders";
 import type { ServiceDeps } from "./deps";
@@ -48,6 +48,7 @@ export interface WebhookPoster {
 /** Opening sealed endpoint secrets (the SecretBox). */
 export interface SecretOpener {
   open(sealed: string): string;
+  seal(plaintext: string): string;
 }
 
 /** Builds the `data.object` of an event from its outbox row: what the admin API shows, now. */
@@ -114,13 +115,25 @@ export class WebhookDispatcher {
           row.merchantId && KNOWN.has(row.topic)
             ? await r.webhooks.subscribed(row.merchantId, row.topic)
             : [];
-        if (endpoints.length > 0) {
+        const notifyUrl = await this.notifyUrlOf(r, row);
+        if (endpoints.length > 0 || notifyUrl) {
           const object = await this.objectOf(r, row);
           const payload = webhookBody({ id: eventId, type: row.topic, createdAt: row.createdAt, object });
-          for (const e of endpoints) {
+          const targets: { endpointId: string; targetUrl?: string }[] = endpoints.map((e) => ({
+            endpointId: e.id,
+          }));
+          if (notifyUrl) {
+            // The order's own notifyUrl, signed with the merchant's order-notify secret (made here,
+            // unseen, if the merchant never asked for it: POST /admin/v1/order-notify-secret).
+            const fresh = this.secrets.seal(formatWebhookSecret(this.deps.randomBytes(32)));
+            const { endpoint } = await r.webhooks.orderNotifyEndpoint(row.merchantId!, fresh, now);
+            targets.push({ endpointId: endpoint.id, targetUrl: notifyUrl });
+          }
+          for (const t of targets) {
             const d = await r.webhooks.insertDelivery({
               merchantId: row.merchantId!,
-              endpointId: e.id,
+              endpointId: t.endpointId,
+              targetUrl: t.targetUrl,
               eventId,
               eventType: row.topic,
               payload,
@@ -133,6 +146,14 @@ export class WebhookDispatcher {
       }
       return rows.length;
     });
+  }
+
+  /** The notifyUrl of the merchant-API order an order or refund event is about, if it gave one. */
+  private async notifyUrlOf(r: Repos, row: OutboxRecord): Promise<string | null> {
+    if (!row.orderId || !row.merchantId || !KNOWN.has(row.topic) || row.topic.startsWith("anomaly."))
+      return null;
+    const mo = await r.merchantOrders.byOrderId(row.merchantId, row.orderId);
+    return mo?.notifyUrl ?? null;
   }
 
   /** The event's object; a loader that fails leaves it null rather than stall the whole outbox. */
@@ -234,7 +255,7 @@ export class WebhookDispatcher {
       at: sentAt,
       body: d.payload,
     });
-    const result = await this.poster.post(e.url, headers, d.payload);
+    const result = await this.poster.post(d.targetUrl ?? e.url, headers, d.payload);
     await this.deps.db.transaction(async (r) => {
       const now = this.deps.now();
       await r.webhooks.recordAttempt({
@@ -261,6 +282,8 @@ export class WebhookDispatcher {
         now,
       );
       if (next) await this.enqueue(r, { deliveryId: d.id, attempts }, next, "auto");
+      // One order's unreachable notifyUrl says nothing about the others: never disable that endpoint.
+      if (e.kind === "order_notify") return;
       const failing = await r.webhooks.markFailing(e.id, now);
       if (failing?.enabled && failedTooLong(failing.failingSince, now, this.disableAfterMs))
         await this.disable(r, failing, now);

@@ -120,6 +120,7 @@ function bodyOf(method: string, p: string): unknown {
   if (p === "/webhook-endpoints") return { url: "http://127.0.0.1:9/new", events: ["order.paid"] };
   if (p === "/webhook-endpoints/:id") return { description: "changed" };
   if (p === "/webhook-endpoints/:id/rotate-secret" || p === "/webhook-deliveries/:id/retry") return undefined;
+  if (p === "/order-notify-secret") return undefined;
   throw new Error(`no body for ${method} ${p}`);
 }
 

@@ -12,14 +12,14 @@ import path from "node:path";
 import { chromium as pw, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { useSandbox, useStack } from "../helpers/sandbox-stack";
 import { callJson } from "../helpers/http";
-import { createOrder, keyFor, merchantCall, orderNo } from "./kit";
+import { createOrder, keyFor, merchantCall, orderNo, testResolver } from "./kit";
 
 const root = path.resolve(__dirname, "../../..");
 const shots = path.join(root, "test-artifacts/checkout");
 const RETURN = "https://merchant.example/return?from=minipay";
 
 const sandbox = useSandbox();
-const stack = useStack(sandbox, "v3-public-key");
+const stack = useStack(sandbox, "v3-public-key", { webhooks: { resolver: testResolver } });
 let browser: Browser;
 let key: string;
 

@@ -5,10 +5,10 @@
 import fc from "fast-check";
 import { ERRORS } from "@minipay/shared";
 import { useSandbox, useStack } from "../helpers/sandbox-stack";
-import { keyFor } from "./kit";
+import { keyFor, testResolver } from "./kit";
 
 const sandbox = useSandbox();
-const stack = useStack(sandbox, "v3-public-key");
+const stack = useStack(sandbox, "v3-public-key", { webhooks: { resolver: testResolver } });
 let key: string;
 beforeAll(async () => {
   key = await keyFor(stack, stack.merchant, ["orders:read", "orders:write"]);

@@ -49,3 +49,10 @@ export function createOrder(
 ): Promise<Reply> {
   return call("POST", "/orders", body, { "idempotency-key": key });
 }
+
+/**
+ * DNS for tests (no network here): `localhost` is loopback, `*.internal` a private address, and any
+ * other name a public one, so merchant URLs such as https://merchant.example/… pass the address rules.
+ */
+export const testResolver = async (host: string): Promise<string[]> =>
+  host === "localhost" ? ["127.0.0.1"] : host.endsWith(".internal") ? ["10.1.2.3"] : ["93.184.216.34"];

@@ -11,11 +11,14 @@ import { merchantIdFor } from "../../src/merchants/secrets";
 import type { MerchantSeed } from "../../src/merchants/sources";
 import { callJson } from "../helpers/http";
 import { eventually, useSandbox, useStack, type Stack } from "../helpers/sandbox-stack";
-import { createOrder, idem, keyFor, merchantCall, orderNo } from "./kit";
+import { createOrder, idem, keyFor, merchantCall, orderNo, testResolver } from "./kit";
 
 const sandbox = useSandbox();
 // v3 (RSA paySign) first, then v2 with MD5 and with HMAC-SHA256.
-const stack = useStack(sandbox, ["v3-public-key", "v2-md5", "v2-hmac"]);
+// As in production (no ALLOW_PRIVATE_WEBHOOKS): https to public addresses only.
+const stack = useStack(sandbox, ["v3-public-key", "v2-md5", "v2-hmac"], {
+  webhooks: { allowPrivate: false, resolver: testResolver },
+});
 
 /** Independent paySign check (docs/wechatpay-spec.md §2.10 for v2, §3.9 for v3). */
 function paySignVerifies(m: MerchantSeed, params: Record<string, string>): boolean {
@@ -280,6 +283,25 @@ describe("merchant orders (/merchant/v1)", () => {
     ["returnUrl javascript:", { returnUrl: "javascript:alert(1)" }, "VALIDATION_FAILED", "returnUrl"],
     ["notifyUrl http", { notifyUrl: "http://merchant.example/h" }, "MERCHANT_URL_NOT_ALLOWED", null],
     ["returnUrl http loopback", { returnUrl: "http://127.0.0.1/r" }, "MERCHANT_URL_NOT_ALLOWED", null],
+    ["returnUrl data:", { returnUrl: "data:text/html,<b>x</b>" }, "VALIDATION_FAILED", "returnUrl"],
+    ["notifyUrl 10.x", { notifyUrl: "https://10.0.0.8/h" }, "MERCHANT_URL_NOT_ALLOWED", null],
+    ["notifyUrl 127.x", { notifyUrl: "https://127.0.0.1/h" }, "MERCHANT_URL_NOT_ALLOWED", null],
+    ["notifyUrl 169.254.x", { notifyUrl: "https://169.254.169.254/h" }, "MERCHANT_URL_NOT_ALLOWED", null],
+    ["notifyUrl ::1", { notifyUrl: "https://[::1]/h" }, "MERCHANT_URL_NOT_ALLOWED", null],
+    [
+      "notifyUrl resolving to 10.x",
+      { notifyUrl: "https://hooks.internal/h" },
+      "MERCHANT_URL_NOT_ALLOWED",
+      null,
+    ],
+    ["returnUrl 10.x", { returnUrl: "https://10.0.0.8/back" }, "MERCHANT_URL_NOT_ALLOWED", null],
+    [
+      "returnUrl resolving to 10.x",
+      { returnUrl: "https://shop.internal/back" },
+      "MERCHANT_URL_NOT_ALLOWED",
+      null,
+    ],
+    ["returnUrl localhost", { returnUrl: "https://localhost/back" }, "MERCHANT_URL_NOT_ALLOWED", null],
   ])("400 %s", async (_name, change, code, path) => {
     const r = await createOrder(call, nativeBody(change));
     expect(r.status).toBe(400);

@@ -76,7 +76,7 @@ export interface RefundKit {
 
 export async function startRefundKit(
   sandbox: Sandbox,
-  name: SandboxMerchantName,
+  name: SandboxMerchantName | SandboxMerchantName[],
   opts: Parameters<typeof startStack>[2] = {},
 ): Promise<RefundKit> {
   const proxy = await copyingProxy();

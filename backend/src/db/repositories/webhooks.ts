@@ -20,6 +20,8 @@ export interface WebhookEndpointRecord {
   createdAt: Date;
   updatedAt: Date;
   deletedAt: Date | null;
+  /** `order_notify`: the merchant's hidden endpoint that signs deliveries to orders' notifyUrl. */
+  kind: "endpoint" | "order_notify";
 }
 
 export type DeliveryStatus = "pending" | "succeeded" | "failed";
@@ -31,6 +33,8 @@ export interface WebhookDeliveryRecord {
   eventId: string;
   eventType: string;
   payload: string;
+  /** Where this delivery goes when not to its endpoint's URL (an order's notifyUrl). */
+  targetUrl: string | null;
   status: DeliveryStatus;
   attempts: number;
   nextAttemptAt: Date | null;
@@ -81,6 +85,7 @@ const endpoint = (r: any): WebhookEndpointRecord => ({
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
   deletedAt: date(r.deleted_at),
+  kind: r.kind ?? "endpoint",
 });
 
 const delivery = (r: any): WebhookDeliveryRecord => ({
@@ -90,6 +95,7 @@ const delivery = (r: any): WebhookDeliveryRecord => ({
   eventId: r.event_id,
   eventType: r.event_type,
   payload: r.payload,
+  targetUrl: r.target_url ?? null,
   status: r.status,
   attempts: Number(r.attempts),
   nextAttemptAt: date(r.next_attempt_at),
@@ -128,7 +134,7 @@ export class WebhooksRepo {
 
   async listEndpoints(merchantId: string): Promise<WebhookEndpointRecord[]> {
     const rows = await this.m.query(
-      `SELECT * FROM webhook_endpoints WHERE merchant_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`,
+      `SELECT * FROM webhook_endpoints WHERE merchant_id = $1 AND deleted_at IS NULL AND kind = 'endpoint' ORDER BY created_at, id`,
       [merchantId],
     );
     return rows.map(endpoint);
@@ -137,7 +143,7 @@ export class WebhooksRepo {
   /** The merchant's live endpoint, locked for a change; null for another merchant's or a deleted one. */
   async lockEndpoint(merchantId: string, id: string): Promise<WebhookEndpointRecord | null> {
     const rows = await this.m.query(
-      `SELECT * FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL FOR UPDATE`,
+      `SELECT * FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL AND kind = 'endpoint' FOR UPDATE`,
       [id, merchantId],
     );
     return rows[0] ? endpoint(rows[0]) : null;
@@ -189,6 +195,25 @@ export class WebhooksRepo {
     return endpoint(rows[0]);
   }
 
+  /** The merchant's order-notify endpoint (locked), made with `secretSealed` when it has none yet. */
+  async orderNotifyEndpoint(
+    merchantId: string,
+    secretSealed: string,
+    now: Date,
+  ): Promise<{ endpoint: WebhookEndpointRecord; created: boolean }> {
+    const made = await this.m.query(
+      `INSERT INTO webhook_endpoints (merchant_id, url, events, description, secret_sealed, created_at, updated_at, kind)
+       VALUES ($1, '', '{}', 'order notifyUrl deliveries', $2, $3, $3, 'order_notify')
+       ON CONFLICT (merchant_id) WHERE kind = 'order_notify' AND deleted_at IS NULL DO NOTHING RETURNING *`,
+      [merchantId, secretSealed, now],
+    );
+    const rows = await this.m.query(
+      `SELECT * FROM webhook_endpoints WHERE merchant_id = $1 AND kind = 'order_notify' AND deleted_at IS NULL FOR UPDATE`,
+      [merchantId],
+    );
+    return { endpoint: endpoint(rows[0]), created: made.length > 0 };
+  }
+
   /** Note a failure; the first one of a run starts the clock that may disable the endpoint. */
   async markFailing(id: string, at: Date): Promise<WebhookEndpointRecord | null> {
     const rows = returningRows<any>(
@@ -211,7 +236,7 @@ export class WebhooksRepo {
   async subscribed(merchantId: string, eventType: string): Promise<WebhookEndpointRecord[]> {
     const rows = await this.m.query(
       `SELECT * FROM webhook_endpoints
-       WHERE merchant_id = $1 AND enabled AND deleted_at IS NULL AND $2 = ANY(events) ORDER BY id`,
+       WHERE merchant_id = $1 AND enabled AND deleted_at IS NULL AND kind = 'endpoint' AND $2 = ANY(events) ORDER BY id`,
       [merchantId, eventType],
     );
     return rows.map(endpoint);
@@ -251,11 +276,12 @@ export class WebhooksRepo {
     eventType: string;
     payload: string;
     now: Date;
+    targetUrl?: string;
   }): Promise<WebhookDeliveryRecord | null> {
     const rows = await this.m.query(
-      `INSERT INTO webhook_deliveries (merchant_id, endpoint_id, event_id, event_type, payload, next_attempt_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $6, $6) ON CONFLICT (event_id, endpoint_id) DO NOTHING RETURNING *`,
-      [d.merchantId, d.endpointId, d.eventId, d.eventType, d.payload, d.now],
+      `INSERT INTO webhook_deliveries (merchant_id, endpoint_id, event_id, event_type, payload, next_attempt_at, created_at, updated_at, target_url)
+       VALUES ($1, $2, $3, $4, $5, $6, $6, $6, $7) ON CONFLICT (event_id, endpoint_id) DO NOTHING RETURNING *`,
+      [d.merchantId, d.endpointId, d.eventId, d.eventType, d.payload, d.now, d.targetUrl ?? null],
     );
     return rows[0] ? delivery(rows[0]) : null;
   }

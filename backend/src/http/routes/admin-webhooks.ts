@@ -18,6 +18,7 @@ export const WEBHOOK_ROUTES = [
   { method: "POST", path: "/webhook-endpoints/:id/rotate-secret", scope: "webhooks:write" },
   { method: "GET", path: "/webhook-deliveries", scope: "webhooks:write" },
   { method: "POST", path: "/webhook-deliveries/:id/retry", scope: "webhooks:write" },
+  { method: "POST", path: "/order-notify-secret", scope: "webhooks:write" },
 ] as const;
 
 export function mountWebhookRoutes(r: Router, need: Middleware, webhooks: WebhookAdminService): void {
@@ -50,5 +51,8 @@ export function mountWebhookRoutes(r: Router, need: Middleware, webhooks: Webhoo
   });
   r.post("/webhook-deliveries/:id/retry", need, async (ctx) => {
     ctx.body = await webhooks.retry(keyMerchant(ctx).id, ctx.params.id!, actorOf(ctx));
+  });
+  r.post("/order-notify-secret", need, async (ctx) => {
+    ctx.body = await webhooks.orderNotifySecret(keyMerchant(ctx).id, actorOf(ctx));
   });
 }

@@ -3,14 +3,16 @@
  * (requireMerchantKey, with its per-key limit); thin routes: key and scope, parse, one service call.
  */
 import Router from "@koa/router";
-import { CreateMerchantOrderRequest, MERCHANT_PREFIX } from "@minipay/shared";
+import { CreateMerchantOrderRequest, CreateMerchantRefundRequest, MERCHANT_PREFIX } from "@minipay/shared";
 import type { MerchantOrderService } from "../../services/merchant-orders";
+import type { MerchantRefundService } from "../../services/merchant-refunds";
 import { jsonBody } from "../middleware/body";
 import { actorOf, keyMerchant, requireMerchantKey, type MerchantKeyDeps } from "../middleware/merchant-key";
 import { parse } from "../validate";
 
 export interface MerchantApiDeps extends MerchantKeyDeps {
   merchantOrders: MerchantOrderService;
+  merchantRefunds: MerchantRefundService;
   bodyLimit: number;
 }
 
@@ -19,6 +21,7 @@ export const MERCHANT_ROUTES = [
   { method: "POST", path: "/orders", scope: "orders:write" },
   { method: "GET", path: "/orders/:merchantOrderNo", scope: "orders:read" },
   { method: "POST", path: "/orders/:merchantOrderNo/close", scope: "orders:write" },
+  { method: "POST", path: "/orders/:merchantOrderNo/refunds", scope: "refunds:write" },
 ] as const;
 
 export function merchantRouter(d: MerchantApiDeps): Router {
@@ -41,10 +44,24 @@ export function merchantRouter(d: MerchantApiDeps): Router {
   });
   r.get("/orders/:merchantOrderNo", need("orders:read"), async (ctx) => {
     ctx.set("Cache-Control", "no-store");
-    ctx.body = await d.merchantOrders.get(keyMerchant(ctx), ctx.params.merchantOrderNo!);
+    const order = await d.merchantOrders.get(keyMerchant(ctx), ctx.params.merchantOrderNo!);
+    ctx.body = { ...order, refunds: await d.merchantRefunds.forOrder(order.orderId) };
   });
   r.post("/orders/:merchantOrderNo/close", need("orders:write"), async (ctx) => {
     ctx.body = await d.merchantOrders.close(keyMerchant(ctx), ctx.params.merchantOrderNo!, actorOf(ctx));
+  });
+  r.post("/orders/:merchantOrderNo/refunds", need("refunds:write"), async (ctx) => {
+    const body = parse(CreateMerchantRefundRequest, ctx.state.body);
+    const { refund, replayed } = await d.merchantRefunds.create(
+      keyMerchant(ctx),
+      ctx.params.merchantOrderNo!,
+      body,
+      ctx.get("idempotency-key") || undefined,
+      actorOf(ctx),
+    );
+    ctx.set("Cache-Control", "no-store");
+    ctx.status = replayed ? 200 : 201;
+    ctx.body = refund;
   });
   return r;
 }

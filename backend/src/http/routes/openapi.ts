@@ -21,6 +21,8 @@ import {
   CreateMerchantOrderRequest,
   MERCHANT_PREFIX,
   MerchantOrder,
+  MerchantRefund,
+  CreateMerchantRefundRequest,
   AuditQuery,
   CreateApiKeyRequest,
   CreateProductRequest,
@@ -42,6 +44,7 @@ import {
   CreateWebhookEndpointRequest,
   UpdateWebhookEndpointRequest,
   WebhookDelivery,
+  OrderNotifySecret,
   WebhookDeliveryPage,
   WebhookDeliveryQuery,
   WebhookEndpoint,
@@ -95,6 +98,7 @@ const IO: { [R in Route as `${R["method"]} ${R["path"]}`]: Io } = {
   "POST /webhook-endpoints/:id/rotate-secret": { ok: WebhookSecretRotated },
   "GET /webhook-deliveries": { query: WebhookDeliveryQuery, ok: WebhookDeliveryPage },
   "POST /webhook-deliveries/:id/retry": { ok: WebhookDelivery },
+  "POST /order-notify-secret": { ok: OrderNotifySecret },
 };
 
 type MerchantRoute = (typeof MERCHANT_ROUTES)[number];
@@ -104,6 +108,12 @@ const MERCHANT_IO: { [R in MerchantRoute as `${R["method"]} ${R["path"]}`]: Io &
     "POST /orders": { body: CreateMerchantOrderRequest, ok: MerchantOrder, status: 201, idempotent: true },
     "GET /orders/:merchantOrderNo": { ok: MerchantOrder },
     "POST /orders/:merchantOrderNo/close": { ok: MerchantOrder },
+    "POST /orders/:merchantOrderNo/refunds": {
+      body: CreateMerchantRefundRequest,
+      ok: MerchantRefund,
+      status: 201,
+      idempotent: true,
+    },
   };
 
 const schema = (s: z.ZodType, io: "input" | "output") => {

@@ -6,6 +6,7 @@
  */
 import type {
   CreateWebhookEndpointRequest,
+  OrderNotifySecret,
   UpdateWebhookEndpointRequest,
   WebhookDelivery,
   WebhookDeliveryPage,
@@ -54,6 +55,7 @@ export function deliveryView(d: WebhookDeliveryRecord, attempts: WebhookAttemptR
   return {
     id: d.id,
     endpointId: d.endpointId,
+    targetUrl: d.targetUrl,
     eventId: d.eventId,
     eventType: d.eventType,
     status: d.status,
@@ -206,6 +208,35 @@ export class WebhookAdminService {
       return e;
     });
     return { ...endpointView(e), secret };
+  }
+
+  /**
+   * The secret signing deliveries to orders' notifyUrl (one per merchant), shown once: made on the
+   * first call (or already made, unseen, by the first notifyUrl delivery) and rotated on every later
+   * call, the previous one signing as well for the overlap.
+   */
+  async orderNotifySecret(merchantId: string, actor: AdminActor): Promise<OrderNotifySecret> {
+    const secret = this.newSecret();
+    const now = this.deps.now();
+    const until = new Date(now.getTime() + this.overlapMs);
+    return this.deps.db.transaction(async (r) => {
+      const sealed = this.box.seal(secret);
+      const { endpoint: e, created } = await r.webhooks.orderNotifyEndpoint(merchantId, sealed, now);
+      let previousSecretExpiresAt: string | null = null;
+      if (!created) {
+        await r.webhooks.updateEndpoint(
+          e.id,
+          { secretSealed: sealed, previousSecretSealed: e.secretSealed, previousSecretExpiresAt: until },
+          now,
+        );
+        previousSecretExpiresAt = until.toISOString();
+      }
+      await audit(r, { merchantId, actor, at: now }, "order_notify.secret", ["webhook_endpoint", e.id], {
+        before: null,
+        after: { created, previousSecretExpiresAt },
+      });
+      return { secret, previousSecretExpiresAt };
+    });
   }
 
   async deliveries(
