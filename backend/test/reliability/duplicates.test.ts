@@ -12,7 +12,7 @@ import { eventually, idemKey, MERCHANTS, useSandbox, useStack } from "../helpers
 import { startReceiver, type Receiver } from "../helpers/webhook-receiver";
 import { Capture, pool, record, sandboxSecrets, scanAndRecord, size } from "./kit";
 
-const N = size(48, 1000);
+const N = size(24, 1000);
 const COPIES = 10;
 const sandbox = useSandbox();
 const stack = useStack(sandbox, MERCHANTS, {

@@ -15,7 +15,7 @@ import { merchantIdFor } from "../../src/merchants/secrets";
 import { idemKey, payingOrder, useSandbox, useStack } from "../helpers/sandbox-stack";
 import { Capture, pool, record, sandboxSecrets, scanAndRecord, size } from "./kit";
 
-const INPUTS = size(2000, 100_000);
+const INPUTS = size(1000, 100_000);
 const sandbox = useSandbox();
 const stack = useStack(sandbox, ["v3-public-key", "v2-md5"]);
 const capture = new Capture();
