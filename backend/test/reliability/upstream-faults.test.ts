@@ -46,7 +46,7 @@ describe.each<SandboxMerchantName>(FULL ? ["v2-hmac", "v3-public-key"] : ["v3-pu
       const t0 = Date.now();
       const orders = await pool(
         Array.from({ length: N }, (_, i) => i),
-        4,
+        12,
         async (i) => {
           const order = await api.createOrder(
             { items: [{ productId: "oolong-tea", quantity: 1 }] },
@@ -87,7 +87,7 @@ describe.each<SandboxMerchantName>(FULL ? ["v2-hmac", "v3-public-key"] : ["v3-pu
       }, 120_000);
 
       let refundRetries = 0;
-      await pool(orders, 4, async (o, i) => {
+      await pool(orders, 12, async (o, i) => {
         const match = { out_trade_no: o.outTradeNo };
         if (faulty(i, 6)) {
           injected++;
