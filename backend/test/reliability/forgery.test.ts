@@ -129,7 +129,12 @@ const V2_VARIANTS: Record<string, (t: Target) => Wire> = {
     return {
       path: t.path,
       headers: xmlHeaders,
-      body: toXml({ ...f, transaction_id: String(f.transaction_id).replace(/.$/, "9"), sign }),
+      // A different last digit, always: a no-op "tamper" would be the genuine notify.
+      body: toXml({
+        ...f,
+        transaction_id: String(f.transaction_id).replace(/.$/, (c) => (c === "9" ? "8" : "9")),
+        sign,
+      }),
     };
   },
   "amount +1 re-signed with a wrong key": (t) => {
