@@ -5,9 +5,8 @@
  * the last second is settled, never closed; with three backend instances on one database every
  * order is paid and WeChat is asked about each order once per step, not once per instance.
  */
-import { wechatAdapters } from "../../src/boot";
-import type { AdapterFactory } from "../../src/merchants/registry";
 import { EXPIRY_QUEUE } from "../../src/services/order-checks";
+import { countingAdapters } from "../helpers/counting-adapters";
 import { createTestDatabaseUrl } from "../helpers/db";
 import {
   eventually,
@@ -20,27 +19,6 @@ import {
 
 const sandbox = useSandbox();
 const SCHEDULE = [1, 1, 2];
-
-/** The real adapters, counting orderquery calls per out_trade_no (across every instance). */
-function countingAdapters(counts: Map<string, number>): AdapterFactory {
-  const real = wechatAdapters(3000);
-  return {
-    auth: real.auth,
-    gateway: (s) => {
-      const gw = real.gateway(s);
-      return new Proxy(gw, {
-        get(target, p, recv) {
-          if (p === "queryOrder")
-            return (no: string) => {
-              counts.set(no, (counts.get(no) ?? 0) + 1);
-              return target.queryOrder(no);
-            };
-          return Reflect.get(target, p, recv);
-        },
-      });
-    },
-  };
-}
 
 describe("one instance", () => {
   let clockOffsetMs = 0;

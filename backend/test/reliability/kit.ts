@@ -1,0 +1,112 @@
+/**
+ * What the reliability suite shares (docs/reliability.md, "Reliability suite"): the size of each run
+ * (small inside `npm test`, full under `npm run reliability`), one printed line per check, and the
+ * secret scanner every file runs over the answers and log lines it produced.
+ */
+import fs from "node:fs";
+import type { Sandbox } from "../helpers/sandbox-stack";
+
+/** `npm run reliability` sets RELIABILITY_FULL=1; jest alone runs the scaled-down sizes. */
+export const FULL = process.env.RELIABILITY_FULL === "1";
+export const size = (ci: number, full: number): number => (FULL ? full : ci);
+
+export interface Line {
+  /** Which goal of docs/reliability.md the line is evidence for (G1, G2, ...). */
+  goal: string;
+  check: string;
+  /** What was tried, in words. */
+  tried: string;
+  /** How many times it was tried. */
+  count: number;
+  /** What went wrong: must be 0. */
+  wrong: number;
+  /** Figures behind the line (counts, time). */
+  detail?: string;
+}
+
+/**
+ * Print one line (stdout, so jest shows it without a stack) and, under the runner, append it to the
+ * file the runner prints its table from.
+ */
+export function record(line: Line): void {
+  const text = `reliability ${line.goal} ${line.check}: ${line.tried} × ${line.count}, wrong ${line.wrong}${
+    line.detail ? ` (${line.detail})` : ""
+  }\n`;
+  process.stdout.write(text);
+  const out = process.env.RELIABILITY_OUT;
+  if (out) fs.appendFileSync(out, JSON.stringify(line) + "\n");
+}
+
+/** Everything a file's checks saw come back (answers) or go out (log lines), for the scanner. */
+export class Capture {
+  readonly texts: string[] = [];
+  readonly openids = new Set<string>();
+  readonly needles = new Map<string, string>();
+  add(text: string): void {
+    if (text) this.texts.push(text);
+  }
+  /** A value that must never show up (a signature we sent, a key), under a label for the report. */
+  secret(label: string, value: string | undefined): void {
+    if (value && value.length >= 8) this.needles.set(value, label);
+  }
+}
+
+/** The sandbox's secrets: every merchant's keys and app secret, and the WeChat private keys. */
+export function sandboxSecrets(sandbox: Sandbox, c: Capture): void {
+  const k = sandbox.sandbox.keys;
+  for (const m of k.merchants) {
+    c.secret(`${m.name} APIv2 key`, m.apiV2Key);
+    c.secret(`${m.name} APIv3 key`, m.apiV3Key);
+    c.secret(`${m.name} appsecret`, m.appsecret);
+  }
+  // One line from inside each PEM is enough to find a key pasted anywhere.
+  for (const [label, pem] of [
+    ["WeChat private key", k.wechatKeyPem],
+    ["merchant private key", k.merchantKeyPem],
+  ] as const)
+    c.secret(label, pem.split("\n")[2]);
+}
+
+const PATTERNS: [string, RegExp][] = [
+  ["private key block", /BEGIN [A-Z ]*PRIVATE KEY/],
+  ["session_key", /session_?key/i],
+  ["Wechatpay-Signature header", /wechatpay-signature/i],
+];
+
+/** Scan what `c` captured: 0 hits expected. Records the line and returns the hits for the assertion. */
+export function scanAndRecord(check: string, c: Capture, logs: string[] = []): string[] {
+  const hits: string[] = [];
+  const all = [...c.texts, ...logs];
+  for (const t of all) {
+    for (const [label, re] of PATTERNS) if (re.test(t)) hits.push(`${label}: ${t.slice(0, 160)}`);
+    for (const [value, label] of c.needles) if (t.includes(value)) hits.push(`${label}: ${t.slice(0, 160)}`);
+    for (const o of c.openids) if (t.includes(o)) hits.push(`full openid: ${t.slice(0, 160)}`);
+  }
+  record({
+    goal: "G16",
+    check: `secret scan (${check})`,
+    tried: `answers and log lines scanned for ${c.needles.size} secrets, ${c.openids.size} openids and ${PATTERNS.length} patterns`,
+    count: all.length,
+    wrong: hits.length,
+  });
+  return hits;
+}
+
+/** Run `fn` over `items` with at most `width` at a time. */
+export async function pool<T, R>(
+  items: T[],
+  width: number,
+  fn: (x: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
