@@ -11,7 +11,7 @@ import { startRefundKit, type RefundKit } from "../refunds/refund-kit";
 import { eventually, idemKey, useSandbox, type SandboxMerchantName } from "../helpers/sandbox-stack";
 import { Capture, FULL, pool, record, sandboxSecrets, scanAndRecord, size } from "./kit";
 
-const N = size(10, 100);
+const N = size(10, 60);
 const TIMEOUT_MS = 800;
 const sandbox = useSandbox();
 /** 3 in every 10: which orders meet a fault at each kind of call (shifted so kinds mix). */
