@@ -7,8 +7,9 @@
  * checksum of orders, refunds and products).
  */
 import fc from "fast-check";
-import { ADMIN_PREFIX, ADMIN_SCOPES, ERROR_CODES } from "@minipay/shared";
+import { ADMIN_PREFIX, ADMIN_SCOPES, ERROR_CODES, MERCHANT_PREFIX } from "@minipay/shared";
 import { ADMIN_ROUTES } from "../../src/http/routes/admin";
+import { MERCHANT_ROUTES } from "../../src/http/routes/merchant";
 import { CLI_ACTOR } from "../../src/services/admin/actor";
 import { ApiKeyService } from "../../src/services/admin/keys";
 import { merchantIdFor } from "../../src/merchants/secrets";
@@ -54,7 +55,7 @@ async function snapshot(): Promise<Record<string, string>> {
 }
 
 interface Route {
-  kind: "api" | "admin" | "notify";
+  kind: "api" | "admin" | "merchant" | "notify";
   method: string;
   path: string;
   /** Whether a real id may fill `:id` (reads, and writes whose body is validated first). */
@@ -99,13 +100,20 @@ beforeAll(async () => {
     "/products/:id/stock",
     "/webhook-endpoints/:id",
   ]);
-  for (const r of [...ADMIN_ROUTES, { method: "GET", path: "/me" }])
+  // Creating/rotating the order-notify secret takes no input at all: any authorised call is a real
+  // change, so it has nothing to fuzz (test/merchant-api covers it).
+  for (const r of [...ADMIN_ROUTES, { method: "GET", path: "/me" }].filter(
+    (x) => x.path !== "/order-notify-secret",
+  ))
     routes.push({
       kind: "admin",
       method: r.method,
       path: ADMIN_PREFIX + r.path,
       realIdOk: r.method === "GET" || (r.method !== "DELETE" && bodyChecked.has(r.path)),
     });
+  // Payment-centre routes, with the same all-scope key; never a real merchantOrderNo (none exists).
+  for (const r of MERCHANT_ROUTES)
+    routes.push({ kind: "merchant", method: r.method, path: MERCHANT_PREFIX + r.path, realIdOk: false });
   for (const m of stack.merchants) {
     const id = merchantIdFor(m.credentials.mchid);
     for (const v of ["v2", "v3"])
@@ -165,11 +173,13 @@ async function send(x: Input): Promise<void> {
   const r = routes[x.route % routes.length]!;
   const real = r.path.includes("/products/") ? "oolong-tea" : orderId;
   const path =
-    r.path.replace(":id", x.realId && r.realIdOk ? real : encodeURIComponent(x.id) || "x") +
+    r.path
+      .replace(":id", x.realId && r.realIdOk ? real : encodeURIComponent(x.id) || "x")
+      .replace(":merchantOrderNo", encodeURIComponent(x.id) || "x") +
     (Object.keys(x.query).length ? "?" + new URLSearchParams(x.query).toString() : "");
   const headers: Record<string, string> = { "idempotency-key": idemKey() };
   if (x.type) headers["content-type"] = x.type;
-  const secret = r.kind === "admin" ? adminKey : token;
+  const secret = r.kind === "admin" || r.kind === "merchant" ? adminKey : token;
   if (x.auth === "valid") headers.authorization = `Bearer ${secret}`;
   if (x.auth === "junk") headers.authorization = `Bearer ${x.id.replace(/[^\x21-\x7e]/g, "") || "x"}`;
   const res = await fetch(stack.h.url + path, {
