@@ -670,4 +670,67 @@ describe("merchant console in a real browser", () => {
       { width: 390, height: 844 },
     );
   });
+
+  it("thousands of loaded orders: only a window of rows is in the DOM, the last one is reached by scrolling, a deep one opens", async () => {
+    // 3,000 closed orders of the shopper, straight into PostgreSQL (making them through the shop
+    // would take minutes), older than the shop's so they list after them.
+    const SEEDED = 3000;
+    const opened = await openDatabase(backend.config, () => undefined);
+    try {
+      await opened.ds.query(
+        `INSERT INTO orders (user_id, merchant_id, out_trade_no, state, total_fen, description,
+           idempotency_key, request_hash, stock_released, expires_at, created_at, updated_at)
+         SELECT o.user_id, o.merchant_id, 'SEED' || lpad(g::text, 5, '0'), 'closed', 100 + g,
+           'seeded ' || g, 'seed-' || g, 'seed', true, now() - interval '1 day',
+           now() - interval '1 day' - g * interval '1 second', now()
+         FROM orders o, generate_series(1, $2) g WHERE o.out_trade_no = $1`,
+        [orders.paid, SEEDED],
+      );
+    } finally {
+      await opened.close();
+    }
+    const total = 2 + EXTRA_ORDERS + SEEDED;
+    await visit("many-orders", async (page) => {
+      await signIn(page, fullKey);
+      await page.locator(sel("nav-orders")).click();
+      await page.locator(sel("page-size")).selectOption("100");
+      await page.locator(sel("search")).click();
+      // "Load more" to the end, 100 at a time, as a merchant would.
+      for (let i = 0; i < 2 * (total / 100); i++) {
+        await page
+          .locator(`${sel("load-more")}:not([disabled]), ${sel("all-loaded")}`)
+          .waitFor({ timeout: 30_000 });
+        if (await page.locator(sel("all-loaded")).count()) break;
+        await page.locator(sel("load-more")).click();
+      }
+      await page.locator(sel("all-loaded")).waitFor({ timeout: 30_000 });
+      expect(await page.locator(sel("loaded-count")).innerText()).toContain(String(total));
+      const drawn = () => page.locator(sel("order-row")).count();
+      expect(await drawn()).toBeLessThan(100);
+      const scroller = page.locator(sel("orders-scroller"));
+      // The spacers keep the scrollbar the length of every loaded row.
+      expect(await scroller.evaluate((el) => el.scrollHeight)).toBeGreaterThanOrEqual(total * 40);
+
+      // The keyboard scrolls the list: End reaches the oldest order, drawn and in view.
+      await scroller.focus();
+      await page.keyboard.press("End");
+      const last = row(page, `SEED${String(SEEDED).padStart(5, "0")}`);
+      await last.waitFor({ timeout: 20_000 });
+      expect(await last.getAttribute("data-index")).toBe(String(total - 1));
+      expect(await last.isVisible()).toBe(true);
+      expect(await drawn()).toBeLessThan(100);
+      await shot(page, "14-orders-many-bottom");
+
+      // Scrolled to the middle, a row from there opens its order.
+      await scroller.evaluate((el) => (el.scrollTop = 1500 * 40));
+      const deep = page.locator(`${sel("order-row")}[data-index="1500"]`);
+      await deep.waitFor({ timeout: 20_000 });
+      expect(await drawn()).toBeLessThan(100);
+      const outTradeNo = await deep.getAttribute("data-out-trade-no");
+      expect(outTradeNo).toMatch(/^SEED\d{5}$/);
+      await deep.click();
+      await page.locator(sel("order-detail")).waitFor({ timeout: 20_000 });
+      expect(await page.locator(sel("detail-out-trade-no")).innerText({ timeout: 20_000 })).toBe(outTradeNo);
+    });
+  }, 180_000);
 });
