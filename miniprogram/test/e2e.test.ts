@@ -319,9 +319,11 @@ describe("H5 shop in a real browser", () => {
         const outTradeNo = (await page.locator(sel("out-trade-no")).innerText()).trim();
         // The button must be on the page before the clock stops: rendering may wait on a timer.
         await page.locator(sel("i-paid")).waitFor();
-        // Stop the page's clock where it is (jumping ahead would fire the poller's timers and
-        // re-render mid-jump): the poller sleeps and no timer fires from here on.
-        await page.clock.pauseAt(await page.evaluate(() => Date.now()));
+        // Stop the page's clock about where it is (a long jump would fire the poller's timers and
+        // re-render mid-jump): the poller sleeps and no timer fires from here on. The page clock keeps
+        // running between reading it and pausing, so aim a second ahead (a poll it fires finds the
+        // order unpaid: WeChat is paid only below).
+        await pauseSoon(page);
         await control("POST", "pay", { out_trade_no: outTradeNo });
         // A paused clock also stops animation frames, so dispatch the tap rather than wait for "stable".
         await page.locator(sel("i-paid")).dispatchEvent("click", undefined, { timeout: 10_000 });
@@ -388,3 +390,16 @@ describe("H5 shop in a real browser", () => {
     );
   });
 });
+
+/** Pause the page's fake clock about a second ahead; again if the clock passed the target first. */
+async function pauseSoon(page: Page): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const now = await page.evaluate(() => Date.now());
+    try {
+      await page.clock.pauseAt(now + 1000);
+      return;
+    } catch (err) {
+      if (attempt >= 4 || !/past/.test(String(err))) throw err;
+    }
+  }
+}
