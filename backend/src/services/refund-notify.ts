@@ -5,17 +5,14 @@
  * anomaly and acknowledged; recorded → acknowledged; not recorded → 5xx so WeChat sends it again.
  * What they say is applied through applyRefundFacts, like the create call's answer and the job's.
  */
-import { NotifyFactsInvalidError, NotifyRejectedError } from "../wechat/errors";
 import type { InboundNotify, NotifyAck, PaymentGateway } from "../wechat/types";
 import type { MerchantIdentity, ServiceDeps } from "./deps";
+import { notifyLogFor, readNotify } from "./notify-intake";
 import { applyRefundFacts } from "./refunds";
-import { flagAnomaly } from "./settle";
 
 export interface RefundNotifiedMerchant extends MerchantIdentity {
   gateway: PaymentGateway;
 }
-
-const REFUSED = "notification refused";
 
 /** v3 notifies name what they are about in the (signed) envelope: REFUND.SUCCESS / ABNORMAL / CLOSED. */
 export function isV3RefundEvent(rawBody: Buffer): boolean {
@@ -32,66 +29,16 @@ export class RefundNotifyService {
 
   async handle(m: RefundNotifiedMerchant, version: "v2" | "v3", n: InboundNotify): Promise<NotifyAck> {
     const gw = m.gateway;
-    const { db, logger } = this.deps;
-    const log = (
-      outcome: string,
-      outTradeNo: string | null,
-      reason: string | null,
-      signType: string | null = null,
-    ) =>
-      db.repos.notifyLog
-        .insert({
-          merchantId: m.id,
-          apiVersion: version,
-          kind: "refund",
-          outTradeNo,
-          outcome,
-          reason,
-          signType,
-        })
-        .catch((err: Error) => logger.error({ err: err.message }, "notify_log write failed"));
-
-    if (version !== gw.apiVersion) {
-      await log("rejected", null, "wrong_api_version");
-      return { ...gw.notifyAck(false, REFUSED), status: 404 };
-    }
-    let parsed;
-    try {
-      parsed = await gw.parseRefundNotify(n);
-    } catch (err) {
-      if (err instanceof NotifyRejectedError) {
-        logger.warn({ reason: err.reason, version, merchant: m.id }, "refund notify rejected");
-        await log("rejected", null, err.reason);
-        return { ...gw.notifyAck(false, REFUSED), status: err.reason === "malformed" ? 400 : 401 };
-      }
-      if (err instanceof NotifyFactsInvalidError) {
-        logger.warn(
-          { reason: err.reason, field: err.field, merchant: m.id },
-          "genuine refund notify, invalid facts",
-        );
-        try {
-          await db.transaction((r) =>
-            flagAnomaly(this.deps, r, {
-              merchantId: m.id,
-              orderId: null,
-              outTradeNo: null,
-              kind: "invalid_refund_notify_facts",
-              source: "notify",
-              facts: { field: err.field, reason: err.reason, apiVersion: version },
-            }),
-          );
-        } catch (dbErr) {
-          logger.error({ err: (dbErr as Error).message }, "refund notify anomaly not recorded");
-          return { ...gw.notifyAck(false, "not recorded"), status: 500 };
-        }
-        await log("anomaly", null, `invalid_facts:${err.field}:${err.reason}`);
-        return gw.notifyAck(true);
-      }
-      logger.error({ err: (err as Error)?.message }, "refund notify could not be parsed");
-      await log("rejected", null, "error");
-      return { ...gw.notifyAck(false, REFUSED), status: 400 };
-    }
-    const { facts, signType } = parsed;
+    const { logger } = this.deps;
+    const log = notifyLogFor(this.deps, m.id, version, "refund");
+    const read = await readNotify(this.deps, m, version, {
+      what: "refund notify",
+      anomalyKind: "invalid_refund_notify_facts",
+      log,
+      parse: () => gw.parseRefundNotify(n),
+    });
+    if ("answer" in read) return read.answer;
+    const { facts, signType } = read.parsed;
     try {
       const outcome = await applyRefundFacts(this.deps, m, facts, "notify");
       await log(
