@@ -324,6 +324,9 @@ describe("H5 shop in a real browser", () => {
         // running between reading it and pausing, so aim a second ahead (a poll it fires finds the
         // order unpaid: WeChat is paid only below).
         await pauseSoon(page);
+        // The jump may have fired a poll whose re-render waits on a timer or a frame: step the paused
+        // clock until the button is back (any poll now still finds the order unpaid).
+        await untilVisible(page, sel("i-paid"));
         await control("POST", "pay", { out_trade_no: outTradeNo });
         // A paused clock also stops animation frames, so dispatch the tap rather than wait for "stable".
         await page.locator(sel("i-paid")).dispatchEvent("click", undefined, { timeout: 10_000 });
@@ -402,4 +405,13 @@ async function pauseSoon(page: Page): Promise<void> {
       if (attempt >= 4 || !/past/.test(String(err))) throw err;
     }
   }
+}
+
+/** Step a paused page clock 200 ms at a time until `selector` is visible (at most ~10 s of steps). */
+async function untilVisible(page: Page, selector: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    if (await page.locator(selector).isVisible()) return;
+    await page.clock.runFor(200);
+  }
+  throw new Error(`${selector} did not come back`);
 }
