@@ -18,6 +18,7 @@ import { Webhooks1733200000000 } from "./migrations/1733200000000-Webhooks";
 import { MerchantOrders1733300000000 } from "./migrations/1733300000000-MerchantOrders";
 import { NotifySettle1733500000000 } from "./migrations/1733500000000-NotifySettle";
 import { OrderNotify1733600000000 } from "./migrations/1733600000000-OrderNotify";
+import { NotifySettleBatch1733700000000 } from "./migrations/1733700000000-NotifySettleBatch";
 
 export const MIGRATIONS = [
   Init1732400000000,
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   MerchantOrders1733300000000,
   NotifySettle1733500000000,
   OrderNotify1733600000000,
+  NotifySettleBatch1733700000000,
 ];
 
 export function createDataSource(url: string): DataSource {

@@ -65,7 +65,6 @@ export function createApp(deps: AppDeps): Koa {
   if (deps.admin)
     routers.push(adminRouter(deps.admin), adminMeRouter(deps.admin), openApiRouter(), docsRouter());
   if (deps.metrics?.endpoint) routers.push(metricsRouter(deps.metrics.endpoint));
-  if (deps.admin) routers.push(adminRouter(deps.admin), openApiRouter());
   if (deps.merchantApi)
     routers.push(merchantRouter(deps.merchantApi), checkoutRouter(deps.merchantApi.merchantOrders));
   for (const r of routers) {
