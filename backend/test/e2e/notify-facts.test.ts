@@ -6,52 +6,21 @@
  * sandbox's crypto, with keys this test owns.
  */
 import crypto from "node:crypto";
-import { signV2, toXml } from "../../../sandbox/src/crypto/v2";
-import { gcmEncrypt, responseSigningMessage, rsaSignB64 } from "../../../sandbox/src/crypto/v3";
 import { wechatAdapters } from "../../src/boot";
 import { merchantIdFor } from "../../src/merchants/secrets";
 import type { MerchantSeed } from "../../src/merchants/sources";
 import { startHarness, type Harness } from "../helpers/harness";
+import { offlineWechat } from "../helpers/offline-notify";
 
-const wechat = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
-const WECHAT_KEY = wechat.privateKey.export({ type: "pkcs8", format: "pem" }) as string;
-const KEY_ID = "PUB_KEY_ID_0114232134912410000000000000000001";
-const V3_KEY = "0123456789abcdefABCDEFGHIJKLMNOP";
-const V2_KEY = "k".repeat(32);
-
-const v3: MerchantSeed = {
-  name: "v3-test",
-  source: "file",
-  credentials: {
-    apiVersion: "v3",
-    appid: "wx00000000000000b3",
-    mchid: "1900000003",
-    baseUrl: "http://127.0.0.1:9",
-    v3: {
-      apiV3Key: V3_KEY,
-      privateKeyPem: WECHAT_KEY, // our request signatures are never checked here
-      certificateSerial: "ABC123",
-      keyMode: "public_key",
-      publicKeyId: KEY_ID,
-      publicKeyPem: wechat.publicKey.export({ type: "spki", format: "pem" }) as string,
-    },
-  },
-  appsecret: "unused",
-  loginBaseUrl: "http://127.0.0.1:9",
-  sandboxUrl: null,
-  demoProducts: true,
-};
-const v2: MerchantSeed = {
-  ...v3,
-  name: "v2-test",
-  credentials: {
-    apiVersion: "v2",
-    appid: "wx00000000000000b2",
-    mchid: "1900000002",
-    baseUrl: "http://127.0.0.1:9",
-    v2: { key: V2_KEY, signType: "HMAC-SHA256" },
-  },
-};
+const wx = offlineWechat({
+  tag: "test",
+  v3: { appid: "wx00000000000000b3", mchid: "1900000003" },
+  v2: { appid: "wx00000000000000b2", mchid: "1900000002" },
+  publicKeyId: "PUB_KEY_ID_0114232134912410000000000000000001",
+  apiV3Key: "0123456789abcdefABCDEFGHIJKLMNOP",
+  apiV2Key: "k".repeat(32),
+});
+const { v3, v2 } = wx;
 
 let h: Harness;
 let userId: string;
@@ -76,38 +45,8 @@ async function payingOrder(m: MerchantSeed): Promise<{ id: string; outTradeNo: s
   return { id: o.id, outTradeNo };
 }
 
-function postV3(plain: Record<string, unknown>, tamper?: (h: Record<string, string>) => void) {
-  const nonce = crypto.randomBytes(6).toString("hex");
-  const body = JSON.stringify({
-    id: crypto.randomUUID(),
-    create_time: "2026-11-25T10:00:05+08:00",
-    resource_type: "encrypt-resource",
-    event_type: "TRANSACTION.SUCCESS",
-    resource: {
-      original_type: "transaction",
-      algorithm: "AEAD_AES_256_GCM",
-      ciphertext: gcmEncrypt(V3_KEY, nonce, "transaction", JSON.stringify(plain)),
-      associated_data: "transaction",
-      nonce,
-    },
-  });
-  const ts = String(Math.floor(Date.now() / 1000));
-  const n = crypto.randomBytes(16).toString("hex");
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    "wechatpay-timestamp": ts,
-    "wechatpay-nonce": n,
-    "wechatpay-serial": KEY_ID,
-    "wechatpay-signature": rsaSignB64(responseSigningMessage(ts, n, body), WECHAT_KEY),
-    "wechatpay-signature-type": "WECHATPAY2-SHA256-RSA2048",
-  };
-  tamper?.(headers);
-  return fetch(`${h.url}/notify/wechat/${merchantIdFor(v3.credentials.mchid)}/v3/pay`, {
-    method: "POST",
-    headers,
-    body,
-  });
-}
+const postV3 = (plain: Record<string, unknown>, tamper?: (h: Record<string, string>) => void) =>
+  wx.postV3(h.url, wx.v3Body(plain), tamper);
 
 const transaction = (outTradeNo: string, over: Record<string, unknown> = {}) => ({
   appid: v3.credentials.appid,
@@ -140,12 +79,7 @@ function postV2(over: Record<string, string>) {
     sign_type: "HMAC-SHA256",
     ...over,
   };
-  const xml = toXml({ ...fields, sign: signV2(fields, V2_KEY, "HMAC-SHA256") });
-  return fetch(`${h.url}/notify/wechat/${merchantIdFor(v2.credentials.mchid)}/v2/pay`, {
-    method: "POST",
-    headers: { "content-type": "text/xml" },
-    body: xml,
-  });
+  return wx.postV2(h.url, fields);
 }
 
 const anomalies = async (kind: string): Promise<number> =>

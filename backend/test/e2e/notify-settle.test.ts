@@ -6,54 +6,19 @@
  * Messages are signed by the sandbox's crypto with keys this test owns.
  */
 import crypto from "node:crypto";
-import { signV2, toXml } from "../../../sandbox/src/crypto/v2";
-import { gcmEncrypt, responseSigningMessage, rsaSignB64 } from "../../../sandbox/src/crypto/v3";
 import { wechatAdapters } from "../../src/boot";
-import { merchantIdFor } from "../../src/merchants/secrets";
-import type { MerchantSeed } from "../../src/merchants/sources";
 import { startHarness, type Harness } from "../helpers/harness";
+import { offlineWechat } from "../helpers/offline-notify";
 
-const wechat = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
-const WECHAT_KEY = wechat.privateKey.export({ type: "pkcs8", format: "pem" }) as string;
-const KEY_ID = "PUB_KEY_ID_0114232134912410000000000000000002";
-const V3_KEY = "0123456789abcdefABCDEFGHIJKLMNOQ";
-const V2_KEY = "s".repeat(32);
-
-const v3: MerchantSeed = {
-  name: "v3-settle",
-  source: "file",
-  credentials: {
-    apiVersion: "v3",
-    appid: "wx00000000000000c3",
-    mchid: "1900000013",
-    baseUrl: "http://127.0.0.1:9",
-    v3: {
-      apiV3Key: V3_KEY,
-      privateKeyPem: WECHAT_KEY,
-      certificateSerial: "ABC123",
-      keyMode: "public_key",
-      publicKeyId: KEY_ID,
-      publicKeyPem: wechat.publicKey.export({ type: "spki", format: "pem" }) as string,
-    },
-  },
-  appsecret: "unused",
-  loginBaseUrl: "http://127.0.0.1:9",
-  sandboxUrl: null,
-  demoProducts: true,
-};
-const v2: MerchantSeed = {
-  ...v3,
-  name: "v2-settle",
-  credentials: {
-    apiVersion: "v2",
-    appid: "wx00000000000000c2",
-    mchid: "1900000012",
-    baseUrl: "http://127.0.0.1:9",
-    v2: { key: V2_KEY, signType: "HMAC-SHA256" },
-  },
-};
-const V3_ID = merchantIdFor(v3.credentials.mchid);
-const V2_ID = merchantIdFor(v2.credentials.mchid);
+const wx = offlineWechat({
+  tag: "settle",
+  v3: { appid: "wx00000000000000c3", mchid: "1900000013" },
+  v2: { appid: "wx00000000000000c2", mchid: "1900000012" },
+  publicKeyId: "PUB_KEY_ID_0114232134912410000000000000000002",
+  apiV3Key: "0123456789abcdefABCDEFGHIJKLMNOQ",
+  apiV2Key: "s".repeat(32),
+});
+const { v3, v2, v3Id: V3_ID, v2Id: V2_ID } = wx;
 
 let h: Harness;
 let userId: string;
@@ -80,8 +45,7 @@ async function order(merchantId: string, state = "paying"): Promise<{ id: string
 const txid = () => `4200000000202611${crypto.randomInt(1e9, 1e10 - 1)}00`;
 
 function v3Body(outTradeNo: string, transactionId: string, over: Record<string, unknown> = {}): string {
-  const nonce = crypto.randomBytes(6).toString("hex");
-  const plain = {
+  return wx.v3Body({
     appid: v3.credentials.appid,
     mchid: v3.credentials.mchid,
     out_trade_no: outTradeNo,
@@ -93,38 +57,10 @@ function v3Body(outTradeNo: string, transactionId: string, over: Record<string, 
     payer: { openid: "o-settle" },
     amount: { total: 100, currency: "CNY", payer_total: 100, payer_currency: "CNY" },
     ...over,
-  };
-  return JSON.stringify({
-    id: crypto.randomUUID(),
-    create_time: "2026-11-25T10:00:05+08:00",
-    resource_type: "encrypt-resource",
-    event_type: "TRANSACTION.SUCCESS",
-    resource: {
-      original_type: "transaction",
-      algorithm: "AEAD_AES_256_GCM",
-      ciphertext: gcmEncrypt(V3_KEY, nonce, "transaction", JSON.stringify(plain)),
-      associated_data: "transaction",
-      nonce,
-    },
   });
 }
 
-function postV3(body: string) {
-  const ts = String(Math.floor(Date.now() / 1000));
-  const n = crypto.randomBytes(16).toString("hex");
-  return fetch(`${h.url}/notify/wechat/${V3_ID}/v3/pay`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "wechatpay-timestamp": ts,
-      "wechatpay-nonce": n,
-      "wechatpay-serial": KEY_ID,
-      "wechatpay-signature": rsaSignB64(responseSigningMessage(ts, n, body), WECHAT_KEY),
-      "wechatpay-signature-type": "WECHATPAY2-SHA256-RSA2048",
-    },
-    body,
-  });
-}
+const postV3 = (body: string) => wx.postV3(h.url, body);
 
 function postV2(outTradeNo: string, transactionId: string, over: Record<string, string> = {}) {
   const fields: Record<string, string> = {
@@ -143,11 +79,7 @@ function postV2(outTradeNo: string, transactionId: string, over: Record<string, 
     sign_type: "HMAC-SHA256",
     ...over,
   };
-  return fetch(`${h.url}/notify/wechat/${V2_ID}/v2/pay`, {
-    method: "POST",
-    headers: { "content-type": "text/xml" },
-    body: toXml({ ...fields, sign: signV2(fields, V2_KEY, "HMAC-SHA256") }),
-  });
+  return wx.postV2(h.url, fields);
 }
 
 const one = async <T>(sql: string, params: unknown[]): Promise<T> => (await h.ds.query(sql, params))[0];
