@@ -48,39 +48,11 @@ async function payingOrder(m: MerchantSeed): Promise<{ id: string; outTradeNo: s
 const postV3 = (plain: Record<string, unknown>, tamper?: (h: Record<string, string>) => void) =>
   wx.postV3(h.url, wx.v3Body(plain), tamper);
 
-const transaction = (outTradeNo: string, over: Record<string, unknown> = {}) => ({
-  appid: v3.credentials.appid,
-  mchid: v3.credentials.mchid,
-  out_trade_no: outTradeNo,
-  transaction_id: `42000000002026112${crypto.randomInt(1e9, 1e10 - 1)}`,
-  trade_type: "JSAPI",
-  trade_state: "SUCCESS",
-  trade_state_desc: "支付成功",
-  success_time: "2026-11-25T10:00:00+08:00",
-  payer: { openid: "o-test" },
-  amount: { total: 100, currency: "CNY", payer_total: 100, payer_currency: "CNY" },
-  ...over,
-});
+const transaction = (outTradeNo: string, over: Record<string, unknown> = {}) =>
+  wx.transaction(outTradeNo, `42000000002026112${crypto.randomInt(1e9, 1e10 - 1)}`, over);
 
-function postV2(over: Record<string, string>) {
-  const fields: Record<string, string> = {
-    return_code: "SUCCESS",
-    appid: v2.credentials.appid,
-    mch_id: v2.credentials.mchid,
-    nonce_str: crypto.randomBytes(8).toString("hex"),
-    result_code: "SUCCESS",
-    openid: "o-test",
-    trade_type: "JSAPI",
-    total_fee: "100",
-    fee_type: "CNY",
-    transaction_id: "4200000000202611250000000001",
-    out_trade_no: "MP0000000000000001",
-    time_end: "20261125100000",
-    sign_type: "HMAC-SHA256",
-    ...over,
-  };
-  return wx.postV2(h.url, fields);
-}
+const postV2 = (over: Record<string, string>) =>
+  wx.postV2(h.url, wx.v2Fields("MP0000000000000001", "4200000000202611250000000001", over));
 
 const anomalies = async (kind: string): Promise<number> =>
   (await h.ds.query(`SELECT count(*)::int AS n FROM anomalies WHERE kind = $1`, [kind]))[0].n;

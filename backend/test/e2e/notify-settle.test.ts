@@ -44,43 +44,13 @@ async function order(merchantId: string, state = "paying"): Promise<{ id: string
 
 const txid = () => `4200000000202611${crypto.randomInt(1e9, 1e10 - 1)}00`;
 
-function v3Body(outTradeNo: string, transactionId: string, over: Record<string, unknown> = {}): string {
-  return wx.v3Body({
-    appid: v3.credentials.appid,
-    mchid: v3.credentials.mchid,
-    out_trade_no: outTradeNo,
-    transaction_id: transactionId,
-    trade_type: "JSAPI",
-    trade_state: "SUCCESS",
-    trade_state_desc: "支付成功",
-    success_time: "2026-11-25T10:00:00+08:00",
-    payer: { openid: "o-settle" },
-    amount: { total: 100, currency: "CNY", payer_total: 100, payer_currency: "CNY" },
-    ...over,
-  });
-}
+const v3Body = (outTradeNo: string, transactionId: string, over: Record<string, unknown> = {}) =>
+  wx.v3Body(wx.transaction(outTradeNo, transactionId, over));
 
 const postV3 = (body: string) => wx.postV3(h.url, body);
 
-function postV2(outTradeNo: string, transactionId: string, over: Record<string, string> = {}) {
-  const fields: Record<string, string> = {
-    return_code: "SUCCESS",
-    appid: v2.credentials.appid,
-    mch_id: v2.credentials.mchid,
-    nonce_str: crypto.randomBytes(8).toString("hex"),
-    result_code: "SUCCESS",
-    openid: "o-settle",
-    trade_type: "JSAPI",
-    total_fee: "100",
-    fee_type: "CNY",
-    transaction_id: transactionId,
-    out_trade_no: outTradeNo,
-    time_end: "20261125100000",
-    sign_type: "HMAC-SHA256",
-    ...over,
-  };
-  return wx.postV2(h.url, fields);
-}
+const postV2 = (outTradeNo: string, transactionId: string, over: Record<string, string> = {}) =>
+  wx.postV2(h.url, wx.v2Fields(outTradeNo, transactionId, over));
 
 const one = async <T>(sql: string, params: unknown[]): Promise<T> => (await h.ds.query(sql, params))[0];
 const counts = (orderId: string, outTradeNo: string) =>

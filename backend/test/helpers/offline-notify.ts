@@ -11,7 +11,7 @@ import { merchantIdFor } from "../../src/merchants/secrets";
 import type { MerchantSeed } from "../../src/merchants/sources";
 
 export interface OfflineIds {
-  /** Names the merchants (`v3-${tag}`, `v2-${tag}`). */
+  /** Names the merchants (`v3-${tag}`, `v2-${tag}`) and the payer (`o-${tag}`). */
   tag: string;
   v3: { appid: string; mchid: string };
   v2: { appid: string; mchid: string };
@@ -25,6 +25,14 @@ export interface OfflineWechat {
   v2: MerchantSeed;
   v3Id: string;
   v2Id: string;
+  /** A paid v3 transaction of 100 fen for the v3 merchant, as WeChat decrypts it; `over` replaces fields. */
+  transaction(
+    outTradeNo: string,
+    transactionId: string,
+    over?: Record<string, unknown>,
+  ): Record<string, unknown>;
+  /** A v2 SUCCESS notify of 100 fen for the v2 merchant, unsigned; `over` replaces fields. */
+  v2Fields(outTradeNo: string, transactionId: string, over?: Record<string, string>): Record<string, string>;
   /** A v3 TRANSACTION.SUCCESS body around `plain` (the decrypted transaction). */
   v3Body(plain: Record<string, unknown>): string;
   /** POST a v3 body to `base`'s pay URL, signed as WeChat signs; `tamper` may change the headers. */
@@ -76,6 +84,35 @@ export function offlineWechat(ids: OfflineIds): OfflineWechat {
     v2,
     v3Id,
     v2Id,
+    transaction: (outTradeNo, transactionId, over = {}) => ({
+      appid: ids.v3.appid,
+      mchid: ids.v3.mchid,
+      out_trade_no: outTradeNo,
+      transaction_id: transactionId,
+      trade_type: "JSAPI",
+      trade_state: "SUCCESS",
+      trade_state_desc: "支付成功",
+      success_time: "2026-11-25T10:00:00+08:00",
+      payer: { openid: `o-${ids.tag}` },
+      amount: { total: 100, currency: "CNY", payer_total: 100, payer_currency: "CNY" },
+      ...over,
+    }),
+    v2Fields: (outTradeNo, transactionId, over = {}) => ({
+      return_code: "SUCCESS",
+      appid: ids.v2.appid,
+      mch_id: ids.v2.mchid,
+      nonce_str: crypto.randomBytes(8).toString("hex"),
+      result_code: "SUCCESS",
+      openid: `o-${ids.tag}`,
+      trade_type: "JSAPI",
+      total_fee: "100",
+      fee_type: "CNY",
+      transaction_id: transactionId,
+      out_trade_no: outTradeNo,
+      time_end: "20261125100000",
+      sign_type: "HMAC-SHA256",
+      ...over,
+    }),
     v3Body(plain) {
       const nonce = crypto.randomBytes(6).toString("hex");
       return JSON.stringify({
