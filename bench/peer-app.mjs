@@ -6,8 +6,12 @@
 //   text, tenpay's own Koa notify middleware (v2: parse, appid/mch_id, sign) or wechatpay-node-v3's
 //   verifySign + decipher_gcm (v3), then one UPDATE of the order row. The platform key is put in the
 //   SDK's certificate map by serial, the usual workaround for WeChat's public-key mode in that SDK.
+// - /peer/prepay: create + prepay as users write it with tenpay (v2): one INSERT of the order row,
+//   then tenpay's getPayParams (unifiedorder to the sandbox, its answer's signature checked, and the
+//   requestPayment parameters signed). The price comes with the request: no catalogue, no stock,
+//   no idempotency, no session; what Minipay does on top is what the ratio shows.
 // Environment: PORT, DATABASE_URL, PEER_CONFIG (JSON: v2 {appid, mchid, key}, v3 {appid, mchid,
-// apiV3Key, publicKeyPem, publicKeyId}).
+// apiV3Key, publicKeyPem, publicKeyId}, sandboxUrl).
 import Koa from "koa";
 import getRawBody from "raw-body";
 import xml2js from "xml2js";
@@ -21,6 +25,9 @@ const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 }
 
 const v2 = new tenpay({ appid: cfg.v2.appid, mchid: cfg.v2.mchid, partnerKey: cfg.v2.key });
 const v2Middleware = v2.middleware("pay");
+// tenpay only knows WeChat's hosts; its URL table is per instance, so point unifiedorder at the sandbox.
+if (cfg.sandboxUrl) v2.urls.unifiedorder = `${cfg.sandboxUrl}/pay/unifiedorder`;
+let prepaySeq = 0;
 const v3 = new WxPay({
   appid: cfg.v3.appid,
   mchid: cfg.v3.mchid,
@@ -83,6 +90,26 @@ app.use(async (ctx, next) => {
       const t = v3.decipher_gcm(resource.ciphertext, resource.associated_data, resource.nonce);
       await markPaid(t.out_trade_no, t.transaction_id);
       ctx.status = 204;
+      return;
+    }
+    case "/peer/prepay": {
+      const { openid } = JSON.parse(ctx.request.body);
+      const outTradeNo = `PP${process.pid}${String(++prepaySeq).padStart(10, "0")}`;
+      await pool.query(
+        `INSERT INTO bench_peer_prepay (out_trade_no, openid, total_fen, state) VALUES ($1, $2, 100, 'created')`,
+        [outTradeNo, openid],
+      );
+      const params = await v2.getPayParams({
+        out_trade_no: outTradeNo,
+        body: "tea",
+        total_fee: 100,
+        openid,
+        trade_type: "JSAPI",
+        sign_type: "HMAC-SHA256",
+        notify_url: "https://127.0.0.1/peer/v2",
+      });
+      ctx.status = params && params.paySign ? 201 : 502;
+      ctx.body = params;
       return;
     }
     default:

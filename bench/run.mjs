@@ -193,6 +193,41 @@ try {
     rss.underLoadMaxBytes = Math.max(rss.underLoadMaxBytes, rssOf(backend.pid) ?? 0);
   }, 200);
 
+  // The comparison app (bench/peer-app.mjs), started once for the groups that need it.
+  let peerUrl = null;
+  const startPeer = async () => {
+    if (peerUrl) return peerUrl;
+    run(
+      "bench/peer-app.mjs",
+      {
+        PORT: String(peerPort),
+        DATABASE_URL: `postgres://postgres:minipay-local@127.0.0.1:${pgPort}/minipay`,
+        PEER_CONFIG: JSON.stringify({
+          v2: { appid: mv2.appid, mchid: mv2.mchid, key: mv2.apiV2Key },
+          v3: {
+            appid: mv3.appid,
+            mchid: mv3.mchid,
+            apiV3Key: mv3.apiV3Key,
+            publicKeyPem: keys.wechatPublicKeyPem,
+            publicKeyId: keys.wechatPublicKeyId,
+          },
+          sandboxUrl: sandbox,
+        }),
+      },
+      [],
+    );
+    peerUrl = `http://127.0.0.1:${peerPort}`;
+    for (let i = 0; i < 100; i++) {
+      try {
+        await fetch(`${peerUrl}/`);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    return peerUrl;
+  };
+
   if (on("basic")) {
     const cases = [
       ["baseline GET /healthz", { url: `${base}/healthz` }, 200],
@@ -323,33 +358,7 @@ try {
       };
     });
 
-    run(
-      "bench/peer-app.mjs",
-      {
-        PORT: String(peerPort),
-        DATABASE_URL: `postgres://postgres:minipay-local@127.0.0.1:${pgPort}/minipay`,
-        PEER_CONFIG: JSON.stringify({
-          v2: { appid: mv2.appid, mchid: mv2.mchid, key: mv2.apiV2Key },
-          v3: {
-            appid: mv3.appid,
-            mchid: mv3.mchid,
-            apiV3Key: mv3.apiV3Key,
-            publicKeyPem: keys.wechatPublicKeyPem,
-            publicKeyId: keys.wechatPublicKeyId,
-          },
-        }),
-      },
-      [],
-    );
-    const peer = `http://127.0.0.1:${peerPort}`;
-    for (let i = 0; i < 100; i++) {
-      try {
-        await fetch(`${peer}/`);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    const peer = await startPeer();
     const count = async (sql, params) => Number((await pool.query(sql, params)).rows[0].n);
     const paidHere = (m) =>
       count(
@@ -413,62 +422,94 @@ try {
 
   if (on("prepay")) {
     // Create an order and ask for its JSAPI payment (the sandbox answers the prepay): two requests
-    // per order, N users so the open-order limit is not what is measured.
-    const users = [];
-    for (let i = 0; i < PREPAY_CONNECTIONS; i++) {
-      const code = await (
-        await fetch(`${sandbox}/__sandbox/login-codes`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ appid: mv3.appid, openid: `o-prepay-${i}` }),
-        })
-      ).json();
-      const s = await (
-        await fetch(`${base}/api/v1/session`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ code: code.code, appid: mv3.appid }),
-        })
-      ).json();
-      users.push(s.token);
-    }
-    const products = (await (await fetch(`${base}/api/v1/products?appid=${mv3.appid}`)).json()).products;
-    await pool.query(`UPDATE products SET stock = 100000000`);
-    const product = products[0].id;
-    let made = 0;
-    const r = await new Promise((resolve, reject) =>
+    // per order, one user per client so the open-order limit is not what is measured. Against the
+    // peer (tenpay getPayParams + one INSERT, v2 like tenpay), per protocol.
+    const minipayPrepay = async (m, label) => {
+      const users = [];
+      for (let i = 0; i < PREPAY_CONNECTIONS; i++) {
+        const code = await (
+          await fetch(`${sandbox}/__sandbox/login-codes`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ appid: m.appid, openid: `o-prepay-${label}-${i}` }),
+          })
+        ).json();
+        const s = await (
+          await fetch(`${base}/api/v1/session`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ code: code.code, appid: m.appid }),
+          })
+        ).json();
+        users.push(s.token);
+      }
+      const products = (await (await fetch(`${base}/api/v1/products?appid=${m.appid}`)).json()).products;
+      await pool.query(`UPDATE products SET stock = 100000000`);
+      const product = products[0].id;
+      let made = 0;
+      const r = await new Promise((resolve, reject) =>
+        autocannon(
+          {
+            url: base,
+            connections: PREPAY_CONNECTIONS,
+            duration: DURATION,
+            requests: [
+              {
+                method: "POST",
+                path: "/api/v1/orders",
+                setupRequest: (req, ctx) => {
+                  ctx.token = users[made++ % users.length];
+                  return {
+                    ...req,
+                    headers: {
+                      "content-type": "application/json",
+                      authorization: `Bearer ${ctx.token}`,
+                      "idempotency-key": crypto.randomUUID(),
+                    },
+                    body: JSON.stringify({ items: [{ productId: product, quantity: 1 }] }),
+                  };
+                },
+                onResponse: (status, body, ctx) => {
+                  ctx.orderId = status === 201 ? JSON.parse(body).id : null;
+                },
+              },
+              {
+                method: "POST",
+                setupRequest: (req, ctx) => ({
+                  ...req,
+                  path: `/api/v1/orders/${ctx.orderId}/payments`,
+                  headers: { "content-type": "application/json", authorization: `Bearer ${ctx.token}` },
+                  body: JSON.stringify({ method: "jsapi" }),
+                }),
+              },
+            ],
+          },
+          (err, res) => (err ? reject(err) : resolve(res)),
+        ),
+      );
+      const codes = r.statusCodeStats ?? {};
+      const bad = Object.keys(codes).filter((c) => c !== "200" && c !== "201");
+      if (r.errors > 0 || bad.length > 0)
+        throw new Error(`create + prepay ${label}: saw ${JSON.stringify(codes)} and ${r.errors} errors`);
+      return { rps: (codes["201"]?.count ?? 0) / r.duration, r };
+    };
+    const peer = await startPeer();
+    await pool.query(`CREATE TABLE IF NOT EXISTS bench_peer_prepay (out_trade_no text PRIMARY KEY,
+      openid text NOT NULL, total_fen bigint NOT NULL, state text NOT NULL, created_at timestamptz DEFAULT now())`);
+    let n = 0;
+    const pr = await new Promise((resolve, reject) =>
       autocannon(
         {
-          url: base,
+          url: `${peer}/peer/prepay`,
           connections: PREPAY_CONNECTIONS,
           duration: DURATION,
+          method: "POST",
           requests: [
             {
-              method: "POST",
-              path: "/api/v1/orders",
-              setupRequest: (req, ctx) => {
-                ctx.token = users[made++ % users.length];
-                return {
-                  ...req,
-                  headers: {
-                    "content-type": "application/json",
-                    authorization: `Bearer ${ctx.token}`,
-                    "idempotency-key": crypto.randomUUID(),
-                  },
-                  body: JSON.stringify({ items: [{ productId: product, quantity: 1 }] }),
-                };
-              },
-              onResponse: (status, body, ctx) => {
-                ctx.orderId = status === 201 ? JSON.parse(body).id : null;
-              },
-            },
-            {
-              method: "POST",
-              setupRequest: (req, ctx) => ({
+              setupRequest: (req) => ({
                 ...req,
-                path: `/api/v1/orders/${ctx.orderId}/payments`,
-                headers: { "content-type": "application/json", authorization: `Bearer ${ctx.token}` },
-                body: JSON.stringify({ method: "jsapi" }),
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ openid: `o-peer-${n++ % PREPAY_CONNECTIONS}` }),
               }),
             },
           ],
@@ -476,23 +517,40 @@ try {
         (err, res) => (err ? reject(err) : resolve(res)),
       ),
     );
-    const codes = r.statusCodeStats ?? {};
-    const bad = Object.keys(codes).filter((c) => c !== "200" && c !== "201");
-    if (r.errors > 0 || bad.length > 0)
-      throw new Error(`create + prepay: saw ${JSON.stringify(codes)} and ${r.errors} errors`);
-    const orders = (codes["201"]?.count ?? 0) / r.duration;
-    rows.push({
+    const pcodes = pr.statusCodeStats ?? {};
+    if (pr.errors > 0 || Object.keys(pcodes).some((c) => c !== "201"))
+      throw new Error(`peer create + prepay: saw ${JSON.stringify(pcodes)} and ${pr.errors} errors`);
+    const peerRow = {
       group: "prepay",
-      title: `create order + JSAPI prepay (sandbox), ${PREPAY_CONNECTIONS} clients`,
-      rps: orders,
-      p50ms: r.latency.p50,
-      p99ms: r.latency.p99,
-      requests: r.requests.total,
-      seconds: r.duration,
+      title: `peer create + prepay (tenpay 2.1.18 getPayParams + INSERT, v2), ${PREPAY_CONNECTIONS} clients`,
+      rps: (pcodes["201"]?.count ?? 0) / pr.duration,
+      p50ms: pr.latency.p50,
+      p99ms: pr.latency.p99,
+      requests: pr.requests.total,
+      seconds: pr.duration,
       unit: "orders/s",
       ratio: null,
-      vs: "no peer measured in this run",
-    });
+      vs: "the peer",
+    };
+    rows.push(peerRow);
+    for (const [m, label] of [
+      [mv2, "v2"],
+      [mv3, "v3"],
+    ]) {
+      const { rps, r } = await minipayPrepay(m, label);
+      rows.push({
+        group: "prepay",
+        title: `Minipay create order + JSAPI prepay (${label}), ${PREPAY_CONNECTIONS} clients`,
+        rps,
+        p50ms: r.latency.p50,
+        p99ms: r.latency.p99,
+        requests: r.requests.total,
+        seconds: r.duration,
+        unit: "orders/s",
+        ratio: rps / peerRow.rps,
+        vs: "peer (v2)",
+      });
+    }
   }
   clearInterval(sampler);
   load.end = os.loadavg();
@@ -522,6 +580,11 @@ try {
       `${v} p99 < 50 ms: ${Math.max(first.p99ms, dup.p99ms) < 50 ? "met" : "NOT met"} (${first.p99ms} / ${dup.p99ms} ms)`,
     );
   }
+  const prepayV2 = rows.find((r) => r.title.startsWith("Minipay create order + JSAPI prepay (v2)"));
+  if (prepayV2)
+    targets.push(
+      `create + prepay (v2) ≥ 0.5× peer: ${prepayV2.ratio >= 0.5 ? "met" : "NOT met"} (×${prepayV2.ratio.toFixed(2)})`,
+    );
   for (const t of targets) console.log(`  target ${t}`);
 
   // Merge: a run of some groups keeps the other groups' last figures.

@@ -6,15 +6,28 @@ import { shopperRefundView } from "./refunds";
 /** Event types a shopper may see; internal ones (anomalies, raw WeChat facts) stay internal. */
 const VISIBLE_EVENTS = ["created", "transition"] as const;
 
-export async function orderView(r: Repos, o: OrderRecord, withEvents: boolean): Promise<Order> {
-  const items = await r.orders.items(o.id);
+/** What the caller has just written, so the view need not read it back (a new order). */
+export interface KnownParts {
+  items: Order["items"];
+  events: NonNullable<Order["events"]>;
+  refunds: NonNullable<Order["refunds"]>;
+}
+
+export async function orderView(
+  r: Repos,
+  o: OrderRecord,
+  withEvents: boolean,
+  known?: KnownParts,
+): Promise<Order> {
+  const items = known?.items ?? (await r.orders.items(o.id));
   const events = withEvents
-    ? (await r.events.forOrder(o.id, VISIBLE_EVENTS)).map((e) => ({
+    ? (known?.events ??
+      (await r.events.forOrder(o.id, VISIBLE_EVENTS)).map((e) => ({
         type: e.type,
         from: e.from,
         to: e.to,
         at: e.createdAt.toISOString(),
-      }))
+      })))
     : undefined;
   return {
     id: o.id,
@@ -31,6 +44,8 @@ export async function orderView(r: Repos, o: OrderRecord, withEvents: boolean): 
     transactionId: o.transactionId,
     ...(events ? { events } : {}),
     // On the detail only, like the events: amount, state and times of each refund.
-    ...(withEvents ? { refunds: (await r.refunds.forOrder(o.id)).map(shopperRefundView) } : {}),
+    ...(withEvents
+      ? { refunds: known?.refunds ?? (await r.refunds.forOrder(o.id)).map(shopperRefundView) }
+      : {}),
   };
 }

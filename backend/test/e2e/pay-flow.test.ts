@@ -69,6 +69,8 @@ describe.each(MERCHANTS)("pay flow with sandbox merchant %s", (name) => {
     const order = await createOrder(stack, token);
     expect(order.totalFen).toBe(1980);
     expect(order.state).toBe("created");
+    // The create answer is built from what it wrote; it must be what a read of the order shows.
+    expect((await stack.api("GET", `/api/v1/orders/${order.id}`, { token })).body).toEqual(order);
 
     const pay = await stack.api("POST", `/api/v1/orders/${order.id}/payments`, {
       token,

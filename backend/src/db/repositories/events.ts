@@ -21,11 +21,13 @@ export class EventsRepo {
     source: EventSource,
     data: Record<string, unknown> = {},
     move: { from: OrderState | null; to: OrderState | null } = { from: null, to: null },
-  ): Promise<void> {
-    await this.m.query(
-      `INSERT INTO order_events (order_id, type, from_state, to_state, source, data) VALUES ($1, $2, $3, $4, $5, $6)`,
+  ): Promise<Date> {
+    const rows: { created_at: Date }[] = await this.m.query(
+      `INSERT INTO order_events (order_id, type, from_state, to_state, source, data) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING created_at`,
       [orderId, type, move.from, move.to, source, JSON.stringify(data)],
     );
+    return rows[0]!.created_at;
   }
 
   async forOrder(orderId: string, types: readonly string[]): Promise<OrderEventRecord[]> {
