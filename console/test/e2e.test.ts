@@ -24,12 +24,15 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { ADMIN_PREFIX, ADMIN_SCOPES, createApi, type AdminScope, type HttpAdapter } from "@minipay/shared";
 import type { Running } from "../../backend/src/boot";
+import { freePort } from "../../backend/src/db/embedded-postgres";
 import { openDatabase } from "../../backend/src/db/open";
 import { createDb } from "../../backend/src/db/repositories";
 import type { RunningSandbox } from "../../sandbox/src";
 import {
   buildConsole,
-  buildH5,
+  backendUpToDate,
+  builtH5,
+  H5_DIST,
   inFreshContext,
   screenshots,
   startBrowserStack,
@@ -52,14 +55,14 @@ let receiverUrl: string;
 const received: string[] = [];
 
 beforeAll(async () => {
-  stack = await startBrowserStack("console", async (dataDir) => {
-    // Three builds side by side: the console and the shop it changes (served at /console/ and
-    // /app/; child processes), and the backend's dist, which the `minipay` CLI runs from (this one
-    // blocks this process meanwhile, which the other two do not need).
-    const h5 = path.join(dataDir, "h5");
-    const served = Promise.all([buildConsole(), buildH5(h5)]);
+  stack = await startBrowserStack("console", async () => {
+    // The console and the shop it changes (served at /console/ and /app/; the shop's build is
+    // shared with its own e2e), and the backend's dist, which the `minipay` CLI runs from: built
+    // side by side (child processes; buildBackend blocks this process meanwhile, which the other
+    // two do not need), each unless it is newer than its sources, as `npm start` decides.
+    const served = Promise.all([buildConsole(), builtH5()]);
     try {
-      buildBackend();
+      if (!backendUpToDate()) buildBackend();
     } finally {
       await served;
     }
@@ -68,7 +71,7 @@ beforeAll(async () => {
       // 127.0.0.1:PORT) reach it: the sandbox's refund notify settles the console's refund at once.
       PORT: String(await freePort()),
       CONSOLE_DIST_DIR: path.join(dir, "dist"),
-      H5_DIST_DIR: h5,
+      H5_DIST_DIR: H5_DIST,
       // One shopper makes enough open orders for a second page of the order list.
       ORDER_RATE_PER_USER_PER_MINUTE: "100",
       MAX_OPEN_ORDERS_PER_USER: "100",
@@ -102,18 +105,6 @@ afterAll(async () => {
   await stack?.close();
   await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
 });
-
-/** A port nobody listens on now (the OS picks it; it is free again when this resolves). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = http.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The backend's database, opened as the `minipay` CLI opens it. */
 async function withDb<T>(fn: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {

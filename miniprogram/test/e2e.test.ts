@@ -11,7 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import type { Running } from "../../backend/src/boot";
 import type { RunningSandbox } from "../../sandbox/src";
 import {
-  buildH5,
+  builtH5,
   inFreshContext,
   screenshots,
   startBrowserStack,
@@ -26,15 +26,11 @@ let backend: Running;
 let browser: Browser;
 
 beforeAll(async () => {
-  stack = await startBrowserStack("e2e", async () => {
-    const h5 = path.join(dir, "dist/build/h5");
-    await buildH5(h5);
-    return {
-      H5_DIST_DIR: h5,
-      // A short WeChat timeout keeps the "WeChat times out" journey bounded (3 tries ≈ 3 s).
-      WECHAT_TIMEOUT_MS: "1000",
-    };
-  });
+  stack = await startBrowserStack("e2e", async () => ({
+    H5_DIST_DIR: await builtH5(),
+    // A short WeChat timeout keeps the "WeChat times out" journey bounded (3 tries ≈ 3 s).
+    WECHAT_TIMEOUT_MS: "1000",
+  }));
   ({ sandbox, backend, browser } = stack);
 }, 180_000);
 

@@ -101,12 +101,63 @@ function runBuild(label: string, cmd: string, args: string[], cwd: string, env =
 
 const bin = (name: string) => path.join(repoRoot, "node_modules/.bin", name);
 
-/** The mini-program's H5 build (what the backend serves at /app/) into `outDir`. */
-export function buildH5(outDir: string): Promise<void> {
-  return runBuild("H5 build", bin("uni"), ["build"], path.join(repoRoot, "miniprogram"), {
-    ...process.env,
-    UNI_PLATFORM: "h5",
-    UNI_OUTPUT_DIR: outDir,
+/** The newest modification time of `p` or of a file under it (0 when it does not exist). */
+function newest(p: string): number {
+  const st = fs.statSync(p, { throwIfNoEntry: false });
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(0, ...fs.readdirSync(p).map((e) => newest(path.join(p, e))));
+}
+
+/** Every output is there and newer than every source (repo-relative): the rule `npm start` builds
+ * by (scripts/start.mjs). */
+function upToDate(outputs: string[], sources: string[]): boolean {
+  const src = Math.max(...sources.map((d) => newest(path.join(repoRoot, d))));
+  return outputs.every((o) => {
+    const p = path.join(repoRoot, o);
+    return fs.existsSync(p) && fs.statSync(p).mtimeMs >= src;
+  });
+}
+
+/**
+ * `fn` while holding a lock across jest workers (a directory made in the temp dir: mkdir either
+ * makes it or fails), so that two suites needing the same build do not write it at once, and the
+ * second finds it made. A lock older than 10 minutes is left over from a killed run and taken.
+ */
+async function underLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(os.tmpdir(), `minipay-${name}.lock`);
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 10 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Where the H5 build goes by default (miniprogram/dist/build/h5, where `npm start` serves it from). */
+export const H5_DIST = path.join(repoRoot, "miniprogram/dist/build/h5");
+
+/** The mini-program's H5 build (what the backend serves at /app/), built when its sources are newer
+ * than it (or it is missing), once for the suites that serve it. */
+export function builtH5(): Promise<string> {
+  return underLock("h5-build", async () => {
+    if (!upToDate(["miniprogram/dist/build/h5/index.html"], ["miniprogram/src", "shared/src"]))
+      await runBuild("H5 build", bin("uni"), ["build"], path.join(repoRoot, "miniprogram"), {
+        ...process.env,
+        UNI_PLATFORM: "h5",
+        UNI_OUTPUT_DIR: H5_DIST,
+      });
+    return H5_DIST;
   });
 }
 
@@ -117,6 +168,14 @@ export function buildConsole(): Promise<void> {
     bin("vite"),
     ["build", "--logLevel", "warn"],
     path.join(repoRoot, "console"),
+  );
+}
+
+/** shared/dist and backend/dist (what the `minipay` CLI runs) are built from the current sources. */
+export function backendUpToDate(): boolean {
+  return upToDate(
+    ["shared/dist/index.js", "backend/dist/cli/minipay.js"],
+    ["shared/src", "backend/src", "shared/package.json", "backend/package.json"],
   );
 }
 
