@@ -734,4 +734,52 @@ describe("merchant console in a real browser", () => {
       expect(await page.locator(sel("detail-out-trade-no")).innerText({ timeout: 20_000 })).toBe(outTradeNo);
     });
   }, 180_000);
+
+  it("a thousand loaded refunds: the refunds list is windowed too, its last one reached from the keyboard", async () => {
+    // Closed refunds of the paid order straight into PostgreSQL, older than the real one.
+    const SEEDED = 1000;
+    const opened = await openDatabase(backend.config, () => undefined);
+    try {
+      await opened.ds.query(
+        `INSERT INTO refunds (merchant_id, order_id, out_trade_no, out_refund_no, amount_fen, reason,
+           state, idempotency_key, request_hash, created_at, updated_at)
+         SELECT o.merchant_id, o.id, o.out_trade_no, 'SEEDR' || lpad(g::text, 5, '0'), 1, 'seeded ' || g,
+           'closed', 'seed-refund-' || g, 'seed', now() - interval '1 day' - g * interval '1 second', now()
+         FROM orders o, generate_series(1, $2) g WHERE o.id = $1`,
+        [orders.paidId, SEEDED],
+      );
+    } finally {
+      await opened.close();
+    }
+    const total = 1 + SEEDED;
+    await visit("many-refunds", async (page) => {
+      await signIn(page, fullKey);
+      await page.locator(sel("nav-refunds")).click();
+      await page.locator(sel("refunds-row")).first().waitFor({ timeout: 20_000 });
+      // "Load more" to the end, 50 at a time: after each click, wait until the button is back
+      // (another page to load) or gone (that was the last).
+      for (let i = 0; i < 2 * (total / 50) && (await page.locator(sel("refunds-more")).count()); i++) {
+        await page.locator(sel("refunds-more")).click({ timeout: 30_000 });
+        await page.waitForFunction(
+          () => !(document.querySelector('[data-test="refunds-more"]') as HTMLButtonElement | null)?.disabled,
+          undefined,
+          { timeout: 30_000 },
+        );
+      }
+      expect(await page.locator(sel("refunds-more")).count()).toBe(0);
+      const drawn = () => page.locator(sel("refunds-row")).count();
+      expect(await drawn()).toBeLessThan(100);
+      const scroller = page.locator(sel("refunds-scroller"));
+      expect(await scroller.evaluate((el) => el.scrollHeight)).toBeGreaterThanOrEqual(total * 40);
+      await scroller.focus();
+      await page.keyboard.press("End");
+      const last = page.locator(`${sel("refunds-row")}[data-index="${total - 1}"]`);
+      await last.waitFor({ timeout: 20_000 });
+      expect(await last.isVisible()).toBe(true);
+      expect(await last.getAttribute("data-state")).toBe("closed");
+      expect(await last.locator(sel("refund-order-link")).innerText()).toBe(orders.paid);
+      expect(await drawn()).toBeLessThan(100);
+      await shot(page, "22-refunds-many-bottom");
+    });
+  }, 180_000);
 });
