@@ -116,6 +116,17 @@ async function withDb<T>(fn: (db: ReturnType<typeof createDb>) => Promise<T>): P
   }
 }
 
+/** One SQL statement on the backend's database: seeding thousands of rows the shop would take
+ * minutes to make. */
+async function sql(text: string, params: unknown[]): Promise<void> {
+  const opened = await openDatabase(backend.config, () => undefined);
+  try {
+    await opened.ds.query(text, params);
+  } finally {
+    await opened.close();
+  }
+}
+
 const KEY = /^mk_[A-Za-z0-9_-]{43}$/;
 
 /**
@@ -676,20 +687,15 @@ describe("merchant console in a real browser", () => {
     // 3,000 closed orders of the shopper, straight into PostgreSQL (making them through the shop
     // would take minutes), older than the shop's so they list after them.
     const SEEDED = 3000;
-    const opened = await openDatabase(backend.config, () => undefined);
-    try {
-      await opened.ds.query(
-        `INSERT INTO orders (user_id, merchant_id, out_trade_no, state, total_fen, description,
+    await sql(
+      `INSERT INTO orders (user_id, merchant_id, out_trade_no, state, total_fen, description,
            idempotency_key, request_hash, stock_released, expires_at, created_at, updated_at)
          SELECT o.user_id, o.merchant_id, 'SEED' || lpad(g::text, 5, '0'), 'closed', 100 + g,
            'seeded ' || g, 'seed-' || g, 'seed', true, now() - interval '1 day',
            now() - interval '1 day' - g * interval '1 second', now()
          FROM orders o, generate_series(1, $2) g WHERE o.out_trade_no = $1`,
-        [orders.paid, SEEDED],
-      );
-    } finally {
-      await opened.close();
-    }
+      [orders.paid, SEEDED],
+    );
     const total = 2 + EXTRA_ORDERS + SEEDED;
     await visit("many-orders", async (page) => {
       await signIn(page, fullKey);
@@ -738,19 +744,14 @@ describe("merchant console in a real browser", () => {
   it("a thousand loaded refunds: the refunds list is windowed too, its last one reached from the keyboard", async () => {
     // Closed refunds of the paid order straight into PostgreSQL, older than the real one.
     const SEEDED = 1000;
-    const opened = await openDatabase(backend.config, () => undefined);
-    try {
-      await opened.ds.query(
-        `INSERT INTO refunds (merchant_id, order_id, out_trade_no, out_refund_no, amount_fen, reason,
+    await sql(
+      `INSERT INTO refunds (merchant_id, order_id, out_trade_no, out_refund_no, amount_fen, reason,
            state, idempotency_key, request_hash, created_at, updated_at)
          SELECT o.merchant_id, o.id, o.out_trade_no, 'SEEDR' || lpad(g::text, 5, '0'), 1, 'seeded ' || g,
            'closed', 'seed-refund-' || g, 'seed', now() - interval '1 day' - g * interval '1 second', now()
          FROM orders o, generate_series(1, $2) g WHERE o.id = $1`,
-        [orders.paidId, SEEDED],
-      );
-    } finally {
-      await opened.close();
-    }
+      [orders.paidId, SEEDED],
+    );
     const total = 1 + SEEDED;
     await visit("many-refunds", async (page) => {
       await signIn(page, fullKey);
