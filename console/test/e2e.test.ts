@@ -643,7 +643,7 @@ describe("merchant console in a real browser", () => {
     });
   }, 180_000);
 
-  it("a key without products:write sees the products but not the editor, no close button; revoked, it is signed out", async () => {
+  it("a read-only key made by the CLI sees the products but not the editor, no close or refund button; revoked, it is signed out", async () => {
     const { key: readOnly, id: readOnlyId } = await cliKey(["orders:read", "products:read"], "read only");
     await visit(
       "read-only",
