@@ -5,6 +5,7 @@
  * journey with a screenshot when it fails, and the screenshot folder of a run.
  */
 import { spawn, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -125,7 +126,9 @@ function upToDate(outputs: string[], sources: string[]): boolean {
  * second finds it made. A lock older than 10 minutes is left over from a killed run and taken.
  */
 async function underLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const lock = path.join(os.tmpdir(), `minipay-${name}.lock`);
+  // One lock a checkout: two checkouts on one machine build their own outputs.
+  const checkout = crypto.createHash("sha256").update(repoRoot).digest("hex").slice(0, 12);
+  const lock = path.join(os.tmpdir(), `minipay-${name}-${checkout}.lock`);
   for (;;) {
     try {
       fs.mkdirSync(lock);
