@@ -1,41 +1,51 @@
 /**
  * The merchant console in a real headless Chromium (from npm: @sparticuz/chromium + playwright-core,
- * like the shop's e2e), against the console build served by the real backend at /console/, with
- * orders made by a shopper through the real sandbox: sign in with a key made the way the CLI makes
- * them, find the orders, open one, close an unpaid one through the confirm dialog, and check that a
- * narrower key (made through the admin API) sees neither the product editor nor the close button,
- * and is signed out once revoked; every page is visited with the all-scope key, in both languages.
+ * launched as the shop's e2e launches it: backend/test/helpers/browser.ts), against the console
+ * build served by the real backend at /console/, with orders made by a shopper through the real
+ * sandbox: sign in with a key printed by the real `minipay key create` (backend/bin/minipay.js over
+ * backend/dist), find the orders, open one, close an unpaid one through the confirm dialog, and
+ * check that a narrower key (made by the CLI too) sees neither the product editor, the close button
+ * nor the refund button, and is signed out once revoked; every page is visited with the all-scope
+ * key, in both languages; a product's new price, a new product and an archived one are seen by a
+ * shopper in the H5 shop (the mini-program's H5 build, served at /app/).
  * Then money and messages: a webhook endpoint (its secret shown once) pointed at a receiver in this
  * test, part of the paid order refunded through the refund dialog (confirmed; the sandbox's refund
  * notify settles it), its delivery retried into a failure (listed with both attempts, counted on the
  * dashboard), today's bill reconciled with no mismatch, then again with an amount mismatch planted
  * in the sandbox's bill.
- * Screenshots go to test-artifacts/console/ (the main pages at 1440×900 and 390×844, steps at 1440×900).
+ * Screenshots go to test-artifacts/console/ (the main pages at 1440×900 and 390×844, steps at
+ * 1440×900, the shop at 390×844).
  */
-import crypto from "node:crypto";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
-import { chromium as pw, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { ADMIN_PREFIX, ADMIN_SCOPES, createApi, type AdminScope, type HttpAdapter } from "@minipay/shared";
 import type { Running } from "../../backend/src/boot";
+import { freePort } from "../../backend/src/db/embedded-postgres";
 import { openDatabase } from "../../backend/src/db/open";
 import { createDb } from "../../backend/src/db/repositories";
-import { createLogger } from "../../backend/src/logger";
-import { CLI_ACTOR } from "../../backend/src/services/admin/actor";
-import { ApiKeyService } from "../../backend/src/services/admin/keys";
 import type { RunningSandbox } from "../../sandbox/src";
-import { startStack } from "../../miniprogram/test/stack";
+import {
+  buildConsole,
+  backendUpToDate,
+  builtH5,
+  H5_DIST,
+  inFreshContext,
+  screenshots,
+  startBrowserStack,
+  type BrowserStack,
+} from "../../backend/test/helpers/browser";
+import { buildBackend, repoRoot } from "../../backend/test/helpers/build";
 
 const dir = path.resolve(__dirname, "..");
-const shots = path.resolve(dir, "../test-artifacts/console");
+const shot = screenshots(path.resolve(dir, "../test-artifacts/console"), 200);
+let stack: BrowserStack;
 let sandbox: RunningSandbox;
 let backend: Running;
 let browser: Browser;
-let dataDir: string;
 let fullKey: string;
 let orders: { paid: string; paidId: string; unpaid: string };
 /** A merchant's webhook receiver: answers 204 to an event the first time and 500 when the same
@@ -45,28 +55,34 @@ let receiverUrl: string;
 const received: string[] = [];
 
 beforeAll(async () => {
-  const r = spawnSync(path.resolve(dir, "../node_modules/.bin/vite"), ["build", "--logLevel", "warn"], {
-    cwd: dir,
-    encoding: "utf8",
+  stack = await startBrowserStack("console", async () => {
+    // The console and the shop it changes (served at /console/ and /app/; the shop's build is
+    // shared with its own e2e), and the backend's dist, which the `minipay` CLI runs from: built
+    // side by side (child processes; buildBackend blocks this process meanwhile, which the other
+    // two do not need), each unless it is newer than its sources, as `npm start` decides.
+    const served = Promise.all([buildConsole(), builtH5()]);
+    try {
+      if (!backendUpToDate()) buildBackend();
+    } finally {
+      await served;
+    }
+    return {
+      // A known port, so the notify URLs the backend gives WeChat (PUBLIC_BASE_URL defaults to
+      // 127.0.0.1:PORT) reach it: the sandbox's refund notify settles the console's refund at once.
+      PORT: String(await freePort()),
+      CONSOLE_DIST_DIR: path.join(dir, "dist"),
+      H5_DIST_DIR: H5_DIST,
+      // One shopper makes enough open orders for a second page of the order list.
+      ORDER_RATE_PER_USER_PER_MINUTE: "100",
+      MAX_OPEN_ORDERS_PER_USER: "100",
+      MAX_QUANTITY_PER_PRODUCT_PER_USER: "100",
+      // The test's webhook receiver listens on 127.0.0.1 over http.
+      ALLOW_PRIVATE_WEBHOOKS: "true",
+      // No second try after a failed attempt: the retried delivery fails for good at once.
+      WEBHOOK_RETRY_SCHEDULE: "1",
+    };
   });
-  if (r.status !== 0) throw new Error(`console build failed:\n${r.stdout}\n${r.stderr}`);
-  fs.rmSync(shots, { recursive: true, force: true }); // only this run's pictures
-  fs.mkdirSync(shots, { recursive: true });
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "minipay-console-e2e-"));
-  ({ sandbox, backend } = await startStack(dataDir, "console", {
-    // A known port, so the notify URLs the backend gives WeChat (PUBLIC_BASE_URL defaults to
-    // 127.0.0.1:PORT) reach it: the sandbox's refund notify settles the console's refund at once.
-    PORT: String(await freePort()),
-    CONSOLE_DIST_DIR: path.join(dir, "dist"),
-    // One shopper makes enough open orders for a second page of the order list.
-    ORDER_RATE_PER_USER_PER_MINUTE: "100",
-    MAX_OPEN_ORDERS_PER_USER: "100",
-    MAX_QUANTITY_PER_PRODUCT_PER_USER: "100",
-    // The test's webhook receiver listens on 127.0.0.1 over http.
-    ALLOW_PRIVATE_WEBHOOKS: "true",
-    // No second try after a failed attempt: the retried delivery fails for good at once.
-    WEBHOOK_RETRY_SCHEDULE: "1",
-  }));
+  ({ sandbox, backend, browser } = stack);
   receiver = http.createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
@@ -80,53 +96,15 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/minipay-hook`;
-  fullKey = await cliKey(ADMIN_SCOPES, "e2e all scopes");
+  fullKey = (await cliKey("all", "e2e all scopes")).key;
   orders = await shopperOrders();
   await recordAnomaly(orders.paidId, orders.paid);
-  const chrome = chromiumFromNpm();
-  browser = await pw.launch({
-    executablePath: chrome.executablePath,
-    args: [
-      ...chrome.args.filter((a) => a !== "--single-process"),
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-    headless: true,
-  });
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await backend?.close();
-  await sandbox?.close();
+  await stack?.close();
   await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** A port nobody listens on now (the OS picks it; it is free again when this resolves). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = http.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** See miniprogram/test/e2e.test.ts: the ESM-only package is asked from a child Node process. */
-function chromiumFromNpm(): { executablePath: string; args: string[] } {
-  const script =
-    'import("@sparticuz/chromium").then(async ({ default: c }) => console.log(JSON.stringify({ executablePath: await c.executablePath(), args: c.args })))';
-  const r = spawnSync(process.execPath, ["-e", script], { cwd: dir, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`could not unpack Chromium from @sparticuz/chromium:\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!);
-}
 
 /** The backend's database, opened as the `minipay` CLI opens it. */
 async function withDb<T>(fn: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
@@ -138,14 +116,55 @@ async function withDb<T>(fn: (db: ReturnType<typeof createDb>) => Promise<T>): P
   }
 }
 
-/** A key made the way `minipay key create` makes one: the same service, on the backend's database. */
-function cliKey(scopes: readonly AdminScope[], name: string): Promise<string> {
-  return withDb(async (db) => {
-    const logger = createLogger({ level: "silent", pretty: false });
-    const keys = new ApiKeyService({ db, now: () => new Date(), randomBytes: crypto.randomBytes, logger });
-    const [merchant] = await db.repos.merchants.list();
-    return (await keys.create(merchant!.id, { name, scopes: [...scopes] }, CLI_ACTOR)).key;
-  });
+/** One SQL statement on the backend's database: seeding thousands of rows the shop would take
+ * minutes to make. */
+async function sql(text: string, params: unknown[]): Promise<void> {
+  const opened = await openDatabase(backend.config, () => undefined);
+  try {
+    await opened.ds.query(text, params);
+  } finally {
+    await opened.close();
+  }
+}
+
+const KEY = /^mk_[A-Za-z0-9_-]{43}$/;
+
+/**
+ * `minipay key create` as an operator runs it (the committed bin shim over backend/dist), on the
+ * backend's database (its DATABASE_URL and DATA_DIR, nothing else of this process's env): the key
+ * is the last line printed. The key never goes into an assertion message or an error: a run's
+ * output is kept.
+ */
+async function cliKey(scopes: "all" | AdminScope[], name: string): Promise<{ id: string; key: string }> {
+  const args = ["key", "create", "--scopes", scopes === "all" ? "all" : scopes.join(","), "--name", name];
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      const child = spawn(path.join(repoRoot, "backend/bin/minipay.js"), args, {
+        cwd: repoRoot,
+        env: {
+          PATH: process.env.PATH,
+          DATABASE_URL: backend.config.DATABASE_URL,
+          DATA_DIR: backend.config.dataDir,
+        },
+      });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (err += d));
+      child.on("error", reject);
+      child.on("close", (c) => resolve({ code: c, stdout: out, stderr: err }));
+    },
+  );
+  const lines = stdout.trim().split("\n");
+  const key = lines.pop() ?? "";
+  const hidden = stdout.replace(/mk_[A-Za-z0-9_-]+/g, "mk_…");
+  if (code !== 0 || !KEY.test(key))
+    throw new Error(`minipay ${args.join(" ")} exited ${code}:\n${hidden}\n${stderr}`);
+  const granted = scopes === "all" ? ADMIN_SCOPES : scopes;
+  const head = /^created key (\S+) "(.*)" for (mch_\w+): (\S+)$/.exec(lines[0] ?? "");
+  if (!head || head[2] !== name || head[4] !== granted.join(","))
+    throw new Error(`minipay ${args.join(" ")} printed an unexpected first line:\n${hidden}`);
+  return { id: head[1]!, key };
 }
 
 /** An anomaly on the paid order, recorded through the repository settle uses when a notify's
@@ -225,11 +244,6 @@ async function shopperOrders(): Promise<typeof orders> {
   return { paid: paid.outTradeNo, paidId: paid.id, unpaid: unpaid.outTradeNo };
 }
 
-async function shot(page: Page, name: string) {
-  await page.waitForTimeout(200); // let the last paint settle
-  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-}
-
 /** The page at desktop size, then narrow (390×844), then back. */
 async function shotBoth(page: Page, name: string) {
   const size = page.viewportSize()!;
@@ -242,21 +256,24 @@ async function shotBoth(page: Page, name: string) {
 const sel = (test: string) => `[data-test="${test}"]`;
 
 /** A fresh browser tab (no session storage carried over); screenshot on failure. */
-async function visit(
-  name: string,
-  fn: (page: Page) => Promise<void>,
-  viewport = { width: 1440, height: 900 },
-) {
-  const ctx = await browser.newContext({ viewport, locale: "zh-CN", timezoneId: "Europe/London" });
-  const page = await ctx.newPage();
-  try {
+function visit(name: string, fn: (page: Page) => Promise<void>, viewport = { width: 1440, height: 900 }) {
+  return inFreshContext(browser, { viewport, locale: "zh-CN", timezoneId: "Europe/London" }, shot, name, fn);
+}
+
+/** The H5 shop (the mini-program's H5 build, served at /app/) as a new shopper on a phone sees it
+ * once its product list has loaded; screenshot NAME. */
+function inShop(name: string, fn: (page: Page) => Promise<void>) {
+  const phone = { viewport: { width: 390, height: 844 }, locale: "zh-CN", timezoneId: "Europe/London" };
+  return inFreshContext(browser, phone, shot, name, async (page) => {
+    await page.goto(`${backend.url}/app/`);
+    // The list is drawn at once from one answer: a price shown means every product is.
+    await page
+      .locator(`[data-test^="product-"] ${sel("price")}`)
+      .first()
+      .waitFor({ timeout: 20_000 });
+    await shot(page, name);
     await fn(page);
-  } catch (err) {
-    await shot(page, `${name}-FAILED`).catch(() => undefined);
-    throw err;
-  } finally {
-    await ctx.close();
-  }
+  });
 }
 
 async function signIn(page: Page, key: string) {
@@ -270,9 +287,10 @@ async function signIn(page: Page, key: string) {
     local: Object.values(localStorage),
     url: location.href,
   }));
-  expect(stored.session).toContain(key);
+  // (Yes/no checks: a failing one does not print the key.)
+  expect(stored.session.includes(key)).toBe(true);
   expect(stored.local).toEqual([]);
-  expect(stored.url).not.toContain(key);
+  expect(stored.url.includes(key)).toBe(false);
 }
 
 const row = (page: Page, outTradeNo: string) =>
@@ -381,10 +399,10 @@ describe("merchant console in a real browser", () => {
       await page.locator(sel("product-save")).click();
       await page.locator(sel("product-editor")).waitFor({ state: "detached", timeout: 20_000 });
       expect(await tea.locator(sel("product-price-cell")).innerText()).toBe("¥12.34");
-      const shop = (await (await fetch(`${backend.url}/api/v1/products`)).json()) as {
-        products: { id: string; priceFen: number }[];
-      };
-      expect(shop.products.find((p) => p.id === "oolong-tea")?.priceFen).toBe(1234);
+      // A shopper opening the H5 shop now sees the new price.
+      await inShop("8-shop-new-price", async (shop) => {
+        expect(await shop.locator(`${sel("product-oolong-tea")} ${sel("price")}`).innerText()).toBe("¥12.34");
+      });
 
       await tea.locator(sel("adjust")).click();
       await page.locator(sel("stock-delta")).fill("5");
@@ -413,11 +431,11 @@ describe("merchant console in a real browser", () => {
       await cake.locator(sel("archive")).click();
       await page.locator(sel("confirm-ok")).click();
       await cake.locator(sel("archived")).waitFor({ timeout: 20_000 });
-      const listed = (await (await fetch(`${backend.url}/api/v1/products`)).json()) as {
-        products: { id: string }[];
-      };
-      expect(listed.products.map((p) => p.id)).not.toContain("mooncake");
-      expect(listed.products.map((p) => p.id)).toContain("console-e2e");
+      await inShop("9-shop-archived-and-new", async (shop) => {
+        expect(await shop.locator(`${sel("product-console-e2e")} ${sel("price")}`).innerText()).toBe("¥1.50");
+        expect(await shop.locator(sel("product-mooncake")).count()).toBe(0);
+        expect(await shop.locator(`${sel("product-oolong-tea")} ${sel("price")}`).innerText()).toBe("¥12.34");
+      });
 
       await page.locator(sel("nav-anomalies")).click();
       const anomaly = page.locator(sel("anomaly")).first();
@@ -625,14 +643,8 @@ describe("merchant console in a real browser", () => {
     });
   }, 180_000);
 
-  it("a key without products:write sees the products but not the editor, no close button; revoked, it is signed out", async () => {
-    const res = await fetch(`${backend.url}${ADMIN_PREFIX}/keys`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${fullKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: "read only", scopes: ["orders:read", "products:read"] }),
-    });
-    expect(res.status).toBe(201);
-    const { key: readOnly, id: readOnlyId } = (await res.json()) as { key: string; id: string };
+  it("a read-only key made by the CLI sees the products but not the editor, no close or refund button; revoked, it is signed out", async () => {
+    const { key: readOnly, id: readOnlyId } = await cliKey(["orders:read", "products:read"], "read only");
     await visit(
       "read-only",
       async (page) => {
@@ -675,20 +687,15 @@ describe("merchant console in a real browser", () => {
     // 3,000 closed orders of the shopper, straight into PostgreSQL (making them through the shop
     // would take minutes), older than the shop's so they list after them.
     const SEEDED = 3000;
-    const opened = await openDatabase(backend.config, () => undefined);
-    try {
-      await opened.ds.query(
-        `INSERT INTO orders (user_id, merchant_id, out_trade_no, state, total_fen, description,
+    await sql(
+      `INSERT INTO orders (user_id, merchant_id, out_trade_no, state, total_fen, description,
            idempotency_key, request_hash, stock_released, expires_at, created_at, updated_at)
          SELECT o.user_id, o.merchant_id, 'SEED' || lpad(g::text, 5, '0'), 'closed', 100 + g,
            'seeded ' || g, 'seed-' || g, 'seed', true, now() - interval '1 day',
            now() - interval '1 day' - g * interval '1 second', now()
          FROM orders o, generate_series(1, $2) g WHERE o.out_trade_no = $1`,
-        [orders.paid, SEEDED],
-      );
-    } finally {
-      await opened.close();
-    }
+      [orders.paid, SEEDED],
+    );
     const total = 2 + EXTRA_ORDERS + SEEDED;
     await visit("many-orders", async (page) => {
       await signIn(page, fullKey);
@@ -731,6 +738,49 @@ describe("merchant console in a real browser", () => {
       await deep.click();
       await page.locator(sel("order-detail")).waitFor({ timeout: 20_000 });
       expect(await page.locator(sel("detail-out-trade-no")).innerText({ timeout: 20_000 })).toBe(outTradeNo);
+    });
+  }, 180_000);
+
+  it("a thousand loaded refunds: the refunds list is windowed too, its last one reached from the keyboard", async () => {
+    // Closed refunds of the paid order straight into PostgreSQL, older than the real one.
+    const SEEDED = 1000;
+    await sql(
+      `INSERT INTO refunds (merchant_id, order_id, out_trade_no, out_refund_no, amount_fen, reason,
+           state, idempotency_key, request_hash, created_at, updated_at)
+         SELECT o.merchant_id, o.id, o.out_trade_no, 'SEEDR' || lpad(g::text, 5, '0'), 1, 'seeded ' || g,
+           'closed', 'seed-refund-' || g, 'seed', now() - interval '1 day' - g * interval '1 second', now()
+         FROM orders o, generate_series(1, $2) g WHERE o.id = $1`,
+      [orders.paidId, SEEDED],
+    );
+    const total = 1 + SEEDED;
+    await visit("many-refunds", async (page) => {
+      await signIn(page, fullKey);
+      await page.locator(sel("nav-refunds")).click();
+      await page.locator(sel("refunds-row")).first().waitFor({ timeout: 20_000 });
+      // "Load more" to the end, 50 at a time: after each click, wait until the button is back
+      // (another page to load) or gone (that was the last).
+      for (let i = 0; i < 2 * (total / 50) && (await page.locator(sel("refunds-more")).count()); i++) {
+        await page.locator(sel("refunds-more")).click({ timeout: 30_000 });
+        await page.waitForFunction(
+          () => !(document.querySelector('[data-test="refunds-more"]') as HTMLButtonElement | null)?.disabled,
+          undefined,
+          { timeout: 30_000 },
+        );
+      }
+      expect(await page.locator(sel("refunds-more")).count()).toBe(0);
+      const drawn = () => page.locator(sel("refunds-row")).count();
+      expect(await drawn()).toBeLessThan(100);
+      const scroller = page.locator(sel("refunds-scroller"));
+      expect(await scroller.evaluate((el) => el.scrollHeight)).toBeGreaterThanOrEqual(total * 40);
+      await scroller.focus();
+      await page.keyboard.press("End");
+      const last = page.locator(`${sel("refunds-row")}[data-index="${total - 1}"]`);
+      await last.waitFor({ timeout: 20_000 });
+      expect(await last.isVisible()).toBe(true);
+      expect(await last.getAttribute("data-state")).toBe("closed");
+      expect(await last.locator(sel("refund-order-link")).innerText()).toBe(orders.paid);
+      expect(await drawn()).toBeLessThan(100);
+      await shot(page, "22-refunds-many-bottom");
     });
   }, 180_000);
 });

@@ -6,100 +6,52 @@
  * WeChat timing out → a retry, not a spinner; an English system → English only.
  * Screenshots of every page go to test-artifacts/e2e/.
  */
-import { spawnSync } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { chromium as pw, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { Running } from "../../backend/src/boot";
 import type { RunningSandbox } from "../../sandbox/src";
-import { startStack } from "./stack";
+import {
+  builtH5,
+  inFreshContext,
+  screenshots,
+  startBrowserStack,
+  type BrowserStack,
+} from "../../backend/test/helpers/browser";
 
 const dir = path.resolve(__dirname, "..");
-const shots = path.resolve(dir, "../test-artifacts/e2e");
+const shot = screenshots(path.resolve(dir, "../test-artifacts/e2e"), 300); // let transitions settle
+let stack: BrowserStack;
 let sandbox: RunningSandbox;
 let backend: Running;
 let browser: Browser;
-let dataDir: string;
 
 beforeAll(async () => {
-  const r = spawnSync(path.resolve(dir, "../node_modules/.bin/uni"), ["build"], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, UNI_PLATFORM: "h5" },
-  });
-  if (r.status !== 0) throw new Error(`H5 build failed:\n${r.stdout}\n${r.stderr}`);
-  fs.rmSync(shots, { recursive: true, force: true }); // only this run's pictures
-  fs.mkdirSync(shots, { recursive: true });
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "minipay-e2e-"));
-  ({ sandbox, backend } = await startStack(dataDir, "e2e", {
-    H5_DIST_DIR: path.join(dir, "dist/build/h5"),
+  stack = await startBrowserStack("e2e", async () => ({
+    H5_DIST_DIR: await builtH5(),
     // A short WeChat timeout keeps the "WeChat times out" journey bounded (3 tries ≈ 3 s).
     WECHAT_TIMEOUT_MS: "1000",
   }));
-  const chrome = chromiumFromNpm();
-  browser = await pw.launch({
-    executablePath: chrome.executablePath,
-    args: [
-      // --single-process (a serverless default) ends the browser when its first context closes.
-      ...chrome.args.filter((a) => a !== "--single-process"),
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-    headless: true,
-  });
+  ({ sandbox, backend, browser } = stack);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await backend?.close();
-  await sandbox?.close();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-});
-
-/**
- * @sparticuz/chromium is ESM-only and jest runs CommonJS: ask a child Node process to unpack the
- * bundled Chromium and tell us where it is and which flags it wants.
- */
-function chromiumFromNpm(): { executablePath: string; args: string[] } {
-  const script =
-    'import("@sparticuz/chromium").then(async ({ default: c }) => console.log(JSON.stringify({ executablePath: await c.executablePath(), args: c.args })))';
-  const r = spawnSync(process.execPath, ["-e", script], { cwd: dir, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`could not unpack Chromium from @sparticuz/chromium:\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!);
-}
-
-async function shot(page: Page, name: string) {
-  await page.waitForTimeout(300); // let transitions settle
-  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-}
+afterAll(() => stack?.close());
 
 /** Run a journey in a fresh browser context (a new shopper); screenshot on failure. */
-async function journey(
+function journey(
   name: string,
   fn: (page: Page) => Promise<void>,
   opts: { locale?: string; fakeClock?: boolean } = {},
 ) {
-  const ctx = await browser.newContext({
+  const phone = {
     viewport: { width: 375, height: 812 },
     deviceScaleFactor: 2,
     locale: opts.locale ?? "zh-CN",
     timezoneId: "Europe/London", // not China: times must still show in China time
-  });
-  const page = await ctx.newPage();
-  if (opts.fakeClock) await page.clock.install();
-  try {
+  };
+  return inFreshContext(browser, phone, shot, name, async (page) => {
+    if (opts.fakeClock) await page.clock.install();
     await fn(page);
-  } catch (err) {
-    await shot(page, `${name}-FAILED`).catch(() => undefined);
-    throw err;
-  } finally {
-    await ctx.close();
-  }
+  });
 }
 
 const sel = (test: string) => `[data-test="${test}"]`;

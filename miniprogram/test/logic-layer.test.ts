@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Running } from "../../backend/src/boot";
 import type { RunningSandbox } from "../../sandbox/src";
-import { startStack } from "./stack";
+import { startStack } from "../../backend/test/helpers/booted-stack";
 import { until, WechatRuntime } from "./wechat-runtime";
 
 const dir = path.resolve(__dirname, "..");

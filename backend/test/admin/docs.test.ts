@@ -4,10 +4,9 @@
  * script. In a real headless Chromium: the page renders every admin operation with no CSP
  * violation and no request leaving this origin.
  */
-import { spawnSync } from "node:child_process";
-import { chromium as pw, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { ADMIN_ROUTES } from "../../src/http/routes/admin";
-import { repoRoot } from "../helpers/build";
+import { launchChromium } from "../helpers/browser";
 import { startAdmin, type AdminKit } from "./admin-kit";
 
 let kit: AdminKit;
@@ -84,34 +83,10 @@ describe("GET /docs over HTTP", () => {
   });
 });
 
-/**
- * @sparticuz/chromium is ESM-only and jest runs CommonJS: a child Node process unpacks the bundled
- * Chromium and says where it is (as the H5 end-to-end test does).
- */
-function chromiumFromNpm(): { executablePath: string; args: string[] } {
-  const script =
-    'import("@sparticuz/chromium").then(async ({ default: c }) => console.log(JSON.stringify({ executablePath: await c.executablePath(), args: c.args })))';
-  const r = spawnSync(process.execPath, ["-e", script], { cwd: repoRoot, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`could not unpack Chromium from @sparticuz/chromium:\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!);
-}
-
 describe("GET /docs in a browser", () => {
   let browser: Browser;
   beforeAll(async () => {
-    const chrome = chromiumFromNpm();
-    browser = await pw.launch({
-      executablePath: chrome.executablePath,
-      args: [
-        ...chrome.args.filter((a) => a !== "--single-process"),
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-      headless: true,
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(() => browser?.close());
 

@@ -1,21 +1,20 @@
 /**
  * The hosted checkout page in a real headless Chromium (from npm: @sparticuz/chromium +
- * playwright-core, launched as miniprogram/test/e2e.test.ts does), against the real backend and the
+ * playwright-core, launched by test/helpers/browser.ts as in the other browser suites), against the real backend and the
  * sandbox: a merchant's server makes an h5page order, the shopper opens /pay/{token} on a phone
  * width, sees the amount, the description and the QR; the sandbox pays; the page polls, shows
  * "paid" and returns to the merchant. On a desktop width an order the merchant closes turns to
  * "closed or expired". Screenshots go to test-artifacts/checkout/.
  */
-import { spawnSync } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
-import { chromium as pw, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { repoRoot } from "../helpers/build";
+import { inFreshContext, launchChromium, screenshots } from "../helpers/browser";
 import { useSandbox, useStack } from "../helpers/sandbox-stack";
 import { callJson } from "../helpers/http";
 import { createOrder, keyFor, merchantCall, orderNo, testResolver } from "./kit";
 
-const root = path.resolve(__dirname, "../../..");
-const shots = path.join(root, "test-artifacts/checkout");
+const shot = screenshots(path.join(repoRoot, "test-artifacts/checkout"));
 const RETURN = "https://merchant.example/return?from=minipay";
 
 const sandbox = useSandbox();
@@ -23,33 +22,8 @@ const stack = useStack(sandbox, "v3-public-key", { webhooks: { resolver: testRes
 let browser: Browser;
 let key: string;
 
-/** @sparticuz/chromium is ESM-only and jest runs CommonJS: a child Node process unpacks it. */
-function chromiumFromNpm(): { executablePath: string; args: string[] } {
-  const script =
-    'import("@sparticuz/chromium").then(async ({ default: c }) => console.log(JSON.stringify({ executablePath: await c.executablePath(), args: c.args })))';
-  const r = spawnSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`could not unpack Chromium from @sparticuz/chromium:\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!);
-}
-
 beforeAll(async () => {
-  fs.rmSync(shots, { recursive: true, force: true });
-  fs.mkdirSync(shots, { recursive: true });
-  const chrome = chromiumFromNpm();
-  browser = await pw.launch({
-    executablePath: chrome.executablePath,
-    args: [
-      // --single-process (a serverless default) ends the browser when its first context closes.
-      ...chrome.args.filter((a) => a !== "--single-process"),
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-    headless: true,
-  });
+  browser = await launchChromium();
   key = await keyFor(stack, stack.merchant, ["orders:read", "orders:write"]);
 }, 180_000);
 
@@ -70,39 +44,44 @@ async function h5Order(extra: Record<string, unknown> = {}) {
   return { body, order: r.body, url: r.body.payment.checkoutUrl as string };
 }
 
-/** A context that records what the page complains about (CSP violations land in the console). */
-async function open(
+/**
+ * `fn` on a fresh page at `viewport` (NAME-FAILED.png when it fails) that has opened `url` and
+ * passed the page's header checks, with what the page complains about (CSP violations land in the
+ * console) in `problems`.
+ */
+function atCheckout(
+  name: string,
   viewport: { width: number; height: number },
   url: string,
-): Promise<{ ctx: BrowserContext; page: Page; problems: string[] }> {
-  const ctx = await browser.newContext({ viewport, locale: "zh-CN" });
-  // The merchant's return page: answered here, so nothing leaves the machine.
-  await ctx.route("https://merchant.example/**", (route) =>
-    route.fulfill({ status: 200, contentType: "text/html", body: "<p id=merchant>back at the merchant</p>" }),
-  );
-  const page = await ctx.newPage();
-  const problems: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push(m.text());
+  fn: (page: Page, problems: string[]) => Promise<void>,
+): Promise<void> {
+  return inFreshContext(browser, { viewport, locale: "zh-CN" }, shot, name, async (page) => {
+    // The merchant's return page: answered here, so nothing leaves the machine.
+    await page.route("https://merchant.example/**", (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: "text/html",
+        body: "<p id=merchant>back at the merchant</p>",
+      }),
+    );
+    const problems: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") problems.push(m.text());
+    });
+    page.on("pageerror", (e) => problems.push(e.message));
+    const res = await page.goto(url);
+    expect(res?.status()).toBe(200);
+    const csp = res!.headers()["content-security-policy"]!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toMatch(/script-src 'nonce-[A-Za-z0-9+/=]+'/);
+    expect(res!.headers()["referrer-policy"]).toBe("no-referrer");
+    await fn(page, problems);
   });
-  page.on("pageerror", (e) => problems.push(e.message));
-  const res = await page.goto(url);
-  expect(res?.status()).toBe(200);
-  const csp = res!.headers()["content-security-policy"]!;
-  expect(csp).toContain("default-src 'none'");
-  expect(csp).toMatch(/script-src 'nonce-[A-Za-z0-9+/=]+'/);
-  expect(res!.headers()["referrer-policy"]).toBe("no-referrer");
-  return { ctx, page, problems };
-}
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
 it("phone width: QR shown, the sandbox pays, the page turns to paid and returns to the merchant", async () => {
   const { order, url } = await h5Order({ returnUrl: RETURN });
-  const { ctx, page, problems } = await open({ width: 375, height: 812 }, url);
-  try {
+  await atCheckout("phone", { width: 375, height: 812 }, url, async (page, problems) => {
     await expect(page.locator("#amount").textContent()).resolves.toBe("¥25.99");
     await expect(page.locator("#desc").textContent()).resolves.toBe("年度会员 Annual membership");
     const qr = page.locator("#qr");
@@ -131,18 +110,12 @@ it("phone width: QR shown, the sandbox pays, the page turns to paid and returns 
     await page.waitForURL(RETURN, { timeout: 15_000 });
     await expect(page.locator("#merchant").textContent()).resolves.toContain("back at the merchant");
     expect(problems).toEqual([]);
-  } catch (err) {
-    await shot(page, "phone-failure").catch(() => undefined);
-    throw err;
-  } finally {
-    await ctx.close();
-  }
+  });
 }, 120_000);
 
 it("desktop width: an order the merchant closes turns to closed/expired; no return URL, no redirect", async () => {
   const { body, url } = await h5Order();
-  const { ctx, page, problems } = await open({ width: 1280, height: 800 }, url);
-  try {
+  await atCheckout("desktop", { width: 1280, height: 800 }, url, async (page, problems) => {
     await page.locator("#qr").waitFor({ state: "visible" });
     const card = await page.locator(".card").boundingBox();
     expect(card!.width).toBeLessThanOrEqual(420); // a centred card, not a stretched page
@@ -157,12 +130,7 @@ it("desktop width: an order the merchant closes turns to closed/expired; no retu
     expect(await page.locator("#back").isVisible()).toBe(false);
     expect(new URL(page.url()).pathname).toBe(new URL(url).pathname);
     expect(problems).toEqual([]);
-  } catch (err) {
-    await shot(page, "desktop-failure").catch(() => undefined);
-    throw err;
-  } finally {
-    await ctx.close();
-  }
+  });
 }, 120_000);
 
 it("an unknown or malformed token is a plain 404 page", async () => {
