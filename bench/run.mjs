@@ -20,13 +20,15 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import pg from "pg";
 import { adminBench, printAdmin } from "./admin.mjs";
+import { pendingBench, printPending } from "./pending.mjs";
+import { verifyLoginBench } from "./verify-login.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const NOTIFY_ORDERS = Number(process.env.BENCH_NOTIFY_ORDERS ?? 4000);
 const PREPAY_CONNECTIONS = Number(process.env.BENCH_PREPAY_CONNECTIONS ?? 8);
-const GROUPS = ["basic", "notify", "prepay", "admin"];
+const GROUPS = ["basic", "notify", "prepay", "verify", "login", "pending", "admin"];
 const asked = process.argv.slice(2).filter((a) => a !== "--");
 for (const g of asked)
   if (!GROUPS.includes(g)) throw new Error(`unknown group ${g}; have ${GROUPS.join(", ")}`);
@@ -125,6 +127,9 @@ try {
     MAX_QUANTITY_PER_PRODUCT_PER_USER: "100000",
     // The admin case measures the list, not the per-key limit (its counter is still kept per request).
     ADMIN_RATE_PER_KEY_PER_MINUTE: "100000000",
+    // The login group measures code2Session + session, not the per-client and per-app limits.
+    LOGIN_RATE_PER_CLIENT_PER_MINUTE: "100000000",
+    LOGIN_RATE_PER_APP_PER_MINUTE: "100000000",
   });
   const base = `http://127.0.0.1:${bePort}`;
   await waitFor(`${base}/readyz`);
@@ -552,7 +557,35 @@ try {
       });
     }
   }
+  if (on("verify") || on("login"))
+    rows.push(
+      ...(await verifyLoginBench({
+        root,
+        groups: { verify: on("verify"), login: on("login") },
+        base,
+        sandbox,
+        pool,
+        databaseUrl: `postgres://postgres:minipay-local@127.0.0.1:${pgPort}/minipay`,
+        run,
+        freePort,
+        connections: CONNECTIONS,
+        duration: DURATION,
+      })),
+    );
   clearInterval(sampler);
+  // The pending group runs its own sandbox and backend (job timings of its own), on this PostgreSQL.
+  const pending = on("pending")
+    ? await pendingBench({
+        root,
+        pool,
+        pgUrl: `postgres://postgres:minipay-local@127.0.0.1:${pgPort}`,
+        children,
+        tmp,
+        freePort,
+        waitFor,
+        rssOf,
+      })
+    : null;
   load.end = os.loadavg();
 
   const fmt = (b) => (b ? `${(b / 1024 / 1024).toFixed(0)} MB` : "n/a");
@@ -586,6 +619,7 @@ try {
       `create + prepay (v2) ≥ 0.5× peer: ${prepayV2.ratio >= 0.5 ? "met" : "NOT met"} (×${prepayV2.ratio.toFixed(2)})`,
     );
   for (const t of targets) console.log(`  target ${t}`);
+  if (pending) printPending(pending);
 
   // Merge: a run of some groups keeps the other groups' last figures.
   const file = path.join(root, "bench", "results", "latest.json");
@@ -605,6 +639,7 @@ try {
     results: [...(prev.results ?? []).filter((r) => !titles.has(r.title)), ...rows],
     backendRss: rss,
     ...(on("notify") ? { notify: { orders: NOTIFY_ORDERS, targets } } : {}),
+    ...(pending ? { pending } : {}),
   };
   fs.writeFileSync(file, JSON.stringify(merged, null, 2) + "\n");
   console.log(`  written to ${path.relative(root, file)}`);
