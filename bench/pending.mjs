@@ -18,7 +18,7 @@
 // Expected: paid → paid, closed → closed, PAYERROR and unpaid → expired (closed at WeChat by the
 // expiry job). Timed from queuing the jobs until every order is in its expected state; WeChat calls
 // are counted at the sandbox from its request log (LOG_LEVEL=debug). The run fails on a state that is
-// final but wrong, or on BENCH_PENDING_TIMEOUT_SECONDS (default 170) without reaching the end.
+// final but wrong, or on BENCH_PENDING_TIMEOUT_SECONDS (default 150) without reaching the end.
 import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import { createRequire } from "node:module";
@@ -29,7 +29,7 @@ import readline from "node:readline";
 const N = Number(process.env.BENCH_PENDING_ORDERS ?? 10_000);
 const SCHEDULE = process.env.BENCH_PENDING_SCHEDULE ?? "1,5,10,20";
 const EXPIRY_SECONDS = Number(process.env.BENCH_PENDING_EXPIRY_SECONDS ?? 60);
-const TIMEOUT_SECONDS = Number(process.env.BENCH_PENDING_TIMEOUT_SECONDS ?? 170);
+const TIMEOUT_SECONDS = Number(process.env.BENCH_PENDING_TIMEOUT_SECONDS ?? 150);
 const SWEEPER_MS = process.env.BENCH_PENDING_SWEEPER_MS ?? "0";
 
 /**

@@ -10,6 +10,11 @@
 // delivery) and again (duplicates), timed to the last response, against (a) a bare Koa route that
 // reads and parses the same body and (b) a peer handler (Koa + tenpay / wechatpay-node-v3 + one
 // UPDATE), both in bench/peer-app.mjs. The bench plays WeChat with the sandbox's keys.
+//
+// verify, login: the two shopper endpoints that call WeChat, next to the raw sandbox call they make
+// and a bare Koa route (bench/verify-login.mjs). pending: 10,000 orders with lost notifies,
+// reconciled by the payment-check and expiry jobs, WeChat calls counted (bench/pending.mjs).
+// docs/bench-upstream.md describes both.
 import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
