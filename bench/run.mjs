@@ -602,7 +602,8 @@ try {
     console.log(
       `  ${r.title.padEnd(78)} ${r.rps.toFixed(0).padStart(6)} ${r.unit ?? "req/s"}  p50 ${String(r.p50ms).padStart(3)} ms  p99 ${String(r.p99ms).padStart(4)} ms` +
         (r.ratio == null ? `  (${r.vs})` : `  ×${r.ratio.toFixed(2)} of ${r.vs}`) +
-        (r.ofBare ? `, ×${r.ofBare.toFixed(2)} of bare` : ""),
+        (r.ofBare ? `, ×${r.ofBare.toFixed(2)} of bare` : "") +
+        (r.note ? `; ${r.note}` : ""),
     );
   console.log(
     `  backend RSS: idle ${fmt(rss.idleBytes)}, under load (max sampled) ${fmt(rss.underLoadMaxBytes)}`,

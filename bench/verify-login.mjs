@@ -100,6 +100,32 @@ function cannon(title, { base, connections, duration, amount, next, expected, ch
   });
 }
 
+/**
+ * Database transactions per request, from pg_stat_database around a run: a server whose CPU is
+ * mostly idle under load is waiting, and round trips to PostgreSQL are the usual wait. A backend
+ * process publishes its counters when it goes idle, at the latest 10 s later (PostgreSQL's
+ * PGSTAT_IDLE_INTERVAL), hence the pause; the job engine's polling adds a few a second.
+ */
+async function withTransactions(pool, run) {
+  const count = async () =>
+    Number(
+      (
+        await pool.query(
+          `SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()`,
+        )
+      ).rows[0].n,
+    );
+  const before = await count();
+  const r = await run();
+  await new Promise((resolve) => setTimeout(resolve, 11_000));
+  const n = (await count()) - before;
+  return {
+    ...r,
+    dbTransactionsPerRequest: n / r.requests,
+    note: `≈${(n / r.requests).toFixed(1)} db transactions/req`,
+  };
+}
+
 /** Round robin over a list. */
 const cycle = (list) => {
   let i = 0;
@@ -277,14 +303,16 @@ export async function verifyLoginBench({
       expected: 200,
       next: verifyReq(v2Orders),
     });
-    const v2 = await cannon(`v2 Minipay POST /orders/:id/verify (${connections} shoppers)`, {
-      base,
-      connections,
-      duration,
-      expected: 200,
-      next: verifyReq(v2Orders),
-      check: stillPaying,
-    });
+    const v2 = await withTransactions(pool, () =>
+      cannon(`v2 Minipay POST /orders/:id/verify (${connections} shoppers)`, {
+        base,
+        connections,
+        duration,
+        expected: 200,
+        next: verifyReq(v2Orders),
+        check: stillPaying,
+      }),
+    );
     rows.push({
       group: "verify",
       ...v2,
@@ -292,14 +320,16 @@ export async function verifyLoginBench({
       vs: "raw orderquery",
       ofBare: v2.rps / bare.rps,
     });
-    const v3 = await cannon(`v3 Minipay POST /orders/:id/verify (${connections} shoppers)`, {
-      base,
-      connections,
-      duration,
-      expected: 200,
-      next: verifyReq(v3Orders),
-      check: stillPaying,
-    });
+    const v3 = await withTransactions(pool, () =>
+      cannon(`v3 Minipay POST /orders/:id/verify (${connections} shoppers)`, {
+        base,
+        connections,
+        duration,
+        expected: 200,
+        next: verifyReq(v3Orders),
+        check: stillPaying,
+      }),
+    );
     rows.push({
       group: "verify",
       ...v3,
@@ -333,19 +363,21 @@ export async function verifyLoginBench({
     rows.push({ group: "login", ...raw, ratio: raw.rps / bare.rps, vs: "bare" });
     const loginCodes = await codes("mp");
     const pickCode = cycle(loginCodes);
-    const mp = await cannon(`Minipay POST /api/v1/session (${openids} returning shoppers)`, {
-      base,
-      connections,
-      amount: LOGIN_REQUESTS,
-      expected: 200,
-      next: () => ({
-        method: "POST",
-        path: "/api/v1/session",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ code: pickCode(), appid: mv3.appid }),
+    const mp = await withTransactions(pool, () =>
+      cannon(`Minipay POST /api/v1/session (${openids} returning shoppers)`, {
+        base,
+        connections,
+        amount: LOGIN_REQUESTS,
+        expected: 200,
+        next: () => ({
+          method: "POST",
+          path: "/api/v1/session",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ code: pickCode(), appid: mv3.appid }),
+        }),
+        check: (b) => typeof JSON.parse(b).token === "string",
       }),
-      check: (b) => typeof JSON.parse(b).token === "string",
-    });
+    );
     rows.push({
       group: "login",
       ...mp,
