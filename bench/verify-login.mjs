@@ -138,9 +138,7 @@ export async function verifyLoginBench({
   base,
   sandbox,
   pool,
-  databaseUrl,
-  run,
-  freePort,
+  startPeer,
   connections,
   duration,
 }) {
@@ -167,36 +165,8 @@ export async function verifyLoginBench({
     );
   };
 
-  // The bare Koa route: its own peer-app process (the notify group may run one too).
-  const peerPort = await freePort();
-  run(
-    "bench/peer-app.mjs",
-    {
-      PORT: String(peerPort),
-      DATABASE_URL: databaseUrl,
-      PEER_CONFIG: JSON.stringify({
-        v2: { appid: mv2.appid, mchid: mv2.mchid, key: mv2.apiV2Key },
-        v3: {
-          appid: mv3.appid,
-          mchid: mv3.mchid,
-          apiV3Key: mv3.apiV3Key,
-          publicKeyPem: mv3.wechatpayPublicKeyPem,
-          publicKeyId: mv3.wechatpayPublicKeyId,
-        },
-      }),
-    },
-    [],
-  );
-  const peer = `http://127.0.0.1:${peerPort}`;
-  for (let i = 0; ; i++) {
-    try {
-      await fetch(`${peer}/`);
-      break;
-    } catch (e) {
-      if (i > 100) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  // The bare Koa route of the run's peer app (bench/peer-app.mjs).
+  const peer = await startPeer();
   const bareBody = JSON.stringify({ id: "bench", resource: { ciphertext: "x" } });
   await cannon("warm-up bare", {
     base: peer,
