@@ -10,6 +10,11 @@
 // delivery) and again (duplicates), timed to the last response, against (a) a bare Koa route that
 // reads and parses the same body and (b) a peer handler (Koa + tenpay / wechatpay-node-v3 + one
 // UPDATE), both in bench/peer-app.mjs. The bench plays WeChat with the sandbox's keys.
+//
+// verify, login: the two shopper endpoints that call WeChat, next to the raw sandbox call they make
+// and a bare Koa route (bench/verify-login.mjs). pending: 10,000 orders with lost notifies,
+// reconciled by the payment-check and expiry jobs, WeChat calls counted (bench/pending.mjs).
+// docs/bench-upstream.md describes both.
 import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -20,13 +25,15 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import pg from "pg";
 import { adminBench, printAdmin } from "./admin.mjs";
+import { pendingBench, printPending } from "./pending.mjs";
+import { verifyLoginBench } from "./verify-login.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const NOTIFY_ORDERS = Number(process.env.BENCH_NOTIFY_ORDERS ?? 4000);
 const PREPAY_CONNECTIONS = Number(process.env.BENCH_PREPAY_CONNECTIONS ?? 8);
-const GROUPS = ["basic", "notify", "prepay", "admin"];
+const GROUPS = ["basic", "notify", "prepay", "verify", "login", "pending", "admin"];
 const asked = process.argv.slice(2).filter((a) => a !== "--");
 for (const g of asked)
   if (!GROUPS.includes(g)) throw new Error(`unknown group ${g}; have ${GROUPS.join(", ")}`);
@@ -125,6 +132,9 @@ try {
     MAX_QUANTITY_PER_PRODUCT_PER_USER: "100000",
     // The admin case measures the list, not the per-key limit (its counter is still kept per request).
     ADMIN_RATE_PER_KEY_PER_MINUTE: "100000000",
+    // The login group measures code2Session + session, not the per-client and per-app limits.
+    LOGIN_RATE_PER_CLIENT_PER_MINUTE: "100000000",
+    LOGIN_RATE_PER_APP_PER_MINUTE: "100000000",
   });
   const base = `http://127.0.0.1:${bePort}`;
   await waitFor(`${base}/readyz`);
@@ -552,7 +562,33 @@ try {
       });
     }
   }
+  if (on("verify") || on("login"))
+    rows.push(
+      ...(await verifyLoginBench({
+        root,
+        groups: { verify: on("verify"), login: on("login") },
+        base,
+        sandbox,
+        pool,
+        startPeer,
+        connections: CONNECTIONS,
+        duration: DURATION,
+      })),
+    );
   clearInterval(sampler);
+  // The pending group runs its own sandbox and backend (job timings of its own), on this PostgreSQL.
+  const pending = on("pending")
+    ? await pendingBench({
+        root,
+        pool,
+        pgUrl: `postgres://postgres:minipay-local@127.0.0.1:${pgPort}`,
+        children,
+        tmp,
+        freePort,
+        waitFor,
+        rssOf,
+      })
+    : null;
   load.end = os.loadavg();
 
   const fmt = (b) => (b ? `${(b / 1024 / 1024).toFixed(0)} MB` : "n/a");
@@ -564,7 +600,8 @@ try {
     console.log(
       `  ${r.title.padEnd(78)} ${r.rps.toFixed(0).padStart(6)} ${r.unit ?? "req/s"}  p50 ${String(r.p50ms).padStart(3)} ms  p99 ${String(r.p99ms).padStart(4)} ms` +
         (r.ratio == null ? `  (${r.vs})` : `  ×${r.ratio.toFixed(2)} of ${r.vs}`) +
-        (r.ofBare ? `, ×${r.ofBare.toFixed(2)} of bare` : ""),
+        (r.ofBare ? `, ×${r.ofBare.toFixed(2)} of bare` : "") +
+        (r.note ? `; ${r.note}` : ""),
     );
   console.log(
     `  backend RSS: idle ${fmt(rss.idleBytes)}, under load (max sampled) ${fmt(rss.underLoadMaxBytes)}`,
@@ -586,6 +623,7 @@ try {
       `create + prepay (v2) ≥ 0.5× peer: ${prepayV2.ratio >= 0.5 ? "met" : "NOT met"} (×${prepayV2.ratio.toFixed(2)})`,
     );
   for (const t of targets) console.log(`  target ${t}`);
+  if (pending) printPending(pending);
 
   // Merge: a run of some groups keeps the other groups' last figures.
   const file = path.join(root, "bench", "results", "latest.json");
@@ -605,6 +643,7 @@ try {
     results: [...(prev.results ?? []).filter((r) => !titles.has(r.title)), ...rows],
     backendRss: rss,
     ...(on("notify") ? { notify: { orders: NOTIFY_ORDERS, targets } } : {}),
+    ...(pending ? { pending } : {}),
   };
   fs.writeFileSync(file, JSON.stringify(merged, null, 2) + "\n");
   console.log(`  written to ${path.relative(root, file)}`);
