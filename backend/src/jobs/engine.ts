@@ -20,8 +20,8 @@ export interface QueueSpec {
 }
 
 /** Jobs one fetch takes, and how many of them run at once (per queue, per instance). */
-const JOB_BATCH = 25;
-const JOB_CONCURRENCY = 4;
+const JOB_BATCH = 50;
+const JOB_CONCURRENCY = 8;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -77,10 +77,12 @@ export class JobEngine {
       if (q.schedule) await boss.schedule(q.name, q.schedule.cron, {}, { tz: q.schedule.tz });
       // pg-boss waits out its polling interval after every fetch, so one job per fetch meant one
       // job per queue every 2 s whatever the backlog (bench/pending.mjs: 10,000 pending orders at
-      // 0.4/s). A fetch takes up to JOB_BATCH jobs and runs JOB_CONCURRENCY at a time; a job that
+      // 0.4/s). A fetch takes up to JOB_BATCH jobs and runs JOB_CONCURRENCY at a time, and a full
+      // batch is followed by the next fetch at once (a backlog); a job that
       // throws is failed on its own (pg-boss retries it) and then completes only the jobs still
       // active. Concurrency stays well under the database pool, which the API shares.
-      await boss.work<Record<string, unknown>>(
+      let workerId: string | null = null;
+      workerId = await boss.work<Record<string, unknown>>(
         q.name,
         { pollingIntervalSeconds: o.pollingIntervalSeconds ?? 2, batchSize: JOB_BATCH },
         async (jobs) => {
@@ -105,6 +107,8 @@ export class JobEngine {
             }
           };
           await Promise.all(Array.from({ length: Math.min(JOB_CONCURRENCY, jobs.length) }, lane));
+          // A full batch means a backlog: fetch again now instead of after the polling interval.
+          if (jobs.length === JOB_BATCH && workerId) boss.notifyWorker(workerId);
         },
       );
     }
