@@ -52,7 +52,7 @@ interface Settled {
 
 /** Tuning, fixed here: measured with `npm run bench -- notify` (docs/notify-performance.md). */
 const MAX_BATCH = 32;
-const MAX_IN_FLIGHT = Number(process.env.TMP_IN_FLIGHT ?? 3);
+const MAX_IN_FLIGHT = 2;
 /** WeChat stops resending a notify within a day; a remembered fact is dropped after that. */
 const REMEMBER_MS = 25 * 3600_000;
 const REMEMBER_MAX = 100_000;
@@ -71,7 +71,7 @@ export class NotifySettleRepo {
     // Inside a transaction (m.queryRunner set) every call is its own statement, as before.
     this.top = !m.queryRunner;
     this.logBatch = this.top
-      ? new Batcher({ run: (items) => this.writeNoopLogs(items), maxBatch: 256, maxInFlight: 1 })
+      ? new Batcher({ run: (items) => this.writeNoopLogs(items), maxBatch: 256, maxInFlight: 3 })
       : null;
   }
 
