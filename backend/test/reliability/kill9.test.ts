@@ -14,8 +14,8 @@ import { DataSource } from "typeorm";
 import { freePort } from "../../src/db/embedded-postgres";
 import { buildBackend, repoRoot } from "../helpers/build";
 import { createTestDatabaseUrl } from "../helpers/db";
-import { eventually, idemKey, startTestSandbox, type Sandbox } from "../helpers/sandbox-stack";
-import { Capture, pool, record, sandboxSecrets, scanAndRecord, size } from "./kit";
+import { eventually, startTestSandbox, type Sandbox } from "../helpers/sandbox-stack";
+import { Capture, loginShoppers, pool, record, sandboxSecrets, scanAndRecord, shopCaller, size } from "./kit";
 
 const N = size(40, 400);
 const MERCHANTS = ["v3-public-key", "v2-hmac"];
@@ -76,29 +76,8 @@ it(`SIGKILL mid notify load (${N} orders over ${MERCHANTS.join(", ")}): none los
     );
   let run = start(env);
   await ready();
-  const call = async (method: string, p: string, token: string | null, body?: unknown) => {
-    const r = await fetch(url + p, {
-      method,
-      headers: {
-        "content-type": "application/json",
-        "idempotency-key": idemKey(),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    capture.add(text);
-    return { status: r.status, body: text ? JSON.parse(text) : null };
-  };
-  const shoppers: { token: string; openid: string }[] = [];
-  for (const name of MERCHANTS) {
-    const appid = sandbox.sandbox.keys.merchants.find((m) => m.name === name)!.appid;
-    const c = await sandbox.control.loginCode(appid);
-    capture.openids.add(c.openid);
-    const s = await call("POST", "/api/v1/session", null, { code: c.code, appid });
-    expect(s.status).toBe(200);
-    shoppers.push({ token: s.body.token as string, openid: c.openid });
-  }
+  const call = shopCaller(url, capture);
+  const shoppers = await loginShoppers(sandbox, call, capture, MERCHANTS);
   // Orders with their prepay first; then the payments (and so the notifies) all at once.
   const orders = await pool(
     Array.from({ length: N }, (_, i) => i),

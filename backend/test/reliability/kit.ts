@@ -4,7 +4,7 @@
  * secret scanner every file runs over the answers and log lines it produced.
  */
 import fs from "node:fs";
-import type { Sandbox } from "../helpers/sandbox-stack";
+import { idemKey, type Sandbox } from "../helpers/sandbox-stack";
 
 /** `npm run reliability` sets RELIABILITY_FULL=1; jest alone runs the scaled-down sizes. */
 export const FULL = process.env.RELIABILITY_FULL === "1";
@@ -109,4 +109,48 @@ export async function pool<T, R>(
     }),
   );
   return out;
+}
+
+export type ShopCall = (
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+) => Promise<{ status: number; body: any }>;
+
+/** The shopper's API of a backend at `url`, every answer kept for the scanner. */
+export function shopCaller(url: string, capture: Capture): ShopCall {
+  return async (method, p, token, body) => {
+    const r = await fetch(url + p, {
+      method,
+      headers: {
+        "content-type": "application/json",
+        "idempotency-key": idemKey(),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    capture.add(text);
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  };
+}
+
+/** One signed-in shopper per sandbox merchant named, their openids noted for the scanner. */
+export async function loginShoppers(
+  sandbox: Sandbox,
+  call: ShopCall,
+  capture: Capture,
+  merchants: readonly string[],
+): Promise<{ token: string; openid: string }[]> {
+  const shoppers: { token: string; openid: string }[] = [];
+  for (const name of merchants) {
+    const appid = sandbox.sandbox.keys.merchants.find((m) => m.name === name)!.appid;
+    const c = await sandbox.control.loginCode(appid);
+    capture.openids.add(c.openid);
+    const s = await call("POST", "/api/v1/session", null, { code: c.code, appid });
+    if (s.status !== 200) throw new Error(`login for ${name} answered ${s.status}`);
+    shoppers.push({ token: s.body.token as string, openid: c.openid });
+  }
+  return shoppers;
 }

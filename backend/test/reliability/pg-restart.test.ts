@@ -19,8 +19,8 @@ import { DataSource } from "typeorm";
 import { ensureDatabase, freePort } from "../../src/db/embedded-postgres";
 import { buildBackend, repoRoot } from "../helpers/build";
 import { startPgProcess, type PgProcess } from "../helpers/pg-process";
-import { eventually, idemKey, startTestSandbox, type Sandbox } from "../helpers/sandbox-stack";
-import { Capture, pool, record, sandboxSecrets, scanAndRecord, size } from "./kit";
+import { eventually, startTestSandbox, type Sandbox } from "../helpers/sandbox-stack";
+import { Capture, loginShoppers, pool, record, sandboxSecrets, scanAndRecord, shopCaller, size } from "./kit";
 
 const N = size(40, 1000);
 const MERCHANTS = ["v3-public-key", "v2-hmac"];
@@ -88,29 +88,8 @@ it(`PostgreSQL stopped (fast, then immediate) and restarted mid notify load (${N
   await eventually(async () => (await readyz()) === 200, 1000).catch((e) => {
     throw new Error(`${(e as Error).message}; backend said: ${output.join("").slice(-2000)}`);
   });
-  const call = async (method: string, p: string, token: string | null, body?: unknown) => {
-    const r = await fetch(url + p, {
-      method,
-      headers: {
-        "content-type": "application/json",
-        "idempotency-key": idemKey(),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    capture.add(text);
-    return { status: r.status, body: text ? JSON.parse(text) : null };
-  };
-  const shoppers: { token: string; openid: string }[] = [];
-  for (const name of MERCHANTS) {
-    const appid = sandbox.sandbox.keys.merchants.find((m) => m.name === name)!.appid;
-    const c = await sandbox.control.loginCode(appid);
-    capture.openids.add(c.openid);
-    const s = await call("POST", "/api/v1/session", null, { code: c.code, appid });
-    expect(s.status).toBe(200);
-    shoppers.push({ token: s.body.token as string, openid: c.openid });
-  }
+  const call = shopCaller(url, capture);
+  const shoppers = await loginShoppers(sandbox, call, capture, MERCHANTS);
   const orders = await pool(
     Array.from({ length: N }, (_, i) => i),
     6,
