@@ -5,6 +5,7 @@ import Koa from "koa";
 import type { Logger } from "../logger";
 import { accessLog } from "./middleware/access-log";
 import { errorHandler, sendError } from "./middleware/errors";
+import { notifyErrorShape } from "./middleware/notify-errors";
 import { requestId } from "./middleware/request-id";
 import { adminRouter, type AdminDeps } from "./routes/admin";
 import { adminMeRouter } from "./routes/admin-me";
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestId());
   if (deps.metrics) app.use(httpMetrics(deps.metrics.port));
   app.use(accessLog(deps.logger));
+  app.use(notifyErrorShape());
   app.use(errorHandler(deps.logger, deps.isUnavailable));
   app.use(async (ctx, next) => {
     ctx.set("X-Content-Type-Options", "nosniff");
