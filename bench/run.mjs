@@ -25,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import pg from "pg";
 import { adminBench, printAdmin } from "./admin.mjs";
+import { cannon } from "./cannon.mjs";
 import { pendingBench, printPending } from "./pending.mjs";
 import { verifyLoginBench } from "./verify-login.mjs";
 
@@ -151,56 +152,29 @@ try {
     max: 2,
   });
 
-  /** autocannon for `seconds`, or for exactly `list.length` requests taken from `list` in turn. */
-  const bench = (title, { url, list, expected, connections = CONNECTIONS, ...opts }) =>
-    new Promise((resolve, reject) => {
-      let i = 0;
-      const requests = list
-        ? [
-            {
-              setupRequest: (req) => {
-                const b = list[i++ % list.length];
-                return { ...req, method: "POST", headers: b.headers, body: b.body };
-              },
-            },
-          ]
-        : undefined;
-      // Timed from the start to the last response ourselves: autocannon's own start/finish are
-      // rounded to its one-second sampling tick, too coarse for a few thousand requests.
-      const t0 = performance.now();
-      let last = t0;
-      const inst = autocannon(
-        {
-          url,
-          connections,
-          ...(list ? { amount: list.length, requests } : { duration: DURATION }),
-          ...opts,
-          title,
-        },
-        (err, r) => {
-          if (err) return reject(err);
-          const seen = Object.keys(r.statusCodeStats ?? {});
-          if (expected && (r.errors > 0 || r.timeouts > 0 || seen.some((code) => Number(code) !== expected)))
-            return reject(
-              new Error(
-                `${title}: expected only ${expected}, saw ${JSON.stringify(r.statusCodeStats)}, ${r.errors} errors`,
-              ),
-            );
-          const seconds = list ? (last - t0) / 1000 : r.duration;
-          resolve({
-            title,
-            rps: list ? r.requests.total / seconds : r.requests.average,
-            p50ms: r.latency.p50,
-            p99ms: r.latency.p99,
-            requests: r.requests.total,
-            seconds: Number(seconds.toFixed(2)),
-          });
-        },
-      );
-      inst.on("response", () => {
-        last = performance.now();
-      });
+  /** autocannon (bench/cannon.mjs) for `seconds`, or for exactly `list.length` POSTs taken from `list` in turn. */
+  const bench = (
+    title,
+    { url, list, expected, connections = CONNECTIONS, duration = DURATION, method, headers, body },
+  ) => {
+    let i = 0;
+    const fixed = Object.fromEntries(
+      Object.entries({ method, headers, body }).filter(([, v]) => v !== undefined),
+    );
+    return cannon(title, {
+      base: url,
+      connections,
+      duration,
+      amount: list?.length,
+      next: list
+        ? () => {
+            const b = list[i++ % list.length];
+            return { method: "POST", headers: b.headers, body: b.body };
+          }
+        : () => fixed,
+      expected,
     });
+  };
   await bench("warm-up", { url: `${base}/healthz`, duration: 2 });
   const rss = { idleBytes: rssOf(backend.pid), underLoadMaxBytes: 0 };
   const sampler = setInterval(() => {

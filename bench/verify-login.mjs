@@ -14,7 +14,7 @@
 // errors with HTTP 200); one wrong answer fails the run.
 import crypto from "node:crypto";
 import path from "node:path";
-import autocannon from "autocannon";
+import { cannon } from "./cannon.mjs";
 
 const LOGIN_REQUESTS = Number(process.env.BENCH_LOGIN_REQUESTS ?? 3000);
 const LOGIN_PER_OPENID = Number(process.env.BENCH_LOGIN_PER_OPENID ?? 50);
@@ -39,66 +39,6 @@ const json = async (res, what) => {
   if (!res.ok) throw new Error(`${what}: HTTP ${res.status} ${text.slice(0, 200)}`);
   return JSON.parse(text);
 };
-
-/**
- * autocannon over `base`, each request from `next()`, for `duration` seconds or exactly `amount`
- * requests (then timed to the last response ourselves, as run.mjs does). Fails on any error,
- * timeout, status other than `expected`, or body `check` refuses.
- */
-function cannon(title, { base, connections, duration, amount, next, expected, check }) {
-  return new Promise((resolve, reject) => {
-    let bad = 0;
-    let sample = null;
-    const t0 = performance.now();
-    let last = t0;
-    const inst = autocannon(
-      {
-        url: base,
-        connections,
-        ...(amount ? { amount } : { duration }),
-        title,
-        requests: [
-          {
-            setupRequest: (req) => ({ ...req, ...next() }),
-            ...(check
-              ? {
-                  onResponse: (status, body) => {
-                    if (status === expected && !check(body)) {
-                      bad++;
-                      sample ??= body.slice(0, 300);
-                    }
-                  },
-                }
-              : {}),
-          },
-        ],
-      },
-      (err, r) => {
-        if (err) return reject(err);
-        const seen = Object.keys(r.statusCodeStats ?? {});
-        if (r.errors > 0 || r.timeouts > 0 || seen.some((c) => Number(c) !== expected) || bad > 0)
-          return reject(
-            new Error(
-              `${title}: expected only ${expected}, saw ${JSON.stringify(r.statusCodeStats)}, ${r.errors} errors, ` +
-                `${r.timeouts} timeouts, ${bad} wrong bodies${sample ? ` (e.g. ${sample})` : ""}`,
-            ),
-          );
-        const seconds = amount ? (last - t0) / 1000 : r.duration;
-        resolve({
-          title,
-          rps: amount ? r.requests.total / seconds : r.requests.average,
-          p50ms: r.latency.p50,
-          p99ms: r.latency.p99,
-          requests: r.requests.total,
-          seconds: Number(seconds.toFixed(2)),
-        });
-      },
-    );
-    inst.on("response", () => {
-      last = performance.now();
-    });
-  });
-}
 
 /**
  * Database transactions per request, from pg_stat_database around a run: a server whose CPU is
