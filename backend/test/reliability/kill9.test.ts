@@ -15,7 +15,18 @@ import { freePort } from "../../src/db/embedded-postgres";
 import { buildBackend, repoRoot } from "../helpers/build";
 import { createTestDatabaseUrl } from "../helpers/db";
 import { eventually, startTestSandbox, type Sandbox } from "../helpers/sandbox-stack";
-import { Capture, loginShoppers, pool, record, sandboxSecrets, scanAndRecord, shopCaller, size } from "./kit";
+import {
+  CHILD_BACKEND_ENV,
+  Capture,
+  loginShoppers,
+  ordersWithPrepay,
+  pool,
+  record,
+  sandboxSecrets,
+  scanAndRecord,
+  shopCaller,
+  size,
+} from "./kit";
 
 const N = size(40, 400);
 const MERCHANTS = ["v3-public-key", "v2-hmac"];
@@ -58,14 +69,7 @@ it(`SIGKILL mid notify load (${N} orders over ${MERCHANTS.join(", ")}): none los
     DATABASE_URL: databaseUrl,
     SANDBOX_URL: sandbox.url,
     SANDBOX_MERCHANTS: MERCHANTS.join(","),
-    JOBS_ENABLED: "false",
-    SWEEPER_INTERVAL_MS: "0",
-    PRUNE_INTERVAL_MS: "0",
-    LOG_LEVEL: "info",
-    LOG_PRETTY: "false",
-    ORDER_RATE_PER_USER_PER_MINUTE: "100000",
-    MAX_OPEN_ORDERS_PER_USER: "1000",
-    MAX_QUANTITY_PER_PRODUCT_PER_USER: "100000",
+    ...CHILD_BACKEND_ENV,
   };
   const url = `http://127.0.0.1:${port}`;
   const ready = () =>
@@ -79,24 +83,7 @@ it(`SIGKILL mid notify load (${N} orders over ${MERCHANTS.join(", ")}): none los
   const call = shopCaller(url, capture);
   const shoppers = await loginShoppers(sandbox, call, capture, MERCHANTS);
   // Orders with their prepay first; then the payments (and so the notifies) all at once.
-  const orders = await pool(
-    Array.from({ length: N }, (_, i) => i),
-    6,
-    async (i) => {
-      const who = shoppers[i % shoppers.length]!;
-      const o = await call("POST", "/api/v1/orders", who.token, {
-        items: [{ productId: "oolong-tea", quantity: 1 }],
-      });
-      const pay = await call("POST", `/api/v1/orders/${o.body.id}/payments`, who.token, { method: "jsapi" });
-      const prepayId = String(pay.body.params.package).slice("prepay_id=".length);
-      return {
-        id: o.body.id as string,
-        outTradeNo: o.body.outTradeNo as string,
-        prepayId,
-        openid: who.openid,
-      };
-    },
-  );
+  const orders = await ordersWithPrepay(call, shoppers, N);
   const attempts = () => sandbox.sandbox.context.notifier.attempts.filter((a) => a.kind === "pay");
   const paying = pool(orders, 8, (o) =>
     sandbox.control.pay({ prepay_id: o.prepayId, openid: o.openid, outcome: "SUCCESS" }),

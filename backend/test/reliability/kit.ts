@@ -154,3 +154,40 @@ export async function loginShoppers(
   }
   return shoppers;
 }
+
+/** The environment a reliability check's own backend process runs with (besides ports and data). */
+export const CHILD_BACKEND_ENV = {
+  JOBS_ENABLED: "false",
+  SWEEPER_INTERVAL_MS: "0",
+  PRUNE_INTERVAL_MS: "0",
+  LOG_LEVEL: "info",
+  LOG_PRETTY: "false",
+  ORDER_RATE_PER_USER_PER_MINUTE: "100000",
+  MAX_OPEN_ORDERS_PER_USER: "1000",
+  MAX_QUANTITY_PER_PRODUCT_PER_USER: "100000",
+};
+
+/** `n` orders of one oolong tea with their JSAPI prepay, shoppers taken in turn, six at a time. */
+export function ordersWithPrepay(
+  call: ShopCall,
+  shoppers: { token: string; openid: string }[],
+  n: number,
+): Promise<{ id: string; outTradeNo: string; prepayId: string; openid: string }[]> {
+  return pool(
+    Array.from({ length: n }, (_, i) => i),
+    6,
+    async (i) => {
+      const who = shoppers[i % shoppers.length]!;
+      const o = await call("POST", "/api/v1/orders", who.token, {
+        items: [{ productId: "oolong-tea", quantity: 1 }],
+      });
+      const pay = await call("POST", `/api/v1/orders/${o.body.id}/payments`, who.token, { method: "jsapi" });
+      return {
+        id: o.body.id as string,
+        outTradeNo: o.body.outTradeNo as string,
+        prepayId: String(pay.body.params.package).slice("prepay_id=".length),
+        openid: who.openid,
+      };
+    },
+  );
+}

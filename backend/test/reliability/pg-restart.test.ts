@@ -20,7 +20,18 @@ import { ensureDatabase, freePort } from "../../src/db/embedded-postgres";
 import { buildBackend, repoRoot } from "../helpers/build";
 import { startPgProcess, type PgProcess } from "../helpers/pg-process";
 import { eventually, startTestSandbox, type Sandbox } from "../helpers/sandbox-stack";
-import { Capture, loginShoppers, pool, record, sandboxSecrets, scanAndRecord, shopCaller, size } from "./kit";
+import {
+  CHILD_BACKEND_ENV,
+  Capture,
+  loginShoppers,
+  ordersWithPrepay,
+  pool,
+  record,
+  sandboxSecrets,
+  scanAndRecord,
+  shopCaller,
+  size,
+} from "./kit";
 
 const N = size(40, 1000);
 const MERCHANTS = ["v3-public-key", "v2-hmac"];
@@ -69,14 +80,7 @@ it(`PostgreSQL stopped (fast, then immediate) and restarted mid notify load (${N
       DATABASE_URL: databaseUrl,
       SANDBOX_URL: sandbox.url,
       SANDBOX_MERCHANTS: MERCHANTS.join(","),
-      JOBS_ENABLED: "false",
-      SWEEPER_INTERVAL_MS: "0",
-      PRUNE_INTERVAL_MS: "0",
-      LOG_LEVEL: "info",
-      LOG_PRETTY: "false",
-      ORDER_RATE_PER_USER_PER_MINUTE: "100000",
-      MAX_OPEN_ORDERS_PER_USER: "1000",
-      MAX_QUANTITY_PER_PRODUCT_PER_USER: "100000",
+      ...CHILD_BACKEND_ENV,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -90,22 +94,7 @@ it(`PostgreSQL stopped (fast, then immediate) and restarted mid notify load (${N
   });
   const call = shopCaller(url, capture);
   const shoppers = await loginShoppers(sandbox, call, capture, MERCHANTS);
-  const orders = await pool(
-    Array.from({ length: N }, (_, i) => i),
-    6,
-    async (i) => {
-      const who = shoppers[i % shoppers.length]!;
-      const o = await call("POST", "/api/v1/orders", who.token, {
-        items: [{ productId: "oolong-tea", quantity: 1 }],
-      });
-      const pay = await call("POST", `/api/v1/orders/${o.body.id}/payments`, who.token, { method: "jsapi" });
-      return {
-        outTradeNo: o.body.outTradeNo as string,
-        prepayId: String(pay.body.params.package).slice("prepay_id=".length),
-        openid: who.openid,
-      };
-    },
-  );
+  const orders = await ordersWithPrepay(call, shoppers, N);
 
   const attempts = () => sandbox.sandbox.context.notifier.attempts.filter((a) => a.kind === "pay");
   const ackedOrders = () =>
