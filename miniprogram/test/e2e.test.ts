@@ -275,10 +275,12 @@ describe("H5 shop in a real browser", () => {
         // re-render mid-jump): the poller sleeps and no timer fires from here on. The page clock keeps
         // running between reading it and pausing, so aim a second ahead (a poll it fires finds the
         // order unpaid: WeChat is paid only below).
+        const inFlight = countRequests(page);
         await pauseSoon(page);
         // The jump may have fired a poll whose re-render waits on a timer or a frame: step the paused
-        // clock until the button is back (any poll now still finds the order unpaid).
-        await untilVisible(page, sel("i-paid"));
+        // clock until the button is back and no request is in flight. A poll still running when
+        // WeChat is paid below would find the order paid and remove the button before the tap.
+        await untilQuiet(page, sel("i-paid"), inFlight);
         await control("POST", "pay", { out_trade_no: outTradeNo });
         // A paused clock also stops animation frames, so dispatch the tap rather than wait for "stable".
         await page.locator(sel("i-paid")).dispatchEvent("click", undefined, { timeout: 10_000 });
@@ -357,6 +359,32 @@ async function pauseSoon(page: Page): Promise<void> {
       if (attempt >= 4 || !/past/.test(String(err))) throw err;
     }
   }
+}
+
+/** How many of the page's requests have started and not yet finished or failed. */
+function countRequests(page: Page): () => number {
+  let open = 0;
+  page.on("request", () => open++);
+  page.on("requestfinished", () => open--);
+  page.on("requestfailed", () => open--);
+  return () => open;
+}
+
+/**
+ * Step a paused page clock until `selector` is visible and no request is open, twice in a row
+ * 100 ms (real time) apart: the paused clock fires no new poll, so the page then stays as it is.
+ */
+async function untilQuiet(page: Page, selector: string, inFlight: () => number): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    await untilVisible(page, selector);
+    if (inFlight() === 0) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (inFlight() === 0 && (await page.locator(selector).isVisible())) return;
+    } else {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${selector} visible with no request open never happened`);
 }
 
 /** Step a paused page clock 200 ms at a time until `selector` is visible (at most ~10 s of steps). */
