@@ -19,6 +19,7 @@ import { MerchantOrders1733300000000 } from "./migrations/1733300000000-Merchant
 import { NotifySettle1733500000000 } from "./migrations/1733500000000-NotifySettle";
 import { OrderNotify1733600000000 } from "./migrations/1733600000000-OrderNotify";
 import { NotifySettleBatch1733700000000 } from "./migrations/1733700000000-NotifySettleBatch";
+import { CreateOrder1733800000000 } from "./migrations/1733800000000-CreateOrder";
 
 export const MIGRATIONS = [
   Init1732400000000,
@@ -34,7 +35,21 @@ export const MIGRATIONS = [
   NotifySettle1733500000000,
   OrderNotify1733600000000,
   NotifySettleBatch1733700000000,
+  CreateOrder1733800000000,
 ];
+
+/**
+ * `?host=/a/dir` in the URL (libpq's way to name a Unix socket directory) is honoured by pg but not
+ * by TypeORM's own URL parsing, so it is passed to the pool explicitly.
+ */
+function socketHost(url: string): { host?: string } {
+  try {
+    const host = new URL(url).searchParams.get("host");
+    return host?.startsWith("/") ? { host } : {};
+  } catch {
+    return {};
+  }
+}
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({
@@ -45,7 +60,7 @@ export function createDataSource(url: string): DataSource {
     migrations: MIGRATIONS,
     migrationsTableName: "migrations",
     entities: [ProductEntity],
-    extra: { max: 10, connectionTimeoutMillis: 5000 },
+    extra: { max: 10, connectionTimeoutMillis: 5000, ...socketHost(url) },
     logging: false,
   });
 }

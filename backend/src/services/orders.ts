@@ -102,46 +102,16 @@ export class OrderService {
     await this.limiter.take(this.limits.perUser, user.id);
 
     try {
-      return await this.deps.db.transaction(async (r) => {
-        const ids = [...new Set(req.items.map((i) => i.productId))];
-        // The shopper's row lock orders this shopper's concurrent creates (from any process), so
-        // the caps below see every open order committed before this one. Lock order: user, then
-        // products, the same in every create, so no deadlock.
-        await r.users.lockForOrder(user.id);
-        // The same key may have won meanwhile: replay it rather than count it against the caps.
-        const raced = await r.orders.byIdempotencyKey(merchantId, user.id, idempotencyKey);
-        if (raced) return this.replay(raced, hash, r);
-        await this.checkHoldings(r, user.id, req);
-        // Lock the product rows so two orders cannot both take the last unit.
-        const priced = priceOrder(req.items, catalogOf(await r.products.lockForPricing(merchantId, ids)));
-        const now = this.deps.now();
-        const order = await r.orders.insert({
-          userId: user.id,
-          merchantId,
-          outTradeNo: newOutTradeNo(now, this.deps.randomBytes),
-          totalFen: priced.totalFen,
-          description: priced.description,
-          idempotencyKey,
-          requestHash: hash,
-          expiresAt: new Date(now.getTime() + this.ttlMinutes * 60_000),
-          now,
-        });
-        await r.orders.insertItems(order.id, merchantId, priced.lines);
-        for (const l of priced.lines) await r.products.take(merchantId, l.productId, l.quantity);
-        const at = await r.events.record(
-          order.id,
-          "created",
-          "api",
-          { totalFen: priced.totalFen },
-          { from: null, to: "created" },
-        );
-        // Everything the detail shows was written just above: no need to read it back.
-        return orderView(r, order, true, {
-          items: priced.lines,
-          events: [{ type: "created", from: null, to: "created", at: at.toISOString() }],
-          refunds: [],
-        });
-      });
+      // Priced from a plain read; if a product moved before its units were taken, priced again
+      // with the rows locked (that attempt cannot find them moved).
+      const outcome =
+        (await this.place(this.deps.db.repos, merchantId, user.id, idempotencyKey, hash, req, false)) ??
+        (await this.deps.db.transaction(async (r) => {
+          await r.users.lockForOrder(user.id); // lock order: user, then products
+          return this.place(r, merchantId, user.id, idempotencyKey, hash, req, true);
+        }));
+      if (!outcome) throw new Error("products moved while locked");
+      return outcome;
     } catch (err) {
       // Two requests with the same key raced: the loser returns the winner's order.
       if (uniqueViolation(err) === "orders_idempotency_uq") {
@@ -154,22 +124,60 @@ export class OrderService {
     }
   }
 
-  /** The open-order and per-product caps, against the open orders as of now (expired ones do not count). */
-  private async checkHoldings(r: Repos, userId: string, req: CreateOrderRequest): Promise<void> {
+  /**
+   * Price the cart, then write the order in one statement (create_shop_order: the shopper's caps,
+   * the units taken if every product is still as priced, the order, its lines and its event). The
+   * products are read plainly, or locked when `locked` (inside a transaction). null: a product
+   * changed between the read and the write, and nothing was written.
+   */
+  private async place(
+    r: Repos,
+    merchantId: string,
+    userId: string,
+    idempotencyKey: string,
+    hash: string,
+    req: CreateOrderRequest,
+    locked: boolean,
+  ): Promise<Order | null> {
+    const ids = [...new Set(req.items.map((i) => i.productId))];
+    const rows = locked
+      ? await r.products.lockForPricing(merchantId, ids)
+      : await r.products.byIds(merchantId, ids);
+    const priced = priceOrder(req.items, catalogOf(rows));
     const now = this.deps.now();
-    const open = await r.orders.openCount(userId, now);
-    if (open >= this.limits.maxOpen)
-      throw new AppError("TOO_MANY_OPEN_ORDERS", undefined, { limit: this.limits.maxOpen, open });
-    const wanted = new Map<string, number>();
-    for (const i of req.items) wanted.set(i.productId, (wanted.get(i.productId) ?? 0) + i.quantity);
-    const held = await r.orders.openQuantities(userId, now, [...wanted.keys()]);
-    for (const [productId, quantity] of wanted) {
-      const already = held.get(productId) ?? 0;
-      if (already + quantity > this.limits.maxQuantityPerProduct)
+    const out = await r.orders.createShopOrder({
+      userId,
+      merchantId,
+      outTradeNo: newOutTradeNo(now, this.deps.randomBytes),
+      totalFen: priced.totalFen,
+      description: priced.description,
+      idempotencyKey,
+      requestHash: hash,
+      expiresAt: new Date(now.getTime() + this.ttlMinutes * 60_000),
+      now,
+      lines: priced.lines,
+      maxOpen: this.limits.maxOpen,
+      maxQuantityPerProduct: this.limits.maxQuantityPerProduct,
+    });
+    switch (out.result) {
+      case "catalog_moved":
+        return null;
+      case "replay": // the same key won meanwhile
+        return this.replay(out.order, hash, r);
+      case "too_many_open":
+        throw new AppError("TOO_MANY_OPEN_ORDERS", undefined, { limit: out.limit, open: out.open });
+      case "quantity_limit":
         throw new AppError("QUANTITY_LIMIT", undefined, {
-          productId,
-          limit: this.limits.maxQuantityPerProduct,
-          held: already,
+          productId: out.productId,
+          limit: out.limit,
+          held: out.held,
+        });
+      case "created":
+        // Everything the detail shows was just written: no need to read it back.
+        return orderView(r, out.order, true, {
+          items: priced.lines,
+          events: [{ type: "created", from: null, to: "created", at: out.createdEventAt.toISOString() }],
+          refunds: [],
         });
     }
   }

@@ -64,6 +64,31 @@ export interface NewOrder {
   now: Date;
 }
 
+/** What a shop create writes: the order's fields and its priced lines. */
+export interface NewShopOrder {
+  userId: string;
+  merchantId: string;
+  outTradeNo: string;
+  totalFen: number;
+  description: string;
+  idempotencyKey: string;
+  requestHash: string;
+  expiresAt: Date;
+  now: Date;
+  lines: readonly OrderItemRecord[];
+  /** The shopper's caps: unpaid unexpired orders, and units of one product across them. */
+  maxOpen: number;
+  maxQuantityPerProduct: number;
+}
+
+/** How create_shop_order ended (migration CreateOrder). */
+export type ShopOrderOutcome =
+  | { result: "created"; order: OrderRecord; createdEventAt: Date }
+  | { result: "replay"; order: OrderRecord }
+  | { result: "too_many_open"; limit: number; open: number }
+  | { result: "quantity_limit"; productId: string; limit: number; held: number }
+  | { result: "catalog_moved" };
+
 /** Keyset position in a shopper's list: newest first by (created_at, id). */
 export interface ListPosition {
   createdAt: Date;
@@ -107,6 +132,50 @@ export class OrdersRepo {
       ],
     );
     return toOrder(rows[0]!);
+  }
+
+  /**
+   * A shop order in one statement: caps, stock taken if the products are still as priced, order,
+   * lines and 'created' event (migration CreateOrder).
+   */
+  async createShopOrder(o: NewShopOrder): Promise<ShopOrderOutcome> {
+    const rows: { result: string; detail: any; order_row: OrderRow | null; event_at: Date | null }[] =
+      await this.m.query(
+        `SELECT * FROM create_shop_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+        [
+          o.merchantId,
+          o.userId,
+          o.idempotencyKey,
+          o.requestHash,
+          o.maxOpen,
+          o.maxQuantityPerProduct,
+          o.now,
+          o.outTradeNo,
+          o.totalFen,
+          o.description,
+          o.expiresAt,
+          o.lines.map((l) => l.productId),
+          o.lines.map((l) => l.name),
+          o.lines.map((l) => l.unitPriceFen),
+          o.lines.map((l) => l.quantity),
+          o.lines.map((l) => l.subtotalFen),
+        ],
+      );
+    const r = rows[0]!;
+    switch (r.result) {
+      case "created":
+        return { result: "created", order: toOrder(r.order_row!), createdEventAt: new Date(r.event_at!) };
+      case "replay":
+        return { result: "replay", order: toOrder(r.order_row!) };
+      case "too_many_open":
+        return { result: "too_many_open", limit: r.detail.limit, open: r.detail.open };
+      case "quantity_limit":
+        return { result: "quantity_limit", ...r.detail };
+      case "catalog_moved":
+        return { result: "catalog_moved" };
+      default:
+        throw new Error(`create_shop_order answered ${r.result}`);
+    }
   }
 
   async insertItems(orderId: string, merchantId: string, lines: OrderItemRecord[]): Promise<void> {
@@ -241,28 +310,6 @@ export class OrdersRepo {
           [userId, merchantId, limit],
         );
     return rows.map(toOrder);
-  }
-
-  /** How many of a shopper's orders are open: unpaid (created/paying) and not yet expired at `now`. */
-  async openCount(userId: string, now: Date): Promise<number> {
-    const rows: { n: number }[] = await this.m.query(
-      `SELECT count(*)::int AS n FROM orders
-       WHERE user_id = $1 AND state IN ('created','paying') AND expires_at > $2`,
-      [userId, now],
-    );
-    return Number(rows[0]?.n ?? 0);
-  }
-
-  /** Units of each product a shopper holds in open orders (products with none are absent). */
-  async openQuantities(userId: string, now: Date, productIds: string[]): Promise<Map<string, number>> {
-    if (productIds.length === 0) return new Map();
-    const rows: { product_id: string; held: number }[] = await this.m.query(
-      `SELECT i.product_id, sum(i.quantity)::int AS held FROM order_items i JOIN orders o ON o.id = i.order_id
-       WHERE o.user_id = $1 AND o.state IN ('created','paying') AND o.expires_at > $2
-         AND i.product_id = ANY($3) GROUP BY i.product_id`,
-      [userId, now, productIds],
-    );
-    return new Map(rows.map((r) => [r.product_id, Number(r.held)]));
   }
 
   /** Orders of any merchant still "paying" since before `since` and not yet expired: notify may be lost. */

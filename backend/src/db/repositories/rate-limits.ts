@@ -18,7 +18,10 @@ export class RateLimitsRepo {
   /** Count one hit at `now` in a window of `windowSeconds` that starts at the first hit. */
   async hit(bucket: string, key: string, now: Date, windowSeconds: number): Promise<WindowCount> {
     const rows: { window_start: Date; count: number }[] = await this.m.query(
-      `INSERT INTO rate_limit_counters AS c (bucket, key, window_start, count) VALUES ($1, $2, $3, 1)
+      // Committed without waiting for the disk: a count lost with a database crash only lets a
+      // few more requests through afterwards, and the wait was most of a hit's cost.
+      `INSERT INTO rate_limit_counters AS c (bucket, key, window_start, count)
+       SELECT $1, $2, $3, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) lazy
        ON CONFLICT (bucket, key) DO UPDATE SET
          window_start = CASE WHEN c.window_start + make_interval(secs => $4) <= EXCLUDED.window_start
                              THEN EXCLUDED.window_start ELSE c.window_start END,
