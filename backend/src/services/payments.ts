@@ -84,7 +84,8 @@ export class PaymentService {
     const now = this.deps.now();
     checkPayable(order, now);
     const { db } = this.deps;
-    const live = await db.repos.attempts.live(order.id, method, now);
+    // An attempt is stored only with the move out of "created" (store()), so a created order has none.
+    const live = order.state === "created" ? null : await db.repos.attempts.live(order.id, method, now);
     if (live) return this.answer(m.gateway, orderId, live);
     // A merchant gone from the configuration serves its live prepays but starts no new WeChat order.
     if (m.disabled) throw new AppError("MERCHANT_DISABLED");
@@ -225,7 +226,7 @@ export class PaymentService {
       if (tn && (tn.closingAt || tn.closedAt)) return null;
       // Paid or closed while we were asking WeChat: the prepay must not be handed out.
       checkPayable(order, this.deps.now());
-      await r.attempts.supersedeExpired(orderId, method, now);
+      if (order.state !== "created") await r.attempts.supersedeExpired(orderId, method, now); // none before
       const expiresAt = new Date(
         Math.min(now.getTime() + PREPAY_LIFETIME_MS - PREPAY_SAFETY_MS, order.expiresAt.getTime()),
       );

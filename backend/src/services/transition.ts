@@ -20,12 +20,13 @@ export async function transition(
   set: { paidAt?: Date; transactionId?: string | null } = {},
 ): Promise<boolean> {
   assertTransition(order.state, to);
-  if (!(await r.orders.moveState(order.id, order.state, to, set))) return false;
-  await r.events.record(order.id, "transition", source, data, { from: order.state, to });
   // Fulfilment and the merchant's webhooks read these; a key per (event, order) writes each once.
-  if (to === "paid" || to === "closed" || to === "expired")
-    await r.events.outbox(`order.${to}`, order.id, `order.${to}:${order.id}`, { orderId: order.id, source });
-  return true;
+  const outbox =
+    to === "paid" || to === "closed" || to === "expired"
+      ? { topic: `order.${to}`, dedupeKey: `order.${to}:${order.id}`, payload: { orderId: order.id, source } }
+      : null;
+  // One statement: the move, its event row and its outbox row, or nothing.
+  return r.orders.moveState(order.id, order.state, to, set, { source, data, outbox });
 }
 
 /** Give an order's reserved stock back, once (closed and expired orders). */

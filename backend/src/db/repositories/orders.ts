@@ -5,7 +5,7 @@
  */
 import type { OrderState } from "@minipay/shared";
 import { num, returningRows, type Manager } from "./rows";
-import type { OrderItemRecord, OrderRecord, OrderSource } from "./types";
+import type { EventSource, OrderItemRecord, OrderRecord, OrderSource } from "./types";
 
 interface OrderRow {
   id: string;
@@ -263,20 +263,48 @@ export class OrdersRepo {
     return rows[0] ? toOrder(rows[0]) : null;
   }
 
-  /** Move the state only if it is still `from`; false when someone else moved it first. */
+  /**
+   * Move the state only if it is still `from`, and write the move's event row (and its outbox row,
+   * when given) in the same statement; false, and nothing written, when someone else moved it first.
+   */
   async moveState(
     id: string,
     from: OrderState,
     to: OrderState,
-    set: { paidAt?: Date; transactionId?: string | null } = {},
+    set: { paidAt?: Date; transactionId?: string | null },
+    record: {
+      source: EventSource;
+      data: Record<string, unknown>;
+      outbox: { topic: string; dedupeKey: string; payload: Record<string, unknown> } | null;
+    },
   ): Promise<boolean> {
-    const res = await this.m.query(
-      `UPDATE orders SET state = $3, updated_at = now(),
-         paid_at = COALESCE($4, paid_at), transaction_id = COALESCE($5, transaction_id)
-       WHERE id = $1 AND state = $2 RETURNING id`,
-      [id, from, to, set.paidAt ?? null, set.transactionId ?? null],
+    const res: { id: string }[] = await this.m.query(
+      `WITH moved AS (
+         UPDATE orders SET state = $3, updated_at = now(),
+           paid_at = COALESCE($4, paid_at), transaction_id = COALESCE($5, transaction_id)
+         WHERE id = $1 AND state = $2 RETURNING id),
+       event AS (
+         INSERT INTO order_events (order_id, type, from_state, to_state, source, data)
+         SELECT id, 'transition', $2, $3, $6, $7 FROM moved),
+       outbox_row AS (
+         INSERT INTO outbox (topic, order_id, dedupe_key, payload)
+         SELECT $8, id, $9, $10 FROM moved WHERE $8::text IS NOT NULL
+         ON CONFLICT (dedupe_key) DO NOTHING)
+       SELECT id FROM moved`,
+      [
+        id,
+        from,
+        to,
+        set.paidAt ?? null,
+        set.transactionId ?? null,
+        record.source,
+        JSON.stringify(record.data),
+        record.outbox?.topic ?? null,
+        record.outbox?.dedupeKey ?? null,
+        record.outbox ? JSON.stringify(record.outbox.payload) : null,
+      ],
     );
-    return returningRows(res).length > 0;
+    return res.length > 0;
   }
 
   /** Mark the reserved stock as given back; true only for the first caller. */
