@@ -65,16 +65,8 @@ export interface NewOrder {
 }
 
 /** What a shop create writes: the order's fields and its priced lines. */
-export interface NewShopOrder {
+export interface NewShopOrder extends NewOrder {
   userId: string;
-  merchantId: string;
-  outTradeNo: string;
-  totalFen: number;
-  description: string;
-  idempotencyKey: string;
-  requestHash: string;
-  expiresAt: Date;
-  now: Date;
   lines: readonly OrderItemRecord[];
   /** The shopper's caps: unpaid unexpired orders, and units of one product across them. */
   maxOpen: number;
