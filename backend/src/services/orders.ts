@@ -108,6 +108,10 @@ export class OrderService {
         (await this.place(this.deps.db.repos, merchantId, user.id, idempotencyKey, hash, req, false)) ??
         (await this.deps.db.transaction(async (r) => {
           await r.users.lockForOrder(user.id); // lock order: user, then products
+          // The same key may have won since the check above (its order may hold the last units):
+          // replay it before pricing can refuse the cart.
+          const raced = await r.orders.byIdempotencyKey(merchantId, user.id, idempotencyKey);
+          if (raced) return this.replay(raced, hash, r);
           return this.place(r, merchantId, user.id, idempotencyKey, hash, req, true);
         }));
       if (!outcome) throw new Error("products moved while locked");
@@ -127,8 +131,9 @@ export class OrderService {
   /**
    * Price the cart, then write the order in one statement (create_shop_order: the shopper's caps,
    * the units taken if every product is still as priced, the order, its lines and its event). The
-   * products are read plainly, or locked when `locked` (inside a transaction). null: a product
-   * changed between the read and the write, and nothing was written.
+   * products are read plainly, or locked when `locked` (inside a transaction). null (plain read
+   * only): the cart was refused, or a product changed between the read and the write; nothing was
+   * written and the locked path gives the answer.
    */
   private async place(
     r: Repos,
@@ -143,7 +148,15 @@ export class OrderService {
     const rows = locked
       ? await r.products.lockForPricing(merchantId, ids)
       : await r.products.byIds(merchantId, ids);
-    const priced = priceOrder(req.items, catalogOf(rows));
+    let priced;
+    try {
+      priced = priceOrder(req.items, catalogOf(rows));
+    } catch (err) {
+      // Refused from a plain read (sold out, say): answer only after the locked path, which first
+      // replays a request with the same key that won meanwhile.
+      if (!locked && err instanceof AppError) return null;
+      throw err;
+    }
     const now = this.deps.now();
     const out = await r.orders.createShopOrder({
       userId,

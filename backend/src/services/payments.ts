@@ -152,13 +152,16 @@ export class PaymentService {
         now,
       );
       const number = numbers.length === 0 ? order.outTradeNo : newOutTradeNo(now, this.deps.randomBytes);
-      // Nothing of this prepay reaches the shopper before store() commits synchronously, which
-      // makes this row durable too; so only a switch (numbers marked closing before WeChat is
-      // asked to close them) waits for the disk here.
-      await r.tradeNumbers.add(
-        { merchantId: m.id, orderId: order.id, method, appid: m.appid, outTradeNo: number, createdAt: now },
-        { lazyCommit: retire.length === 0 },
-      );
+      // Committed (to disk) before WeChat sees the number: a number WeChat binds to this method is
+      // never forgotten here, and this commit also makes the order's own lazy create durable.
+      await r.tradeNumbers.add({
+        merchantId: m.id,
+        orderId: order.id,
+        method,
+        appid: m.appid,
+        outTradeNo: number,
+        createdAt: now,
+      });
       return { number, retire };
     });
   }

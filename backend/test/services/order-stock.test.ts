@@ -56,18 +56,29 @@ const create = (svc: OrderService, userId: string, productId: string, quantity =
 
 /**
  * A Db that runs `meddle` (on another connection, committed) right after the first unlocked
- * product read: the product moves between the read and the write.
+ * product read (the product moves between the read and the write), or right after the first
+ * Idempotency-Key lookup.
  */
-function meddlingDb(meddle: () => Promise<unknown>): { db: Db; reads: () => number } {
+function meddlingDb(
+  meddle: () => Promise<unknown>,
+  after: "product read" | "key check" = "product read",
+): { db: Db; reads: () => number } {
   let reads = 0;
+  let keyChecks = 0;
   const wrap = (r: Repos): Repos => {
     const products = Object.create(r.products) as Repos["products"];
     products.byIds = async (mid, ids) => {
       const rows = await r.products.byIds(mid, ids);
-      if (reads++ === 0) await meddle();
+      if (reads++ === 0 && after === "product read") await meddle();
       return rows;
     };
-    return { ...r, products };
+    const orders = Object.create(r.orders) as Repos["orders"];
+    orders.byIdempotencyKey = async (mid, uid, key) => {
+      const found = await r.orders.byIdempotencyKey(mid, uid, key);
+      if (keyChecks++ === 0 && after === "key check") await meddle();
+      return found;
+    };
+    return { ...r, products, orders };
   };
   const db: Db = {
     repos: wrap(h.db.repos),
@@ -157,4 +168,21 @@ it("10 concurrent creates with one Idempotency-Key: one order, every answer that
   expect(new Set(answers.map((a) => a.id)).size).toBe(1);
   expect(await ordersFor(p)).toBe(1);
   expect(await stockOf(p)).toBe(47);
+});
+
+it("the same key won meanwhile and took the last units: the retry replays that order, not OUT_OF_STOCK", async () => {
+  const p = await product(2);
+  const u = await user();
+  const key = crypto.randomUUID();
+  const cart = { items: [{ productId: p, quantity: 2 }] };
+  let first: Awaited<ReturnType<OrderService["create"]>> | undefined;
+  // The first request commits after the retry's key lookup found nothing and before it reads the product.
+  const m = meddlingDb(async () => {
+    first = await service().create({ id: merchantId }, { id: u }, key, cart);
+  }, "key check");
+  const retry = await service(m.db).create({ id: merchantId }, { id: u }, key, cart);
+  expect(first).toBeDefined();
+  expect(retry.id).toBe(first!.id);
+  expect(await stockOf(p)).toBe(0);
+  expect(await ordersFor(p)).toBe(1);
 });

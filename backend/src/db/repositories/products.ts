@@ -94,6 +94,13 @@ export class ProductsRepo {
 
   /** Give an order's reserved units back to its merchant's products. */
   async restockFromOrder(orderId: string): Promise<void> {
+    // Lock the rows in id order first, as a create does: the UPDATE alone would lock them in the
+    // cart's order and could deadlock with a create of the same products.
+    await this.m.query(
+      `SELECT 1 FROM order_items i JOIN products p ON p.merchant_id = i.merchant_id AND p.id = i.product_id
+       WHERE i.order_id = $1 ORDER BY p.id FOR UPDATE OF p`,
+      [orderId],
+    );
     await this.m.query(
       `UPDATE products p SET stock = p.stock + i.quantity FROM order_items i
        WHERE i.order_id = $1 AND i.merchant_id = p.merchant_id AND i.product_id = p.id`,

@@ -54,20 +54,11 @@ export class TradeNumbersRepo {
     );
   }
 
-  /**
-   * `lazyCommit`: this transaction commits without waiting for the disk; the caller's next
-   * synchronous commit makes it durable (the write-ahead log is flushed in order).
-   */
-  async add(
-    t: Omit<TradeNumberRecord, "closedAt" | "closingAt">,
-    opts: { lazyCommit?: boolean } = {},
-  ): Promise<void> {
+  async add(t: Omit<TradeNumberRecord, "closedAt" | "closingAt">): Promise<void> {
     await this.m.query(
       `INSERT INTO trade_numbers (merchant_id, out_trade_no, order_id, method, appid, created_at)
-       SELECT $1, $2, $3, $4, $5, $6
-       FROM (SELECT set_config('synchronous_commit', CASE WHEN $7 THEN 'off' ELSE current_setting('synchronous_commit') END, true)) s
-       ON CONFLICT DO NOTHING`,
-      [t.merchantId, t.outTradeNo, t.orderId, t.method, t.appid, t.createdAt, opts.lazyCommit ?? false],
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [t.merchantId, t.outTradeNo, t.orderId, t.method, t.appid, t.createdAt],
     );
   }
 
