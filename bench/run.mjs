@@ -603,7 +603,9 @@ try {
   for (const t of targets) console.log(`  target ${t}`);
   if (pending) printPending(pending);
 
-  // Merge: a run of some groups keeps the other groups' last figures.
+  // Merge: a run of some groups keeps the other groups' last figures (a group run now replaces all
+  // of its old rows, also those whose titles changed, and any row of the same title).
+  const titles = new Set(rows.map((r) => r.title));
   const file = path.join(root, "bench", "results", "latest.json");
   let prev = {};
   try {
@@ -611,14 +613,13 @@ try {
   } catch {
     /* first run */
   }
-  const titles = new Set(rows.map((r) => r.title));
   const merged = {
     ...prev,
     at: new Date().toISOString(),
     connections: CONNECTIONS,
     seconds: DURATION,
     machine: { cpus: os.cpus().length, node: process.version, loadAverage: load },
-    results: [...(prev.results ?? []).filter((r) => !titles.has(r.title)), ...rows],
+    results: [...(prev.results ?? []).filter((r) => !on(r.group) && !titles.has(r.title)), ...rows],
     backendRss: rss,
     ...(on("notify") ? { notify: { orders: NOTIFY_ORDERS, targets } } : {}),
     ...(pending ? { pending } : {}),
