@@ -25,6 +25,15 @@ describe("config", () => {
       );
     }
   });
+  it("refuses ALLOW_PRIVATE_WEBHOOKS in production, allows it elsewhere", () => {
+    const key = Buffer.alloc(32, 7).toString("base64");
+    expect(() =>
+      loadConfig({ NODE_ENV: "production", MASTER_KEY: key, ALLOW_PRIVATE_WEBHOOKS: "true" }),
+    ).toThrow(/ALLOW_PRIVATE_WEBHOOKS.*not allowed in production/);
+    expect(loadConfig({ NODE_ENV: "production", MASTER_KEY: key }).ALLOW_PRIVATE_WEBHOOKS).toBeFalsy();
+    expect(loadConfig({ ALLOW_PRIVATE_WEBHOOKS: "true" }).ALLOW_PRIVATE_WEBHOOKS).toBe(true);
+  });
+
   it("requires a master key in production", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/MASTER_KEY/);
   });

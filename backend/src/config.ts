@@ -163,6 +163,12 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     problems.push({ variable: "MERCHANT_FILE", problem: "required when MERCHANT_SOURCE=file" });
   if (c.NODE_ENV === "production" && !c.MASTER_KEY)
     problems.push({ variable: "MASTER_KEY", problem: "required in production (32 random bytes, base64)" });
+  // Merchants choose webhook URLs: in production they must not reach this network's own hosts.
+  if (c.NODE_ENV === "production" && c.ALLOW_PRIVATE_WEBHOOKS)
+    problems.push({
+      variable: "ALLOW_PRIVATE_WEBHOOKS",
+      problem: "not allowed in production (webhooks could reach private and loopback addresses)",
+    });
   if (problems.length) throw new ConfigError(problems);
   const dataDir = path.resolve(cwd, c.DATA_DIR);
   return {
