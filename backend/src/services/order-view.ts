@@ -6,29 +6,34 @@ import { shopperRefundView } from "./refunds";
 /** Event types a shopper may see; internal ones (anomalies, raw WeChat facts) stay internal. */
 const VISIBLE_EVENTS = ["created", "transition"] as const;
 
-/** What the caller has just written, so the view need not read it back (a new order). */
+/** What the caller already has (just wrote, or read for a whole page), so the view need not read it. */
 export interface KnownParts {
-  items: Order["items"];
-  events: NonNullable<Order["events"]>;
-  refunds: NonNullable<Order["refunds"]>;
+  items?: Order["items"];
+  events?: NonNullable<Order["events"]>;
+  refunds?: NonNullable<Order["refunds"]>;
 }
 
 export async function orderView(
   r: Repos,
   o: OrderRecord,
   withEvents: boolean,
-  known?: KnownParts,
+  known: KnownParts = {},
 ): Promise<Order> {
-  const items = known?.items ?? (await r.orders.items(o.id));
-  const events = withEvents
-    ? (known?.events ??
-      (await r.events.forOrder(o.id, VISIBLE_EVENTS)).map((e) => ({
-        type: e.type,
-        from: e.from,
-        to: e.to,
-        at: e.createdAt.toISOString(),
-      })))
-    : undefined;
+  // Independent reads, sent together (on a transaction's connection they still run one by one).
+  const [items, events, refunds] = await Promise.all([
+    known.items ?? r.orders.items(o.id),
+    !withEvents
+      ? undefined
+      : (known.events ??
+        r.events
+          .forOrder(o.id, VISIBLE_EVENTS)
+          .then((es) =>
+            es.map((e) => ({ type: e.type, from: e.from, to: e.to, at: e.createdAt.toISOString() })),
+          )),
+    !withEvents
+      ? undefined
+      : (known.refunds ?? r.refunds.forOrder(o.id).then((rs) => rs.map(shopperRefundView))),
+  ]);
   return {
     id: o.id,
     outTradeNo: o.outTradeNo,
@@ -44,8 +49,6 @@ export async function orderView(
     transactionId: o.transactionId,
     ...(events ? { events } : {}),
     // On the detail only, like the events: amount, state and times of each refund.
-    ...(withEvents
-      ? { refunds: known?.refunds ?? (await r.refunds.forOrder(o.id)).map(shopperRefundView) }
-      : {}),
+    ...(refunds ? { refunds } : {}),
   };
 }

@@ -218,8 +218,11 @@ export class OrderService {
     const { repos } = this.deps.db;
     const rows = await repos.orders.listForUser(merchantId, userId, limit + 1, after);
     const { page, nextCursor } = keysetPage(rows, limit, encodeCursor);
-    const orders = [];
-    for (const o of page) orders.push(await orderView(repos, o, false));
+    // The page's lines in one statement, not one per order.
+    const items = await repos.orders.itemsOf(page.map((o) => o.id));
+    const orders = await Promise.all(
+      page.map((o) => orderView(repos, o, false, { items: items.get(o.id) ?? [] })),
+    );
     return { orders, nextCursor };
   }
 }

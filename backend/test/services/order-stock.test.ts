@@ -1,9 +1,9 @@
 /**
- * Stock taken by a create: the products are read without a lock, the cart priced, and the order
- * written in one statement that takes the units only if every product is still as priced; a
- * product that moved in between (repriced, renamed, archived, sold out) sends the create down the
- * locked path, which prices it again or refuses it. Concurrent creates never take more units than
- * there are.
+ * Orders as the shop makes and lists them. A create reads the products without a lock, prices the
+ * cart and writes the order in one statement that takes the units only if every product is still
+ * as priced; a product that moved in between (repriced, renamed, archived, sold out) sends the
+ * create down the locked path, which prices it again or refuses it. Concurrent creates never take
+ * more units than there are. A list page reads its orders' lines at once.
  */
 import crypto from "node:crypto";
 import type { Db, Repos } from "../../src/db/repositories";
@@ -185,4 +185,32 @@ it("the same key won meanwhile and took the last units: the retry replays that o
   expect(retry.id).toBe(first!.id);
   expect(await stockOf(p)).toBe(0);
   expect(await ordersFor(p)).toBe(1);
+});
+
+it("a page of the shopper's list carries each order's own lines, in cart order (read for the page at once)", async () => {
+  const [a, b, c] = [await product(50, 100), await product(50, 200), await product(50, 300)];
+  const u = await user();
+  const svc = service();
+  const carts = [
+    [{ productId: b, quantity: 1 }],
+    [
+      { productId: c, quantity: 2 },
+      { productId: a, quantity: 1 },
+    ],
+    [{ productId: a, quantity: 3 }],
+  ];
+  const made = [];
+  for (const items of carts)
+    made.push(await svc.create({ id: merchantId }, { id: u }, crypto.randomUUID(), { items }));
+  const page = await svc.list(merchantId, u, 10);
+  expect(page.orders.map((o) => o.id)).toEqual(made.map((o) => o.id).reverse());
+  for (const o of page.orders) {
+    const mine = made.find((m) => m.id === o.id)!;
+    expect(o.items).toEqual(mine.items);
+    expect(o.events).toBeUndefined();
+  }
+  expect(page.orders[1]!.items.map((i) => [i.productId, i.quantity])).toEqual([
+    [c, 2],
+    [a, 1],
+  ]);
 });

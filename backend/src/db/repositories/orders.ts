@@ -180,23 +180,37 @@ export class OrdersRepo {
   }
 
   async items(orderId: string): Promise<OrderItemRecord[]> {
+    return (await this.itemsOf([orderId])).get(orderId) ?? [];
+  }
+
+  /** The lines of several orders in one statement (a page of a list), each order's in line order. */
+  async itemsOf(orderIds: readonly string[]): Promise<Map<string, OrderItemRecord[]>> {
+    const byOrder = new Map<string, OrderItemRecord[]>();
+    if (orderIds.length === 0) return byOrder;
     const rows: {
+      order_id: string;
       product_id: string;
       name: string;
       unit_price_fen: string;
       quantity: number;
       subtotal_fen: string;
     }[] = await this.m.query(
-      `SELECT product_id, name, unit_price_fen, quantity, subtotal_fen FROM order_items WHERE order_id = $1 ORDER BY id`,
-      [orderId],
+      `SELECT order_id, product_id, name, unit_price_fen, quantity, subtotal_fen FROM order_items
+       WHERE order_id = ANY($1::uuid[]) ORDER BY id`,
+      [orderIds],
     );
-    return rows.map((i) => ({
-      productId: i.product_id,
-      name: i.name,
-      unitPriceFen: num(i.unit_price_fen),
-      quantity: Number(i.quantity),
-      subtotalFen: num(i.subtotal_fen),
-    }));
+    for (const i of rows) {
+      const lines = byOrder.get(i.order_id) ?? [];
+      lines.push({
+        productId: i.product_id,
+        name: i.name,
+        unitPriceFen: num(i.unit_price_fen),
+        quantity: Number(i.quantity),
+        subtotalFen: num(i.subtotal_fen),
+      });
+      byOrder.set(i.order_id, lines);
+    }
+    return byOrder;
   }
 
   /** A shopper's own order in their merchant; another user's or merchant's is simply absent. */
