@@ -20,3 +20,48 @@ export const ALREADY_PAID_IN: readonly OrderState[] = ORDER_STATES.filter((state
   const d = decideSettlement({ state, totalFen: 1 }, { tradeState: "SUCCESS", totalFen: 1, currency: "CNY" });
   return d.kind === "noop" && d.why === "already";
 });
+
+/**
+ * WeChat's facts say what an order read earlier already records: paid under this very transaction
+ * for its amount. Then settling changes nothing now or later (no state leaves ALREADY_PAID_IN and
+ * the transaction id never changes), so a caller may skip the locked settle. Anything else,
+ * including another transaction id on a paid order (a duplicate payment), goes through settle.
+ */
+export function alreadyRecorded(
+  order: { state: OrderState; totalFen: number; transactionId: string | null },
+  facts: {
+    tradeState: string;
+    totalFen: number | null;
+    currency: string | null;
+    transactionId: string | null;
+  },
+): boolean {
+  return (
+    facts.tradeState === "SUCCESS" &&
+    facts.transactionId !== null &&
+    facts.transactionId === order.transactionId &&
+    facts.totalFen === order.totalFen &&
+    (facts.currency ?? "CNY") === "CNY" &&
+    ALREADY_PAID_IN.includes(order.state)
+  );
+}
+
+/**
+ * Settling these facts on this order would change nothing, whatever the order's state is by the
+ * time a lock is taken: facts with no state to move to (NOTPAY, USERPAYING), or what the order
+ * already records (alreadyRecorded). Callers may then skip the locked settle.
+ */
+export function settlesNothing(
+  order: { state: OrderState; totalFen: number; transactionId: string | null },
+  facts: {
+    tradeState: string;
+    totalFen: number | null;
+    currency: string | null;
+    transactionId: string | null;
+  },
+): boolean {
+  const d = decideSettlement(order, facts);
+  if (d.kind !== "noop") return false;
+  // "pending" is decided from the facts alone (before the order's state is looked at).
+  return d.why === "pending" || alreadyRecorded(order, facts);
+}

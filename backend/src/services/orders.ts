@@ -209,7 +209,12 @@ export class OrderService {
   }
 
   async get(merchantId: string, userId: string, orderId: string): Promise<Order> {
-    return orderView(this.deps.db.repos, await this.own(merchantId, userId, orderId), true);
+    return this.view(await this.own(merchantId, userId, orderId));
+  }
+
+  /** The detail of an order the caller already found as its own. */
+  view(o: OrderRecord): Promise<Order> {
+    return orderView(this.deps.db.repos, o, true);
   }
 
   /** Newest first; the cursor is the last order's (created_at, id), opaque to the client. */

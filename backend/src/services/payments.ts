@@ -15,6 +15,7 @@
 import QRCode from "qrcode";
 import { isPaid, isPayable, type Order, type PaymentMethod, type PaymentResponse } from "@minipay/shared";
 import { AppError } from "../domain/errors";
+import { ALREADY_PAID_IN, settlesNothing } from "../domain/settle-shortcuts";
 import { newOutTradeNo } from "../domain/out-trade-no";
 import type { AttemptRecord, OrderRecord, TradeNumberRecord } from "../db/repositories";
 import type { PaymentGateway } from "../wechat/types";
@@ -274,6 +275,7 @@ export class PaymentService {
   /** Ask WeChat about each of the order's numbers and apply its answers through the one settle path. */
   async verify(m: PayingMerchant, userId: string, orderId: string): Promise<Order> {
     const o = await this.orders.own(m.id, userId, orderId);
+    let settled = false;
     // "created" was never sent to WeChat: nothing to ask.
     if (o.state !== "created") {
       for (const no of await allTradeNumbers(this.deps, o)) {
@@ -283,9 +285,18 @@ export class PaymentService {
         } catch (err) {
           mapUpstream(err);
         }
-        if (facts) await settle(this.deps, m, facts, "verify");
+        if (!facts) continue;
+        // The usual verifies: not paid yet, or WeChat confirms what a paid order records. Settle
+        // would lock the row to change nothing. Other merchants' facts still go to settle.
+        const ours = facts.mchid === m.mchid && facts.appid === m.appid;
+        if (ours && settlesNothing(o, facts)) continue;
+        await settle(this.deps, m, facts, "verify");
+        settled = true;
       }
     }
-    return this.orders.get(m.id, userId, orderId);
+    // Read again only when something may have moved; a paid order stays paid under its transaction.
+    return settled || !ALREADY_PAID_IN.includes(o.state)
+      ? this.orders.get(m.id, userId, orderId)
+      : this.orders.view(o);
   }
 }
