@@ -121,15 +121,21 @@ export async function scheduleChecks(
   scheduleSeconds: readonly number[],
 ): Promise<void> {
   const first: CheckJob = { orderId: a.orderId, merchantId: a.merchantId, outTradeNo: a.outTradeNo, step: 0 };
-  await r.jobs.enqueue(CHECK_QUEUE, first, {
-    startAfter: new Date(now.getTime() + scheduleSeconds[0]! * 1000),
-    singletonKey: `check:${a.outTradeNo}:0`,
-  });
   const expiry: ExpiryJob = { orderId: a.orderId, merchantId: a.merchantId };
-  await r.jobs.enqueue(EXPIRY_QUEUE, expiry, {
-    startAfter: new Date(Math.max(a.expiresAt.getTime(), now.getTime() + CLOSE_MIN_AGE_MS)),
-    singletonKey: `expire:${a.orderId}`,
-  });
+  await r.jobs.enqueueAll([
+    {
+      queue: CHECK_QUEUE,
+      data: first,
+      startAfter: new Date(now.getTime() + scheduleSeconds[0]! * 1000),
+      singletonKey: `check:${a.outTradeNo}:0`,
+    },
+    {
+      queue: EXPIRY_QUEUE,
+      data: expiry,
+      startAfter: new Date(Math.max(a.expiresAt.getTime(), now.getTime() + CLOSE_MIN_AGE_MS)),
+      singletonKey: `expire:${a.orderId}`,
+    },
+  ]);
 }
 
 /** The job handlers. */

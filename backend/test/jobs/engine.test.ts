@@ -3,6 +3,8 @@
  * job per polling interval made a backlog of 10,000 pending orders take hours, bench/pending.mjs),
  * and a job that throws is retried on its own while the rest of its batch completes.
  */
+import { createDataSource } from "../../src/db/data-source";
+import { createDb } from "../../src/db/repositories";
 import { JobEngine } from "../../src/jobs/engine";
 import { createLogger } from "../../src/logger";
 import { createTestDatabaseUrl } from "../helpers/db";
@@ -47,5 +49,58 @@ it("runs a backlog in batches, several at once; a throwing job is retried alone"
     expect(most).toBeGreaterThan(1);
   } finally {
     await engine?.stop(5000);
+  }
+}, 90_000);
+
+it("jobs of two queues enqueued together commit with the transaction (one statement): times and keys kept, a rollback queues none", async () => {
+  const url = await createTestDatabaseUrl("jobs");
+  const ds = createDataSource(url);
+  await ds.initialize();
+  const ran: string[] = [];
+  let engine: JobEngine | null = null;
+  try {
+    engine = await JobEngine.start({
+      connectionString: url,
+      logger,
+      pollingIntervalSeconds: 0.5,
+      queues: ["test-a", "test-b"].map((name) => ({
+        name,
+        retryLimit: 0,
+        handler: async (data: Record<string, unknown>) => {
+          ran.push(`${name}:${String(data.tag)}`);
+        },
+      })),
+    });
+    const e = engine;
+    const db = createDb(ds, () => e.sink());
+    const later = new Date(Date.now() + 3600_000);
+    const pair = (tag: string, at: Date) => [
+      { queue: "test-a", data: { tag }, startAfter: at, singletonKey: `a-${tag}` },
+      { queue: "test-b", data: { tag }, startAfter: at, singletonKey: `b-${tag}` },
+    ];
+    await db.transaction((r) => r.jobs.enqueueAll(pair("now", new Date())));
+    await expect(
+      db.transaction(async (r) => {
+        await r.jobs.enqueueAll(pair("rolled-back", new Date()));
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    await db.transaction(async (r) => {
+      await r.jobs.enqueueAll(pair("later", later));
+      await r.jobs.enqueueAll(pair("later", later)); // the same keys again: queued once
+    });
+    const stored: { name: string; singleton_key: string; start_after: Date }[] = await ds.query(
+      `SELECT name, singleton_key, start_after FROM pgboss.job WHERE singleton_key LIKE '%-later' ORDER BY name`,
+    );
+    expect(stored.map((j) => [j.name, j.singleton_key, new Date(j.start_after).getTime()])).toEqual([
+      ["test-a", "a-later", later.getTime()],
+      ["test-b", "b-later", later.getTime()],
+    ]);
+    for (let i = 0; i < 50 && ran.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1500)); // time for anything wrongly queued to run too
+    expect(ran.sort()).toEqual(["test-a:now", "test-b:now"]);
+  } finally {
+    await engine?.stop(5000);
+    await ds.destroy();
   }
 }, 90_000);

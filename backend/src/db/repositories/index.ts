@@ -90,7 +90,7 @@ export function createDb(ds: DataSource, jobs: () => JobSink | null = () => null
 }
 
 export type * from "./types";
-export type { JobScheduler, JobSink } from "./jobs";
+export type { JobScheduler, JobSink, NewJob } from "./jobs";
 export type { RefundRecord, RefundFilter } from "./refunds";
 export type { MerchantOrderRecord } from "./merchant-orders";
 export type { NotifySettleInput, NotifySettleResult } from "./notify-settle";

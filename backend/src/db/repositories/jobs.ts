@@ -5,9 +5,19 @@
  */
 import type { Manager } from "./rows";
 
-/** The queue writes services may ask for. Times are absolute; keys deduplicate queued jobs. */
+/** One job to queue. Times are absolute; keys deduplicate queued jobs. */
+export interface NewJob {
+  queue: string;
+  data: object;
+  startAfter: Date;
+  singletonKey: string;
+}
+
+/** The queue writes services may ask for. */
 export interface JobScheduler {
   enqueue(queue: string, data: object, opts: { startAfter: Date; singletonKey: string }): Promise<void>;
+  /** Several jobs (of any queues) in one statement. */
+  enqueueAll(jobs: readonly NewJob[]): Promise<void>;
 }
 
 /** pg-boss's database seam over a TypeORM manager (the transaction's, when there is one). */
@@ -26,17 +36,15 @@ export function sqlExecutor(m: Manager): SqlExecutor {
   };
 }
 
-export type JobSink = (
-  queue: string,
-  data: object,
-  opts: { startAfter: Date; singletonKey: string; db: SqlExecutor },
-) => Promise<void>;
+export type JobSink = (jobs: readonly NewJob[], db: SqlExecutor) => Promise<void>;
 
 export function jobScheduler(m: Manager, sink: () => JobSink | null): JobScheduler {
+  const enqueueAll = async (jobs: readonly NewJob[]) => {
+    const send = sink();
+    if (send && jobs.length > 0) await send(jobs, sqlExecutor(m));
+  };
   return {
-    enqueue: async (queue, data, opts) => {
-      const send = sink();
-      if (send) await send(queue, data, { ...opts, db: sqlExecutor(m) });
-    },
+    enqueue: (queue, data, opts) => enqueueAll([{ queue, data, ...opts }]),
+    enqueueAll,
   };
 }
