@@ -21,21 +21,22 @@ export const ALREADY_PAID_IN: readonly OrderState[] = ORDER_STATES.filter((state
   return d.kind === "noop" && d.why === "already";
 });
 
+/** What the shortcuts below look at: the order as read, and WeChat's facts about it. */
+type RecordedOrder = { state: OrderState; totalFen: number; transactionId: string | null };
+type ReportedFacts = {
+  tradeState: string;
+  totalFen: number | null;
+  currency: string | null;
+  transactionId: string | null;
+};
+
 /**
  * WeChat's facts say what an order read earlier already records: paid under this very transaction
  * for its amount. Then settling changes nothing now or later (no state leaves ALREADY_PAID_IN and
  * the transaction id never changes), so a caller may skip the locked settle. Anything else,
  * including another transaction id on a paid order (a duplicate payment), goes through settle.
  */
-export function alreadyRecorded(
-  order: { state: OrderState; totalFen: number; transactionId: string | null },
-  facts: {
-    tradeState: string;
-    totalFen: number | null;
-    currency: string | null;
-    transactionId: string | null;
-  },
-): boolean {
+export function alreadyRecorded(order: RecordedOrder, facts: ReportedFacts): boolean {
   return (
     facts.tradeState === "SUCCESS" &&
     facts.transactionId !== null &&
@@ -51,15 +52,7 @@ export function alreadyRecorded(
  * time a lock is taken: facts with no state to move to (NOTPAY, USERPAYING), or what the order
  * already records (alreadyRecorded). Callers may then skip the locked settle.
  */
-export function settlesNothing(
-  order: { state: OrderState; totalFen: number; transactionId: string | null },
-  facts: {
-    tradeState: string;
-    totalFen: number | null;
-    currency: string | null;
-    transactionId: string | null;
-  },
-): boolean {
+export function settlesNothing(order: RecordedOrder, facts: ReportedFacts): boolean {
   const d = decideSettlement(order, facts);
   if (d.kind !== "noop") return false;
   // "pending" is decided from the facts alone (before the order's state is looked at).

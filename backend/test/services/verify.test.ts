@@ -75,15 +75,13 @@ const anomalies = async (orderId: string): Promise<string[]> =>
     (r: { kind: string }) => r.kind,
   );
 
+const payingOrder = () =>
+  makeOrder(h.db, { merchantId, userId, productId: "oolong-tea", quantity: 1, state: "paying" });
+const newTransactionId = () => `4200${crypto.randomBytes(6).toString("hex")}`;
+
 it("paying → paid through settle; a second verify confirms it without a transaction and answers the same", async () => {
-  const o = await makeOrder(h.db, {
-    merchantId,
-    userId,
-    productId: "oolong-tea",
-    quantity: 1,
-    state: "paying",
-  });
-  const tx = `4200${crypto.randomBytes(6).toString("hex")}`;
+  const o = await payingOrder();
+  const tx = newTransactionId();
   const s = setUp((no) => success(no, o.totalFen, tx));
   const first = await s.payments.verify(s.m, userId, o.id);
   expect(first.state).toBe("paid");
@@ -96,17 +94,11 @@ it("paying → paid through settle; a second verify confirms it without a transa
 });
 
 it("a paid order that WeChat reports under another transaction still goes to settle: duplicate payment flagged", async () => {
-  const o = await makeOrder(h.db, {
-    merchantId,
-    userId,
-    productId: "oolong-tea",
-    quantity: 1,
-    state: "paying",
-  });
-  let tx = `4200${crypto.randomBytes(6).toString("hex")}`;
+  const o = await payingOrder();
+  let tx = newTransactionId();
   const s = setUp((no) => success(no, o.totalFen, tx));
   await s.payments.verify(s.m, userId, o.id);
-  tx = `4200${crypto.randomBytes(6).toString("hex")}`;
+  tx = newTransactionId();
   const after = await s.payments.verify(s.m, userId, o.id);
   expect(s.transactions()).toBe(2);
   expect(after.state).toBe("paid");
@@ -114,14 +106,8 @@ it("a paid order that WeChat reports under another transaction still goes to set
 });
 
 it("the same transaction with another amount is not a confirmation: it goes to settle and is flagged", async () => {
-  const o = await makeOrder(h.db, {
-    merchantId,
-    userId,
-    productId: "oolong-tea",
-    quantity: 1,
-    state: "paying",
-  });
-  const tx = `4200${crypto.randomBytes(6).toString("hex")}`;
+  const o = await payingOrder();
+  const tx = newTransactionId();
   let amount = o.totalFen;
   const s = setUp((no) => success(no, amount, tx));
   await s.payments.verify(s.m, userId, o.id);
@@ -132,13 +118,7 @@ it("the same transaction with another amount is not a confirmation: it goes to s
 });
 
 it("NOTPAY (back from the cashier before paying) changes nothing and takes no transaction", async () => {
-  const o = await makeOrder(h.db, {
-    merchantId,
-    userId,
-    productId: "oolong-tea",
-    quantity: 1,
-    state: "paying",
-  });
+  const o = await payingOrder();
   const s = setUp((no) => ({
     ...success(no, o.totalFen, "x"),
     tradeState: "NOTPAY",
