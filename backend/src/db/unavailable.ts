@@ -1,6 +1,6 @@
 /**
  * Whether an error means "the database cannot be reached right now" (refused, reset, restarting,
- * pool timed out) rather than a bug: such errors become 503 with Retry-After, never a 500.
+ * pool timed out, its Unix socket missing) rather than a bug: such errors become 503 with Retry-After, never a 500.
  * SQLSTATE class 08 is connection exceptions; 57P01-57P03 are shutdown and "cannot connect now".
  */
 const CODES = new Set([
@@ -31,6 +31,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   ) {
     const code = typeof e.code === "string" ? e.code : "";
     if (CODES.has(code) || code.startsWith("08")) return true;
+    // The server's Unix socket is gone while it is stopped (a missing file elsewhere is a real error).
+    if (code === "ENOENT" && (e as { syscall?: unknown }).syscall === "connect") return true;
     if (typeof e.message === "string" && MESSAGES.some((m) => m.test(e!.message as string))) return true;
     e = (e.driverError ?? e.cause) as typeof e;
   }

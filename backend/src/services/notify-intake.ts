@@ -76,8 +76,7 @@ export async function readNotify<T>(
           }),
         );
       } catch (dbErr) {
-        logger.error({ err: (dbErr as Error).message }, `${o.what} anomaly not recorded`);
-        return { answer: { ...gw.notifyAck(false, "not recorded"), status: 500 } };
+        notRecorded(logger, `${o.what} anomaly not recorded`, {}, dbErr);
       }
       await o.log("anomaly", null, `invalid_facts:${err.field}:${err.reason}`);
       return { answer: gw.notifyAck(true) };
@@ -86,4 +85,19 @@ export async function readNotify<T>(
     await o.log("rejected", null, "error");
     return { answer: { ...gw.notifyAck(false, REFUSED), status: 400 } };
   }
+}
+
+/**
+ * A genuine notify whose outcome could not be stored: log it and let the error through. The HTTP
+ * layer answers in WeChat's FAIL shape (http/middleware/notify-errors.ts): 503 with Retry-After
+ * when the database is unreachable, 500 otherwise; either way WeChat sends the notify again.
+ */
+export function notRecorded(
+  logger: ServiceDeps["logger"],
+  msg: string,
+  context: Record<string, unknown>,
+  err: unknown,
+): never {
+  logger.error({ ...context, err: (err as Error)?.message }, msg);
+  throw err;
 }

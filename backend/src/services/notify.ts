@@ -9,7 +9,7 @@
  */
 import type { InboundNotify, NotifyAck, PaymentGateway } from "../wechat/types";
 import type { MerchantIdentity, ServiceDeps } from "./deps";
-import { notifyLogFor, readNotify } from "./notify-intake";
+import { notifyLogFor, notRecorded, readNotify } from "./notify-intake";
 import { settleNotify } from "./notify-settle";
 
 export interface NotifiedMerchant extends MerchantIdentity {
@@ -35,8 +35,7 @@ export class NotifyService {
       await settleNotify(this.deps, m, facts, version, signType);
       return gw.notifyAck(true);
     } catch (err) {
-      logger.error({ err: (err as Error)?.message, outTradeNo: facts.outTradeNo }, "notify not recorded");
-      return { ...gw.notifyAck(false, "not recorded"), status: 500 };
+      notRecorded(logger, "notify not recorded", { outTradeNo: facts.outTradeNo }, err);
     }
   }
 }

@@ -2,12 +2,13 @@
  * Inbound WeChat refund notifies (v2 at /notify/wechat/{merchant}/v2/refund with an AES-256-ECB
  * req_info; v3 at the refund URL or the pay URL, told apart by event_type). Same rules as payment
  * notifies (services/notify.ts): not genuine → one generic 4xx; genuine with impossible facts →
- * anomaly and acknowledged; recorded → acknowledged; not recorded → 5xx so WeChat sends it again.
+ * anomaly and acknowledged; recorded → acknowledged; not recorded → 5xx (503 when the database is
+ * down) so WeChat sends it again.
  * What they say is applied through applyRefundFacts, like the create call's answer and the job's.
  */
 import type { InboundNotify, NotifyAck, PaymentGateway } from "../wechat/types";
 import type { MerchantIdentity, ServiceDeps } from "./deps";
-import { notifyLogFor, readNotify } from "./notify-intake";
+import { notifyLogFor, notRecorded, readNotify } from "./notify-intake";
 import { applyRefundFacts } from "./refunds";
 
 export interface RefundNotifiedMerchant extends MerchantIdentity {
@@ -49,11 +50,7 @@ export class RefundNotifyService {
       );
       return gw.notifyAck(true);
     } catch (err) {
-      logger.error(
-        { err: (err as Error)?.message, outRefundNo: facts.outRefundNo },
-        "refund notify not recorded",
-      );
-      return { ...gw.notifyAck(false, "not recorded"), status: 500 };
+      notRecorded(logger, "refund notify not recorded", { outRefundNo: facts.outRefundNo }, err);
     }
   }
 }
