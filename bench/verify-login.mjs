@@ -108,10 +108,9 @@ export async function verifyLoginBench({
   // The bare Koa route of the run's peer app (bench/peer-app.mjs).
   const peer = await startPeer();
   const bareBody = JSON.stringify({ id: "bench", resource: { ciphertext: "x" } });
-  await cannon("warm-up bare", {
+  const bareRun = {
     base: peer,
     connections,
-    duration: 1,
     expected: 204,
     next: () => ({
       method: "POST",
@@ -119,19 +118,9 @@ export async function verifyLoginBench({
       headers: { "content-type": "application/json" },
       body: bareBody,
     }),
-  });
-  const bare = await cannon("bare Koa route (POST, small JSON body, peer-app)", {
-    base: peer,
-    connections,
-    duration,
-    expected: 204,
-    next: () => ({
-      method: "POST",
-      path: "/bare/v3",
-      headers: { "content-type": "application/json" },
-      body: bareBody,
-    }),
-  });
+  };
+  await cannon("warm-up bare", { ...bareRun, duration: 1 });
+  const bare = await cannon("bare Koa route (POST, small JSON body, peer-app)", { ...bareRun, duration });
   rows.push({ group: groups.verify ? "verify" : "login", ...bare, ratio: 1, vs: "bare" });
 
   if (groups.verify) {
@@ -213,40 +202,22 @@ export async function verifyLoginBench({
       expected: 200,
       next: verifyReq(v2Orders),
     });
-    const v2 = await withTransactions(pool, () =>
-      cannon(`v2 Minipay POST /orders/:id/verify (${connections} shoppers)`, {
-        base,
-        connections,
-        duration,
-        expected: 200,
-        next: verifyReq(v2Orders),
-        check: stillPaying,
-      }),
-    );
-    rows.push({
-      group: "verify",
-      ...v2,
-      ratio: v2.rps / raw.rps,
-      vs: "raw orderquery",
-      ofBare: v2.rps / bare.rps,
-    });
-    const v3 = await withTransactions(pool, () =>
-      cannon(`v3 Minipay POST /orders/:id/verify (${connections} shoppers)`, {
-        base,
-        connections,
-        duration,
-        expected: 200,
-        next: verifyReq(v3Orders),
-        check: stillPaying,
-      }),
-    );
-    rows.push({
-      group: "verify",
-      ...v3,
-      ratio: v3.rps / raw.rps,
-      vs: "raw v2 orderquery",
-      ofBare: v3.rps / bare.rps,
-    });
+    for (const [version, orders, vs] of [
+      ["v2", v2Orders, "raw orderquery"],
+      ["v3", v3Orders, "raw v2 orderquery"],
+    ]) {
+      const r = await withTransactions(pool, () =>
+        cannon(`${version} Minipay POST /orders/:id/verify (${connections} shoppers)`, {
+          base,
+          connections,
+          duration,
+          expected: 200,
+          next: verifyReq(orders),
+          check: stillPaying,
+        }),
+      );
+      rows.push({ group: "verify", ...r, ratio: r.rps / raw.rps, vs, ofBare: r.rps / bare.rps });
+    }
   }
 
   if (groups.login) {

@@ -5,7 +5,7 @@
  * migrates them itself on start.
  */
 import PgBoss from "pg-boss";
-import type { JobSink, NewJob } from "../db/repositories";
+import type { JobSink } from "../db/repositories";
 import type { Logger } from "../logger";
 import type { MetricsPort } from "../services/metrics-port";
 
@@ -118,16 +118,7 @@ export class JobEngine {
   /** What the repositories call to enqueue inside a transaction. */
   sink(): JobSink {
     return async (jobs, db) => {
-      if (jobs.length === 1) {
-        const [j] = jobs as [NewJob];
-        await this.boss.send(j.queue, j.data, {
-          startAfter: j.startAfter,
-          singletonKey: j.singletonKey,
-          db: db as PgBoss.Db,
-        });
-        return;
-      }
-      // Several at once in one INSERT (pg-boss resolves each queue's policy in the same statement).
+      // One INSERT for all of them (pg-boss resolves each job's queue and policy in the statement).
       await this.boss.insert(
         jobs.map((j) => ({
           name: j.queue,

@@ -5,11 +5,15 @@
  */
 import { createDataSource } from "../../src/db/data-source";
 import { createDb } from "../../src/db/repositories";
-import { JobEngine } from "../../src/jobs/engine";
+import { JobEngine, type QueueSpec } from "../../src/jobs/engine";
 import { createLogger } from "../../src/logger";
 import { createTestDatabaseUrl } from "../helpers/db";
 
 const logger = createLogger({ level: "silent" });
+
+/** An engine over `url` that polls every half second. */
+const startEngine = (url: string, queues: QueueSpec[]) =>
+  JobEngine.start({ connectionString: url, logger, pollingIntervalSeconds: 0.5, queues });
 
 it("runs a backlog in batches, several at once; a throwing job is retried alone", async () => {
   const url = await createTestDatabaseUrl("jobs");
@@ -18,26 +22,21 @@ it("runs a backlog in batches, several at once; a throwing job is retried alone"
   let most = 0;
   let engine: JobEngine | null = null;
   try {
-    engine = await JobEngine.start({
-      connectionString: url,
-      logger,
-      pollingIntervalSeconds: 0.5,
-      queues: [
-        {
-          name: "test-backlog",
-          retryLimit: 3,
-          handler: async (data) => {
-            const n = Number(data.n);
-            seen.set(n, (seen.get(n) ?? 0) + 1);
-            running++;
-            most = Math.max(most, running);
-            await new Promise((r) => setTimeout(r, 30));
-            running--;
-            if (n === 7 && seen.get(n) === 1) throw new Error("first attempt of job 7 fails");
-          },
+    engine = await startEngine(url, [
+      {
+        name: "test-backlog",
+        retryLimit: 3,
+        handler: async (data) => {
+          const n = Number(data.n);
+          seen.set(n, (seen.get(n) ?? 0) + 1);
+          running++;
+          most = Math.max(most, running);
+          await new Promise((r) => setTimeout(r, 30));
+          running--;
+          if (n === 7 && seen.get(n) === 1) throw new Error("first attempt of job 7 fails");
         },
-      ],
-    });
+      },
+    ]);
     const e = engine;
     for (let n = 0; n < 60; n++)
       await e.send("test-backlog", { n }, { startAfter: new Date(), singletonKey: `job-${n}` });
@@ -59,18 +58,16 @@ it("jobs of two queues enqueued together commit with the transaction (one statem
   const ran: string[] = [];
   let engine: JobEngine | null = null;
   try {
-    engine = await JobEngine.start({
-      connectionString: url,
-      logger,
-      pollingIntervalSeconds: 0.5,
-      queues: ["test-a", "test-b"].map((name) => ({
+    engine = await startEngine(
+      url,
+      ["test-a", "test-b"].map((name) => ({
         name,
         retryLimit: 0,
         handler: async (data: Record<string, unknown>) => {
           ran.push(`${name}:${String(data.tag)}`);
         },
       })),
-    });
+    );
     const e = engine;
     const db = createDb(ds, () => e.sink());
     const later = new Date(Date.now() + 3600_000);
